@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+
+/** A subcommand module: adds itself to the program. One file per command in this folder. */
+export type RegisterCommand = (program: Command) => void;
+
+/**
+ * Every subcommand, in the order `skewer --help` lists them. Add a line when you add a command.
+ * Each module is imported lazily so that `skewer data` does not load tfjs or NATS.
+ */
+export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<{ register: RegisterCommand }> }> = [
+];

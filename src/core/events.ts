@@ -1,0 +1,39 @@
+import type { Params, TrialState } from './trial.ts';
+import type { TrialProgress, TrialResult } from './result.ts';
+
+/** What an agent advertises about itself. */
+export interface AgentInfo {
+  readonly name: string;
+  readonly backend: string;
+  readonly slots: number;
+  readonly busy: number;
+  readonly gpus: number;
+  readonly memoryBytes: number;
+  readonly lastHeartbeat: number;
+  readonly lost: boolean;
+}
+
+/**
+ * The event stream of a study: what the coordinator emits and the UI, the plain reporter and the
+ * JSON-lines reporter consume. `at` is a wall-clock millisecond timestamp.
+ */
+export type StudyEvent =
+  | { readonly type: 'study-started'; readonly at: number; readonly study: string; readonly sampler: string; readonly totalTrials: number; readonly direction: 'maximize' | 'minimize' }
+  | { readonly type: 'trial-created'; readonly at: number; readonly trialId: string; readonly number: number; readonly params: Params }
+  | { readonly type: 'trial-started'; readonly at: number; readonly trialId: string; readonly attempt: number; readonly agent: string }
+  | { readonly type: 'trial-progress'; readonly at: number; readonly trialId: string; readonly progress: TrialProgress }
+  | {
+      readonly type: 'trial-finished';
+      readonly at: number;
+      readonly trialId: string;
+      readonly state: Extract<TrialState, 'complete' | 'pruned' | 'failed'>;
+      readonly value?: number;
+      readonly result?: TrialResult;
+      readonly error?: string;
+    }
+  | { readonly type: 'trial-requeued'; readonly at: number; readonly trialId: string; readonly reason: string }
+  | { readonly type: 'agent-seen'; readonly at: number; readonly agent: AgentInfo }
+  | { readonly type: 'agent-lost'; readonly at: number; readonly name: string }
+  | { readonly type: 'study-finished'; readonly at: number; readonly bestTrialId?: string; readonly bestValue?: number };
+
+export type StudyEventType = StudyEvent['type'];

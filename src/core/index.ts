@@ -1,0 +1,5 @@
+export * from './rng.ts';
+export * from './errors.ts';
+export * from './trial.ts';
+export type * from './result.ts';
+export type * from './events.ts';

@@ -16,7 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   models: ['core', 'config'],
   training: ['core', 'config', 'data', 'models'],
   coordinator: ['core', 'config', 'search', 'transport', 'data'],
-  agent: ['core', 'config', 'transport', 'data', 'models', 'training'],
+  agent: ['core', 'config', 'search', 'transport', 'data', 'models', 'training'],
   ui: ['core', 'config', 'search', 'transport', 'coordinator', 'data'],
   cli: ['core', 'config', 'search', 'transport', 'coordinator', 'agent', 'data', 'models', 'training', 'ui'],
 };

@@ -1,0 +1,176 @@
+/**
+ * The trial spec: one training recipe, everything a trainer needs to run and judge it.
+ * `skewer train` reads it from YAML; the coordinator builds it from a search space point with
+ * `specFromParams`; `skewer export` writes it back out so that `skewer train` accepts it unchanged.
+ *
+ * The enums mirror src/data/types.ts (config may not import data); src/training checks at compile
+ * time that both lists agree.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.ts';
+import type { ParamValue, Params } from '../core/trial.ts';
+import { parseConfig } from './load.ts';
+
+export const BACKBONE_NAMES = ['small-cnn', 'mobilenetv2', 'densenet121', 'densenet201', 'efficientnetb3'] as const;
+export const SAMPLING_NAMES = ['none', 'undersample', 'undersample-per-epoch', 'oversample', 'balanced-batch'] as const;
+export const AUGMENTATION_NAMES = ['hflip', 'vflip', 'rot90', 'cutmix', 'mixup', 'augmix', 'crop'] as const;
+export const FIT_NAMES = ['stretch', 'contain', 'cover'] as const;
+export const LOSS_NAMES = ['ce', 'focal', 'logit-adjusted'] as const;
+export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop'] as const;
+export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+const positive = () => z.number().positive();
+
+const AugmentationOptionsSchema = z.strictObject({
+  cutmixAlpha: positive().optional(),
+  mixupAlpha: positive().optional(),
+  augmixWidth: z.number().int().min(1).optional(),
+  augmixDepth: z.number().int().min(-1).max(3).optional(),
+  augmixAlpha: positive().optional(),
+  augmixSeverity: z.number().min(1).max(10).optional(),
+  cropMinArea: z.number().gt(0).max(1).optional(),
+});
+
+/** `minorityWeight` = minority weight / majority weight, so >= 1; `auto` = majority count / minority count. */
+const MinorityWeightSchema = z.union([z.literal('auto'), z.number()]).superRefine((value, ctx) => {
+  if (typeof value === 'number' && !(value >= 1 && Number.isFinite(value))) {
+    const inverse = value > 0 ? ` (to weight the minority ${+(1 / value).toPrecision(3)}x, write ${+(1 / value).toPrecision(3)})` : '';
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        `must be >= 1 or 'auto', got ${value}: it is the minority class weight divided by the majority class weight, ` +
+        `so values above 1 magnify the rare class${inverse}`,
+    });
+  }
+});
+
+export const TrialSpecSchema = z.strictObject({
+  dataset: z.strictObject({
+    /** Folder-per-class directory or CSV manifest. */
+    path: z.string().min(1),
+    /** The rare class by name; inferred from counts when absent. */
+    minorityClass: z.string().min(1).optional(),
+  }),
+  seed: z.number().int().min(0).default(0),
+  folds: z.number().int().min(2).max(20).default(3),
+  /** Sealed balanced holdout: a fraction (< 1) of the dataset or a whole number of images. */
+  holdout: z
+    .number()
+    .positive()
+    .refine((v) => v < 1 || Number.isInteger(v), { message: 'a fraction below 1 or a whole number of images' })
+    .default(0.1),
+  backbone: z.enum(BACKBONE_NAMES).default('small-cnn'),
+  resolution: z.number().int().min(32).max(1024).default(64),
+  fit: z.enum(FIT_NAMES).default('stretch'),
+  sampling: z.enum(SAMPLING_NAMES).default('none'),
+  /** For `oversample`: target minority/majority ratio after repetition (the data side's default when absent). */
+  oversampleRatio: z.number().gt(0).max(1).optional(),
+  augmentations: z.array(z.enum(AUGMENTATION_NAMES)).default([]),
+  augmentationOptions: AugmentationOptionsSchema.default({}),
+  loss: z.enum(LOSS_NAMES).default('ce'),
+  minorityWeight: MinorityWeightSchema.default(1),
+  /** Focal loss focusing parameter (used when loss is `focal`). */
+  focalGamma: z.number().min(0).max(10).default(2),
+  /** Logit adjustment strength (used when loss is `logit-adjusted`). */
+  logitTau: z.number().min(0).max(5).default(1),
+  /** Weight of the AugMix Jensen-Shannon consistency term (used when `augmix` is on). */
+  augmixJsdWeight: z.number().min(0).default(12),
+  optimizer: z.enum(OPTIMIZER_NAMES).default('adam'),
+  learningRate: z.number().positive().max(10).default(1e-3),
+  batchSize: z.number().int().min(1).max(4096).default(16),
+  epochs: z.number().int().min(1).max(10000).default(10),
+  earlyStopping: z
+    .strictObject({ patience: z.number().int().min(1), minDelta: z.number().min(0).default(0) })
+    .nullable()
+    .default(null),
+  dropout: z.number().min(0).lt(1).default(0.2),
+  /** Pretrained backbone weights: a local tfjs model directory or model.json. */
+  weights: z.strictObject({ path: z.string().min(1) }).nullable().default(null),
+  /** Backbone layers frozen from the input side (0 = train everything). */
+  freeze: z.number().int().min(0).default(0),
+  /** Byte budget of the decoded-image cache. */
+  cacheBytes: z.number().int().min(0).default(256 * 1024 * 1024),
+  backend: z.enum(BACKEND_PREFERENCES).default('auto'),
+  /** Where the recipe came from (study, trial, metrics): written by export, ignored by training. */
+  provenance: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type TrialSpec = z.infer<typeof TrialSpecSchema>;
+export type TrialSpecInput = z.input<typeof TrialSpecSchema>;
+
+/** Parses a trial spec from any object (YAML, JSON, a message); errors name the field path. */
+export function parseTrialSpec(value: unknown, source = 'trial spec'): TrialSpec {
+  return parseConfig(TrialSpecSchema, value, source);
+}
+
+/** Search-space parameters that land in `augmentationOptions`. */
+const AUGMENTATION_OPTION_PARAMS = new Set(Object.keys(AugmentationOptionsSchema.shape));
+
+/** Search-space parameters copied onto the spec field of the same name. */
+const DIRECT_PARAMS = new Set([
+  'seed', 'folds', 'holdout', 'backbone', 'resolution', 'fit', 'sampling', 'oversampleRatio', 'loss',
+  'minorityWeight', 'focalGamma', 'logitTau', 'augmixJsdWeight', 'optimizer', 'learningRate', 'batchSize',
+  'epochs', 'dropout', 'freeze', 'cacheBytes', 'backend', 'minorityClass',
+]);
+
+/** `"hflip+vflip"` (or `,` / space separated, or `none`) -> `['hflip', 'vflip']`. */
+export function parseAugmentationList(value: ParamValue): string[] {
+  const text = String(value).trim();
+  if (text === '' || text === 'none') return [];
+  return text.split(/[+,\s]+/).filter(Boolean);
+}
+
+/** The inverse of `parseAugmentationList`, for search spaces and export. */
+export function formatAugmentationList(names: readonly string[]): string {
+  return names.length ? names.join('+') : 'none';
+}
+
+/**
+ * Maps a flat search-space point onto a trial spec, over `base` (dataset, seed and fixed fields
+ * from the study config). Parameter names are spec fields, plus:
+ * - `augmentation` / `augmentations`: `"hflip+vflip"` or `none`;
+ * - `cutmixAlpha`, `mixupAlpha`, `augmix*`, `cropMinArea`: into `augmentationOptions`;
+ * - `earlyStoppingPatience` (0 = off), `earlyStoppingMinDelta`: into `earlyStopping` (when on);
+ * - `weights`: a path, or `none`; `minorityClass`: into `dataset`.
+ * An unknown name is a ConfigError naming it; bad values fail the schema with the field path.
+ */
+export function specFromParams(base: Partial<TrialSpecInput>, params: Params): TrialSpec {
+  const spec: Record<string, unknown> = structuredClone(base);
+  const augmentationOptions: Record<string, unknown> = { ...(base.augmentationOptions ?? {}) };
+  let patience: ParamValue | undefined;
+  let minDelta: ParamValue | undefined;
+  for (const [name, value] of Object.entries(params)) {
+    if (name === 'minorityClass') {
+      spec.dataset = { ...(spec.dataset as object | undefined), minorityClass: value };
+    } else if (DIRECT_PARAMS.has(name)) {
+      spec[name] = value;
+    } else if (name === 'augmentation' || name === 'augmentations') {
+      spec.augmentations = parseAugmentationList(value);
+    } else if (AUGMENTATION_OPTION_PARAMS.has(name)) {
+      augmentationOptions[name] = value;
+    } else if (name === 'earlyStoppingPatience') {
+      patience = value;
+    } else if (name === 'earlyStoppingMinDelta') {
+      minDelta = value;
+    } else if (name === 'weights') {
+      spec.weights = value === 'none' || value === false ? null : { path: String(value) };
+    } else {
+      throw new ConfigError(`unknown search parameter '${name}'`, {
+        where: `params.${name}`,
+        hint:
+          `Search parameters are trial spec fields (${[...DIRECT_PARAMS].join(', ')}), augmentation, ` +
+          `${[...AUGMENTATION_OPTION_PARAMS].join(', ')}, earlyStoppingPatience, earlyStoppingMinDelta or weights.`,
+      });
+    }
+  }
+  if (Object.keys(augmentationOptions).length) spec.augmentationOptions = augmentationOptions;
+  if (patience !== undefined || minDelta !== undefined) {
+    const current = base.earlyStopping ? { ...base.earlyStopping } : undefined;
+    // minDelta alone only tunes an early stopping that is on (in the base); patience 0 turns it off.
+    if (patience === 0) spec.earlyStopping = null;
+    else if (patience !== undefined || current) {
+      spec.earlyStopping = { minDelta: 0, ...current, ...(patience !== undefined && { patience }), ...(minDelta !== undefined && { minDelta }) };
+    }
+  }
+  return parseConfig(TrialSpecSchema, spec, 'trial params', 'Check the search space: each parameter must be a valid value of its trial spec field.');
+}

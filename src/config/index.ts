@@ -1,2 +1,3 @@
 export * from './load.ts';
 export * from './trial.ts';
+export * from './space.ts';

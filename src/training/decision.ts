@@ -1,0 +1,86 @@
+/**
+ * Decision rules over class probabilities. Besides plain argmax, a threshold on the minority
+ * probability: chosen on a validation fold to maximise balanced accuracy (`tuneThreshold`), or
+ * derived from the training prior when no validation data exists (`priorCorrectedThreshold`).
+ */
+import type { FoldMetrics, RuleMetrics } from '../core/result.ts';
+import { argmaxOf, averagePrecision, minorityIndexOf, minorityScores, rocAuc, ruleMetrics, type Predictions } from './metrics.ts';
+
+/** Most candidate thresholds a tuning sweep evaluates (quantiles of the scores beyond that). */
+const MAX_CANDIDATES = 512;
+
+export function argmaxRule(probabilities: readonly (readonly number[])[]): number[] {
+  return probabilities.map(argmaxOf);
+}
+
+/** Minority when its probability is >= threshold, otherwise the most probable other class. */
+export function thresholdRule(probabilities: readonly (readonly number[])[], minorityIndex: number, threshold: number): number[] {
+  return probabilities.map((row) => {
+    if (row[minorityIndex]! >= threshold) return minorityIndex;
+    let best = -1;
+    for (let c = 0; c < row.length; c++) if (c !== minorityIndex && (best < 0 || row[c]! > row[best]!)) best = c;
+    return best;
+  });
+}
+
+function candidateThresholds(scores: readonly number[]): number[] {
+  const distinct = [...new Set(scores)].sort((a, b) => a - b);
+  let points = distinct;
+  if (distinct.length > MAX_CANDIDATES) {
+    points = Array.from({ length: MAX_CANDIDATES }, (_, k) => distinct[Math.round((k * (distinct.length - 1)) / (MAX_CANDIDATES - 1))]!);
+  }
+  // Midpoints between neighbours, plus one below all (everything minority) and one above all.
+  const out = [Math.max(0, points[0]! / 2)];
+  for (let k = 1; k < points.length; k++) out.push((points[k - 1]! + points[k]!) / 2);
+  out.push((points[points.length - 1]! + 1) / 2);
+  return out;
+}
+
+/**
+ * The minority-probability threshold that maximises balanced accuracy on these predictions; among
+ * equally good thresholds, the one nearest 0.5 (the argmax rule's, for two classes).
+ */
+export function tuneThreshold(predictions: Predictions): { threshold: number; metrics: RuleMetrics } {
+  const { classNames, minorityClass, labels, probabilities } = predictions;
+  const m = minorityIndexOf(classNames, minorityClass);
+  const { scores } = minorityScores(predictions);
+  if (scores.length === 0) throw new RangeError('cannot tune a threshold on no predictions');
+  let best: { threshold: number; metrics: RuleMetrics } | undefined;
+  for (const threshold of candidateThresholds(scores)) {
+    const metrics = ruleMetrics(classNames, minorityClass, labels, thresholdRule(probabilities, m, threshold));
+    const better =
+      !best ||
+      metrics.balancedAccuracy > best.metrics.balancedAccuracy + 1e-12 ||
+      (Math.abs(metrics.balancedAccuracy - best.metrics.balancedAccuracy) <= 1e-12 && Math.abs(threshold - 0.5) < Math.abs(best.threshold - 0.5));
+    if (better) best = { threshold, metrics };
+  }
+  return best!;
+}
+
+/**
+ * The balanced-accuracy threshold implied by training: a model fitted under a minority prior
+ * `pi` (after sampling and class weights) is balanced by predicting the minority when its
+ * probability is >= `pi`. `minorityShare` is the minority fraction of the training images seen.
+ */
+export function priorCorrectedThreshold(minorityShare: number, minorityWeight: number): number {
+  const weighted = minorityShare * minorityWeight;
+  return weighted / (weighted + (1 - minorityShare));
+}
+
+export type EvaluationMetrics = Pick<FoldMetrics, 'argmax' | 'tuned' | 'rocAuc' | 'prAuc'>;
+
+/** Argmax and threshold rules, ROC and PR AUC of one evaluation set. With `threshold`, no tuning. */
+export function evaluatePredictions(predictions: Predictions, threshold?: number): EvaluationMetrics {
+  const { classNames, minorityClass, labels, probabilities } = predictions;
+  const argmax = ruleMetrics(classNames, minorityClass, labels, argmaxRule(probabilities));
+  let tuned: FoldMetrics['tuned'];
+  if (threshold === undefined) {
+    const found = tuneThreshold(predictions);
+    tuned = { ...found.metrics, threshold: found.threshold };
+  } else {
+    const m = minorityIndexOf(classNames, minorityClass);
+    tuned = { ...ruleMetrics(classNames, minorityClass, labels, thresholdRule(probabilities, m, threshold)), threshold };
+  }
+  const { isMinority, scores } = minorityScores(predictions);
+  return { argmax, tuned, rocAuc: rocAuc(isMinority, scores), prAuc: averagePrecision(isMinority, scores) };
+}

@@ -1,0 +1,52 @@
+/**
+ * Across folds: mean, sample standard deviation and a 95% Student-t interval (simple-statistics for
+ * the moments; the t quantile from a table, Cornish-Fisher beyond 30 degrees of freedom).
+ */
+import { mean, sampleStandardDeviation } from 'simple-statistics';
+import type { FoldMetrics, Summary, TrialResult } from '../core/result.ts';
+
+/** t(0.975, df) for df = 1..30. */
+const T_975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101,
+  2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/** The 97.5% quantile of Student's t with `df` degrees of freedom. */
+export function tQuantile975(df: number): number {
+  if (df < 1) throw new RangeError(`t quantile needs df >= 1, got ${df}`);
+  if (df <= T_975.length) return T_975[df - 1]!;
+  const z = 1.959963984540054; // the normal 97.5% quantile (simple-statistics' probit is only ~1e-2 accurate)
+  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df * df);
+}
+
+/**
+ * Summary of the finite values (a fold whose metric is undefined, e.g. AUC without a minority
+ * image, is left out and `n` says how many counted). One value: std 0 and a zero-width interval;
+ * none: NaN everywhere and n = 0.
+ */
+export function summarize(values: readonly number[]): Summary {
+  const finite = values.filter(Number.isFinite);
+  const n = finite.length;
+  if (n === 0) return { mean: Number.NaN, std: Number.NaN, ci95: [Number.NaN, Number.NaN], n };
+  const m = mean(finite);
+  if (n === 1) return { mean: m, std: 0, ci95: [m, m], n };
+  const std = sampleStandardDeviation(finite);
+  const half = (tQuantile975(n - 1) * std) / Math.sqrt(n);
+  return { mean: m, std, ci95: [m - half, m + half], n };
+}
+
+/** The across-fold part of a TrialResult. */
+export function summarizeFolds(
+  folds: readonly FoldMetrics[],
+  classNames: readonly string[],
+): Pick<TrialResult, 'balancedAccuracy' | 'tunedBalancedAccuracy' | 'perClassRecall' | 'rocAuc' | 'prAuc'> {
+  const perClassRecall: Record<string, Summary> = {};
+  for (const name of classNames) perClassRecall[name] = summarize(folds.map((f) => f.argmax.perClassRecall[name] ?? Number.NaN));
+  return {
+    balancedAccuracy: summarize(folds.map((f) => f.argmax.balancedAccuracy)),
+    tunedBalancedAccuracy: summarize(folds.map((f) => f.tuned.balancedAccuracy)),
+    perClassRecall,
+    rocAuc: summarize(folds.map((f) => f.rocAuc)),
+    prAuc: summarize(folds.map((f) => f.prAuc)),
+  };
+}

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import type { ParamValue, Params } from '../core/trial.ts';
-import { parseConfig } from './load.ts';
+import { parseConfig } from './parse.ts';
 
 export const BACKBONE_NAMES = ['small-cnn', 'mobilenetv2', 'densenet121', 'densenet201', 'efficientnetb3'] as const;
 export const SAMPLING_NAMES = ['none', 'undersample', 'undersample-per-epoch', 'oversample', 'balanced-batch'] as const;

@@ -30,6 +30,15 @@ export interface WorkQueueOptions {
   readonly ackWaitMs: number;
   /** After this many deliveries an item is not delivered again (JetStream max_deliver). */
   readonly maxAttempts: number;
+  /** `publish` with an id seen within this window is dropped (JetStream duplicate_window). Default 2 min. */
+  readonly dedupeWindowMs?: number;
+}
+
+/** An item that was delivered `maxAttempts` times without being completed or rejected. */
+export interface ExhaustedItem<T> {
+  readonly id: string;
+  readonly data: T;
+  readonly attempts: number;
 }
 
 /**
@@ -46,6 +55,14 @@ export interface WorkQueue<T> {
   consume(options: { maxInFlight: number; signal: AbortSignal }): AsyncIterable<Delivery<T>>;
   /** Items waiting or unacknowledged (for status displays). */
   pending(): Promise<number>;
+  /**
+   * Called once for every item whose last attempt ended without complete/reject (lease expired
+   * or retry). The item is removed from the queue after the handler resolves; a handler that
+   * throws leaves it to be offered again. Exhausted items are kept durably until a handler is
+   * registered (NATS: a stream capturing the MAX_DELIVERIES advisories), so a coordinator that
+   * was down still learns about them. Returns an unsubscribe.
+   */
+  onMaxAttempts(handler: (item: ExhaustedItem<T>) => void | Promise<void>): () => void;
 }
 
 export interface KvEntry<T> {

@@ -1,0 +1,1 @@
+export { createMemoryTransport, type MemoryTransportOptions } from './transport.ts';

@@ -1,0 +1,4 @@
+import { createMemoryTransport } from '../../src/transport/index.ts';
+import { runTransportContract } from './contract.ts';
+
+runTransportContract('memory', async ({ onInvalid }) => createMemoryTransport({ onInvalid }));

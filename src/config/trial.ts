@@ -53,12 +53,15 @@ export const TrialSpecSchema = z.strictObject({
   }),
   seed: z.number().int().min(0).default(0),
   folds: z.number().int().min(2).max(20).default(3),
-  /** Sealed balanced holdout: a fraction (< 1) of the dataset or a whole number of images. */
+  /**
+   * Sealed balanced holdout, the same number of images per class: a whole number of images per
+   * class, or a fraction (< 1) of the minority count held out from each class; 0 = none.
+   */
   holdout: z
     .number()
-    .positive()
-    .refine((v) => v < 1 || Number.isInteger(v), { message: 'a fraction below 1 or a whole number of images' })
-    .default(0.1),
+    .min(0)
+    .refine((v) => v < 1 || Number.isInteger(v), { message: 'a whole number of images per class, or a fraction below 1 of the minority count' })
+    .default(0.2),
   backbone: z.enum(BACKBONE_NAMES).default('small-cnn'),
   resolution: z.number().int().min(32).max(1024).default(64),
   fit: z.enum(FIT_NAMES).default('stretch'),
@@ -86,8 +89,8 @@ export const TrialSpecSchema = z.strictObject({
   dropout: z.number().min(0).lt(1).default(0.2),
   /** Pretrained backbone weights: a local tfjs model directory or model.json. */
   weights: z.strictObject({ path: z.string().min(1) }).nullable().default(null),
-  /** Backbone layers frozen from the input side (0 = train everything). */
-  freeze: z.number().int().min(0).default(0),
+  /** Backbone layers frozen from the input side (0 = train everything, 'all' = the whole backbone). */
+  freeze: z.union([z.number().int().min(0), z.literal('all')]).default(0),
   /** Byte budget of the decoded-image cache. */
   cacheBytes: z.number().int().min(0).default(256 * 1024 * 1024),
   backend: z.enum(BACKEND_PREFERENCES).default('auto'),

@@ -6,7 +6,7 @@ import { TrialSpecSchema, formatAugmentationList, parseTrialSpec, specFromParams
 test('a minimal spec gets the documented defaults', () => {
   const spec = parseTrialSpec({ dataset: { path: 'data/demo' } });
   assert.equal(spec.folds, 3);
-  assert.equal(spec.holdout, 0.1);
+  assert.equal(spec.holdout, 0.2);
   assert.equal(spec.loss, 'ce');
   assert.equal(spec.minorityWeight, 1);
   assert.deepEqual(spec.augmentations, []);

@@ -1,0 +1,19 @@
+// Public surface of src/models: backend selection, wasm training kernels, gradient checks, backbones.
+export {
+  BACKEND_PREFERENCES,
+  backendPreferenceFromEnv,
+  parseBackendPreference,
+  selectBackend,
+  type BackendInfo,
+  type BackendName,
+  type BackendPreference,
+} from './backend.ts';
+export {
+  ADDED_WASM_KERNELS,
+  OVERRIDDEN_WASM_KERNELS,
+  registerWasmTrainingKernels,
+  restoreOriginalWasmKernels,
+  wasmKernelStatus,
+  type WasmKernelOptions,
+} from './kernels/index.ts';
+// Backbones (added by the backbones work):

@@ -63,7 +63,7 @@ export function logitAdjustment(classNames: readonly string[], counts: Readonly<
 function supervisedPerSample(settings: LossSettings, logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Tensor1D {
   const adjusted = settings.kind === 'logit-adjusted' && settings.logitAdjustment ? tf.add(logits, tf.tensor1d([...settings.logitAdjustment])) : logits;
   const logProbabilities = tf.logSoftmax(adjusted);
-  let perClass: tf.Tensor2D = tf.neg(tf.mul(labels, logProbabilities));
+  let perClass: tf.Tensor = tf.neg(tf.mul(labels, logProbabilities));
   if (settings.kind === 'focal' && settings.focalGamma > 0) {
     const remaining = tf.clipByValue(tf.sub(1, tf.exp(logProbabilities)), PROBABILITY_FLOOR, 1);
     perClass = tf.mul(perClass, tf.pow(remaining, settings.focalGamma));

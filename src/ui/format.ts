@@ -1,0 +1,93 @@
+/**
+ * Pure text formatting shared by the TUI and the plain reporter: numbers, durations, bars,
+ * sparklines and fitting text into a column. Nothing here knows about Ink.
+ */
+import type { Summary } from '../core/result.ts';
+import type { ParamValue, Params } from '../core/trial.ts';
+
+/** `0.873` for a score in [0, 1]; other magnitudes keep 4 significant digits. */
+export function formatScore(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '—';
+  if (value >= 0 && value <= 1) return value.toFixed(3);
+  return Number(value.toPrecision(4)).toString();
+}
+
+/** `0.873±0.021`: the mean over folds with its spread (sample standard deviation). */
+export function formatSummary(summary: Summary | undefined): string {
+  if (!summary) return '—';
+  if (summary.n < 2 || !Number.isFinite(summary.std)) return formatScore(summary.mean);
+  return `${formatScore(summary.mean)}±${summary.std.toFixed(3)}`;
+}
+
+/** `850ms`, `12.3s`, `4m05s`, `1h02m`. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const totalSeconds = Math.round(seconds);
+  const minutes = Math.floor(totalSeconds / 60);
+  if (minutes < 60) return `${minutes}m${String(totalSeconds % 60).padStart(2, '0')}s`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+/** `3s ago` style age of a timestamp relative to `now`. */
+export function formatAge(at: number | undefined, now: number): string {
+  if (at === undefined || at <= 0) return '—';
+  return `${formatDuration(Math.max(0, now - at))} ago`;
+}
+
+/** A parameter value as people read it: short floats, no quotes. */
+export function formatParamValue(value: ParamValue | undefined): string {
+  if (value === undefined) return '—';
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return String(value);
+    return Number(value.toPrecision(3)).toString();
+  }
+  return String(value);
+}
+
+/** `a=1 b=x` for every param, in key order. */
+export function formatParams(params: Params): string {
+  return Object.keys(params)
+    .map((key) => `${key}=${formatParamValue(params[key])}`)
+    .join(' ');
+}
+
+/** A bar `[███░░░]` of `width` cells (inside the brackets) filled to done/total. */
+export function progressBar(done: number, total: number, width: number): string {
+  const cells = Math.max(1, width);
+  const ratio = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  const filled = Math.round(ratio * cells);
+  return `${'█'.repeat(filled)}${'░'.repeat(cells - filled)}`;
+}
+
+const SPARK = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] as const;
+
+/** A sparkline of the last `width` values, scaled between their min and max. */
+export function sparkline(values: readonly number[], width: number): string {
+  const tail = values.filter((v) => Number.isFinite(v)).slice(-Math.max(1, width));
+  if (tail.length === 0) return '';
+  const low = Math.min(...tail);
+  const high = Math.max(...tail);
+  const span = high - low;
+  return tail
+    .map((v) => SPARK[span === 0 ? SPARK.length - 1 : Math.min(SPARK.length - 1, Math.floor(((v - low) / span) * SPARK.length))]!)
+    .join('');
+}
+
+/** Fits text into exactly `width` cells: truncates with `…` or pads (left or right aligned). */
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  if (width <= 0) return '';
+  const chars = [...text];
+  if (chars.length > width) return width === 1 ? '…' : `${chars.slice(0, width - 1).join('')}…`;
+  const pad = ' '.repeat(width - chars.length);
+  return align === 'left' ? text + pad : pad + text;
+}
+
+/** `HH:MM:SS` of a wall-clock timestamp, in local time. */
+export function formatClock(at: number): string {
+  const d = new Date(at);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}

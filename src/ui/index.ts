@@ -1,0 +1,12 @@
+/**
+ * The UI's public surface: reporters (live Ink TUI, plain lines, JSON lines), the choice between
+ * them, the pure study view (reducer and selectors) and the export of best recipes.
+ */
+export { chooseReporterMode, createReporter, isCi } from './reporter.ts';
+export type { ChooseModeInput, QuitChoice, ReporterMode, ReporterOptions, StudyReporter, TuiCallbacks } from './reporter.ts';
+export { createJsonReporter, createPlainReporter, formatPlainEvent } from './plain.ts';
+export type { Reporter, TextSink } from './plain.ts';
+export { foldStudyEvents, initialStudyView, reduceStudyView, scoreOf } from './view-state.ts';
+export type { StudyViewState, TrialView } from './view-state.ts';
+export { keyParamNames, nextSort, rankTrials, SORT_KEYS, studyProgress } from './selectors.ts';
+export type { SortKey, StudyProgress } from './selectors.ts';

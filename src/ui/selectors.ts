@@ -1,0 +1,145 @@
+/**
+ * Derived views of a StudyViewState: the ranking, the study's progress and time left, which
+ * parameters and classes deserve a column. Pure; `now` is passed in.
+ */
+import type { TrialProgress } from '../core/result.ts';
+import type { TrialState } from '../core/trial.ts';
+import { isBetter, scoreOf, type StudyViewState, type TrialView } from './view-state.ts';
+
+/** What `s` cycles through, in order. `score` is balanced accuracy (mean over folds). */
+export const SORT_KEYS = ['score', 'minority', 'number', 'duration'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export const SORT_LABELS: Readonly<Record<SortKey, string>> = {
+  score: 'balanced accuracy',
+  minority: 'minority recall',
+  number: 'trial number',
+  duration: 'duration',
+};
+
+export function nextSort(sort: SortKey): SortKey {
+  return SORT_KEYS[(SORT_KEYS.indexOf(sort) + 1) % SORT_KEYS.length]!;
+}
+
+/** Order of trials that have no score to rank by: live ones first, then the ones that ended badly. */
+const STATE_ORDER: Readonly<Record<TrialState, number>> = { complete: 0, running: 1, waiting: 2, pruned: 3, failed: 4 };
+
+export function durationOf(trial: TrialView, now?: number): number | undefined {
+  if (trial.result) return trial.result.durationMs;
+  if (trial.startedAt === undefined) return undefined;
+  const end = trial.finishedAt ?? now;
+  return end === undefined ? undefined : Math.max(0, end - trial.startedAt);
+}
+
+export function minorityRecallOf(trial: TrialView): number | undefined {
+  const result = trial.result;
+  return result ? result.perClassRecall[result.minorityClass]?.mean : undefined;
+}
+
+function byNumber(a: TrialView, b: TrialView): number {
+  return a.number - b.number || a.id.localeCompare(b.id);
+}
+
+/** Compares optional numbers, present before absent; `better(a, b)` true puts a first. */
+function byOptional(a: number | undefined, b: number | undefined, better: (x: number, y: number) => boolean): number {
+  if (a === undefined && b === undefined) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  if (a === b) return 0;
+  return better(a, b) ? -1 : 1;
+}
+
+/**
+ * The leaderboard order. `score`: completed trials by balanced accuracy (best first, in the study's
+ * direction), then running, waiting, pruned and failed trials by number (a pruned trial's last
+ * value is not comparable with a finished one). Other keys sort every trial, ties by number.
+ */
+export function rankTrials(state: StudyViewState, sort: SortKey = 'score', now?: number): TrialView[] {
+  const trials = [...state.trials.values()];
+  const compare = (a: TrialView, b: TrialView): number => {
+    switch (sort) {
+      case 'score': {
+        const stateOrder = STATE_ORDER[a.state] - STATE_ORDER[b.state];
+        if (stateOrder !== 0) return stateOrder;
+        if (a.state !== 'complete') return 0;
+        return byOptional(scoreOf(a), scoreOf(b), (x, y) => isBetter(x, y, state.direction));
+      }
+      case 'minority':
+        return byOptional(minorityRecallOf(a), minorityRecallOf(b), (x, y) => x > y);
+      case 'number':
+        return 0;
+      case 'duration':
+        return byOptional(durationOf(a, now), durationOf(b, now), (x, y) => x > y);
+    }
+  };
+  return trials.sort((a, b) => compare(a, b) || byNumber(a, b));
+}
+
+export interface StudyProgress {
+  readonly done: number;
+  readonly total: number | undefined;
+  readonly running: number;
+  readonly failed: number;
+  readonly pruned: number;
+  readonly elapsedMs: number | undefined;
+  /** Time left at the observed throughput (elapsed / done × remaining); undefined until one is done. */
+  readonly etaMs: number | undefined;
+}
+
+export function studyProgress(state: StudyViewState, now: number): StudyProgress {
+  let done = 0;
+  let running = 0;
+  let failed = 0;
+  let pruned = 0;
+  for (const trial of state.trials.values()) {
+    if (trial.state === 'complete' || trial.state === 'pruned' || trial.state === 'failed') done += 1;
+    if (trial.state === 'running') running += 1;
+    if (trial.state === 'failed') failed += 1;
+    if (trial.state === 'pruned') pruned += 1;
+  }
+  const end = state.finishedAt ?? now;
+  const elapsedMs = state.startedAt === undefined ? undefined : Math.max(0, end - state.startedAt);
+  const total = state.totalTrials;
+  let etaMs: number | undefined;
+  if (state.finishedAt !== undefined) etaMs = 0;
+  else if (elapsedMs !== undefined && total !== undefined && done > 0) etaMs = (elapsedMs / done) * Math.max(0, total - done);
+  return { done, total, running, failed, pruned, elapsedMs, etaMs };
+}
+
+/** The recipe parameters the leaderboard shows, in this order, when a study has them. */
+export const RECIPE_PARAMS = ['sampling', 'augmentation', 'backbone', 'resolution', 'minorityWeight'] as const;
+
+/**
+ * Which params get a column: the recipe's key parameters that occur in the study; for a study
+ * with none of them (a benchmark function), its own parameter names in order of appearance.
+ */
+export function keyParamNames(state: StudyViewState, limit = 5): string[] {
+  const seen: string[] = [];
+  for (const trial of state.trials.values()) {
+    for (const key of Object.keys(trial.params)) if (!seen.includes(key)) seen.push(key);
+  }
+  const recipe = RECIPE_PARAMS.filter((key) => seen.includes(key));
+  return (recipe.length > 0 ? recipe : seen).slice(0, limit);
+}
+
+/** The minority and majority class names, from the first trial with a result. */
+export function classNamesOf(state: StudyViewState): { minority: string; majority: string } | undefined {
+  for (const trial of state.trials.values()) {
+    const result = trial.result;
+    if (!result) continue;
+    const majority = result.classNames.find((name) => name !== result.minorityClass);
+    if (majority !== undefined) return { minority: result.minorityClass, majority };
+  }
+  return undefined;
+}
+
+/** Whether scores are balanced accuracies (image trials) or a plain objective (benchmark functions). */
+export function scoreLabel(state: StudyViewState): string {
+  for (const trial of state.trials.values()) if (trial.result) return 'bal.acc';
+  return 'value';
+}
+
+/** 1-based fold and epoch of a progress report (reports count folds and epochs from 0). */
+export function progressPosition(progress: TrialProgress): { fold: number; folds: number; epoch: number; epochs: number } {
+  return { fold: progress.fold + 1, folds: progress.folds, epoch: progress.epoch + 1, epochs: progress.epochs };
+}

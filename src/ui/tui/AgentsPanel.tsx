@@ -1,0 +1,35 @@
+/** One line per agent: name, backend, busy slots, last heartbeat; lost agents in red and marked LOST. */
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import type { AgentInfo } from '../../core/events.ts';
+import { fit, formatAge } from '../format.ts';
+import { usePalette } from './theme.ts';
+
+const AgentRow = memo(function AgentRow({ agent, now, width }: { agent: AgentInfo; now: number; width: number }) {
+  const { paint } = usePalette();
+  const text = [
+    fit(agent.name, 14),
+    fit(agent.backend, 10),
+    fit(`${agent.busy}/${agent.slots} busy`, 9),
+    agent.lost ? 'LOST' : `♥ ${formatAge(agent.lastHeartbeat, now)}`,
+  ].join(' ');
+  return (
+    <Text color={agent.lost ? paint('red') : undefined} bold={agent.lost} wrap="truncate">
+      {fit(`  ${text}`, width)}
+    </Text>
+  );
+});
+
+export function AgentsPanel({ agents, now, width }: { agents: readonly AgentInfo[]; now: number; width: number }) {
+  const lost = agents.filter((agent) => agent.lost).length;
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate">
+        {`agents ${agents.length - lost} up${lost ? `, ${lost} lost` : ''}`}
+      </Text>
+      {agents.map((agent) => (
+        <AgentRow key={agent.name} agent={agent} now={now} width={width} />
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,142 @@
+/**
+ * The state owner of the live UI: reads the study view from the store, owns the selection, sort,
+ * detail and quit prompt, handles keys, and lays out the pure components below it.
+ *
+ * Layout (Ink's examples/jest pattern): finished trials go to `<Static>` once, in finish order,
+ * as a scrollback log; the live region below is the header, agents, running trials with progress
+ * bars and a ranked top-N leaderboard sized to the terminal, so re-ranking only redraws that box.
+ */
+import { Box, Text, useApp, useInput, useStdin, useStdout } from 'ink';
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import type { QuitChoice } from '../reporter.ts';
+import { fit } from '../format.ts';
+import { nextSort, rankTrials, SORT_LABELS, type SortKey } from '../selectors.ts';
+import { AgentsPanel } from './AgentsPanel.tsx';
+import { fitColumns, leaderboardColumns } from './columns.ts';
+import { FinishedLog } from './FinishedLog.tsx';
+import { Header } from './Header.tsx';
+import { Leaderboard } from './Leaderboard.tsx';
+import { RunningTrials } from './RunningTrials.tsx';
+import type { StudyStore } from './store.ts';
+import { TrialDetail } from './TrialDetail.tsx';
+
+export interface StudyAppProps {
+  readonly store: StudyStore;
+  /** Embedded search: `q` asks whether to stop the search or leave the agents finishing their trials. */
+  readonly embedded: boolean;
+  readonly onExport?: (bestTrialId: string) => Promise<string>;
+  readonly onQuit?: (choice: QuitChoice) => void;
+  /** The clock for elapsed times and heartbeat ages (tests pass a fixed one). */
+  readonly now?: () => number;
+  /** Refresh interval of the clock-driven text; 0 turns the ticking off. */
+  readonly tickMs?: number;
+  /** Terminal size overrides (default: the stdout Ink renders to). */
+  readonly columns?: number;
+  readonly rows?: number;
+}
+
+type Mode = 'board' | 'detail' | 'quit';
+const MAX_RUNNING_ROWS = 8;
+
+function useClock(now: () => number, tickMs: number): number {
+  const [time, setTime] = useState(now);
+  useEffect(() => {
+    if (tickMs <= 0) return undefined;
+    const timer = setInterval(() => setTime(now()), tickMs);
+    return () => clearInterval(timer);
+  }, [now, tickMs]);
+  return time;
+}
+
+export function StudyApp({ store, embedded, onExport, onQuit, now = Date.now, tickMs = 1000, columns, rows }: StudyAppProps) {
+  const view = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const { exit } = useApp();
+  const { stdout } = useStdout();
+  const { isRawModeSupported } = useStdin();
+  const time = Math.max(useClock(now, tickMs), view.lastEventAt ?? 0);
+  const [sort, setSort] = useState<SortKey>('score');
+  const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
+  const [mode, setMode] = useState<Mode>('board');
+  const [message, setMessage] = useState<string | undefined>(undefined);
+
+  const width = Math.max(20, columns ?? stdout.columns ?? 80);
+  const height = rows ?? stdout.rows ?? 40;
+  const ranked = rankTrials(view, sort, time);
+  const found = selectedId === undefined ? -1 : ranked.findIndex((trial) => trial.id === selectedId);
+  const selectedIndex = found >= 0 ? found : 0;
+  const selected = ranked[selectedIndex];
+
+  const quit = (choice: QuitChoice) => {
+    onQuit?.(choice);
+    exit(choice);
+  };
+
+  const exportBest = () => {
+    if (!onExport) return setMessage('export is not available here');
+    if (!view.bestTrialId) return setMessage('nothing to export yet: no trial has completed');
+    setMessage('exporting the best trial…');
+    onExport(view.bestTrialId).then(
+      (done) => setMessage(done),
+      (error: unknown) => setMessage(`export failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  };
+
+  useInput(
+    (input, key) => {
+      if (key.ctrl && input === 'c') return quit(embedded ? 'stop' : 'detach');
+      if (mode === 'quit') {
+        if (input === 's') quit('stop');
+        else if (input === 'l') quit('leave');
+        else if (key.escape || input === 'c' || input === 'n') setMode('board');
+        return;
+      }
+      if (mode === 'detail') {
+        if (key.escape || key.return || key.backspace || input === 'b') setMode('board');
+        else if (input === 'q') setMode('board');
+        return;
+      }
+      if (key.upArrow || key.downArrow) {
+        const next = Math.min(ranked.length - 1, Math.max(0, selectedIndex + (key.upArrow ? -1 : 1)));
+        setSelectedId(ranked[next]?.id);
+      } else if (key.return && selected) setMode('detail');
+      else if (input === 's') setSort(nextSort(sort));
+      else if (input === 'e') exportBest();
+      else if (input === 'q') {
+        if (embedded && view.finishedAt === undefined) setMode('quit');
+        else quit('detach');
+      }
+    },
+    { isActive: isRawModeSupported },
+  );
+
+  const agents = [...view.agents.values()];
+  const running = ranked.filter((trial) => trial.state === 'running').sort((a, b) => a.number - b.number);
+  const shownRunning = running.slice(0, MAX_RUNNING_ROWS);
+  const fixedLines = 2 + 1 + agents.length + (running.length ? shownRunning.length + 1 : 0) + 1 + 1 + 2 + 1;
+  const boardHeight = Math.max(3, height - fixedLines - 1);
+  const columnsShown = fitColumns(leaderboardColumns(view, time), width);
+  const keys =
+    mode === 'quit'
+      ? 'quit: s stop the search · l leave agents finishing their running trials · esc cancel'
+      : `↑↓ select · enter detail · s sort: ${SORT_LABELS[sort]} · e export best · q quit`;
+
+  return (
+    <Box flexDirection="column" width={width}>
+      <FinishedLog state={view} width={width} />
+      <Header state={view} now={time} width={width} />
+      <AgentsPanel agents={agents} now={time} width={width} />
+      {mode === 'detail' && selected ? (
+        <TrialDetail trial={selected} now={time} width={width} />
+      ) : (
+        <Box flexDirection="column">
+          <RunningTrials trials={shownRunning} now={time} width={width} />
+          <Leaderboard columns={columnsShown} ranked={ranked} selectedIndex={selectedIndex} bestTrialId={view.bestTrialId} height={boardHeight} />
+        </Box>
+      )}
+      <Text bold={mode === 'quit'} wrap="truncate">
+        {fit(keys, width)}
+      </Text>
+      {message ? <Text wrap="truncate">{fit(message, width)}</Text> : null}
+    </Box>
+  );
+}

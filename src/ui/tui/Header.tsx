@@ -1,0 +1,44 @@
+/** The study header: name, sampler, progress, elapsed and time left, best-so-far with its history. */
+import { Box, Text } from 'ink';
+import { fit, formatDuration, formatScore, formatSummary, sparkline } from '../format.ts';
+import { scoreLabel, studyProgress } from '../selectors.ts';
+import type { StudyViewState } from '../view-state.ts';
+import { usePalette } from './theme.ts';
+
+export interface HeaderProps {
+  readonly state: StudyViewState;
+  readonly now: number;
+  readonly width: number;
+}
+
+export function Header({ state, now, width }: HeaderProps) {
+  const { paint } = usePalette();
+  const progress = studyProgress(state, now);
+  const status = state.finishedAt !== undefined ? 'finished' : `${progress.running} running`;
+  const eta = progress.etaMs === undefined ? '?' : formatDuration(progress.etaMs);
+  const line1 = [
+    `study ${state.study ?? '…'}`,
+    `sampler ${state.sampler ?? '?'}`,
+    `${progress.done}/${progress.total ?? '?'} done`,
+    status,
+    `elapsed ${formatDuration(progress.elapsedMs)}`,
+    `left ~${eta}`,
+  ].join(' · ');
+  const best = state.bestTrialId ? state.trials.get(state.bestTrialId) : undefined;
+  const bestText = best
+    ? `best ${scoreLabel(state)} ${best.result ? formatSummary(best.result.balancedAccuracy) : formatScore(best.value)} (trial #${best.number})`
+    : 'best: no completed trial yet';
+  const sparkWidth = Math.max(0, Math.min(30, width - [...bestText].length - 3));
+  const spark = sparkWidth > 0 ? sparkline(state.bestHistory, sparkWidth) : '';
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate">
+        {fit(line1, width)}
+      </Text>
+      <Text wrap="truncate">
+        <Text color={best ? paint('green') : undefined}>{bestText}</Text>
+        {spark ? <Text color={paint('cyan')}>{`  ${spark}`}</Text> : null}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,166 @@
+/**
+ * The study as the UI sees it, folded from the event stream by a pure reducer. The TUI, the plain
+ * reporter and the tests all read this state; nothing here touches a terminal or a clock (time
+ * comes from the events' `at` and from the `now` callers pass to the selectors).
+ */
+import type { AgentInfo, StudyEvent } from '../core/events.ts';
+import type { TrialProgress, TrialResult } from '../core/result.ts';
+import type { Params, TrialState } from '../core/trial.ts';
+
+export interface TrialView {
+  readonly id: string;
+  /** The study's trial number; -1 while only later events of the trial have been seen. */
+  readonly number: number;
+  readonly params: Params;
+  readonly state: TrialState;
+  readonly attempts: number;
+  readonly agent?: string;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly progress?: TrialProgress;
+  /** The objective as the coordinator reported it (for image trials: balanced accuracy). */
+  readonly value?: number;
+  readonly result?: TrialResult;
+  readonly error?: string;
+  /** Why the trial went back to waiting last (lease expired, agent lost, …). */
+  readonly requeueReason?: string;
+}
+
+export interface StudyViewState {
+  readonly study?: string;
+  readonly sampler?: string;
+  readonly direction: 'maximize' | 'minimize';
+  readonly totalTrials?: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly lastEventAt?: number;
+  readonly trials: ReadonlyMap<string, TrialView>;
+  /** Ids of finished trials in the order they finished: what `<Static>` prints, once each. */
+  readonly finishedOrder: readonly string[];
+  readonly agents: ReadonlyMap<string, AgentInfo>;
+  readonly bestTrialId?: string;
+  /** Best-so-far value after each completed trial, oldest first (the header's sparkline). */
+  readonly bestHistory: readonly number[];
+}
+
+export const initialStudyView: StudyViewState = {
+  direction: 'maximize',
+  trials: new Map(),
+  finishedOrder: [],
+  agents: new Map(),
+  bestHistory: [],
+};
+
+/** The number a trial is ranked by: its balanced accuracy (mean over folds), else its value. */
+export function scoreOf(trial: TrialView): number | undefined {
+  return trial.result?.balancedAccuracy.mean ?? trial.value;
+}
+
+/** True when `a` is a better objective value than `b` in the study's direction. */
+export function isBetter(a: number, b: number, direction: 'maximize' | 'minimize'): boolean {
+  return direction === 'maximize' ? a > b : a < b;
+}
+
+function placeholder(id: string): TrialView {
+  return { id, number: -1, params: {}, state: 'waiting', attempts: 0 };
+}
+
+function withTrial(state: StudyViewState, id: string, update: (trial: TrialView) => TrialView): StudyViewState {
+  const before = state.trials.get(id) ?? placeholder(id);
+  const after = update(before);
+  if (after === before && state.trials.has(id)) return state;
+  const trials = new Map(state.trials);
+  trials.set(id, after);
+  return { ...state, trials };
+}
+
+function finishTrial(state: StudyViewState, event: Extract<StudyEvent, { type: 'trial-finished' }>): StudyViewState {
+  const existing = state.trials.get(event.trialId);
+  // Finished trials are immutable: a second result (redelivery) changes nothing.
+  if (existing && (existing.state === 'complete' || existing.state === 'pruned' || existing.state === 'failed')) return state;
+  let next = withTrial(state, event.trialId, (trial) => {
+    const { progress: _progress, ...rest } = trial;
+    return {
+      ...rest,
+      state: event.state,
+      finishedAt: event.at,
+      ...(event.value !== undefined ? { value: event.value } : {}),
+      ...(event.result !== undefined ? { result: event.result } : {}),
+      ...(event.error !== undefined ? { error: event.error } : {}),
+      ...(event.state === 'pruned' && trial.progress ? { progress: trial.progress } : {}),
+    };
+  });
+  next = { ...next, finishedOrder: [...next.finishedOrder, event.trialId] };
+  if (event.state !== 'complete') return next;
+  const finished = next.trials.get(event.trialId)!;
+  const score = scoreOf(finished);
+  if (score === undefined) return next;
+  const best = next.bestTrialId ? next.trials.get(next.bestTrialId) : undefined;
+  const bestScore = best ? scoreOf(best) : undefined;
+  const improved = bestScore === undefined || isBetter(score, bestScore, next.direction);
+  const bestTrialId = improved ? event.trialId : next.bestTrialId;
+  const bestValue = improved ? score : bestScore!;
+  return { ...next, bestTrialId, bestHistory: [...next.bestHistory, bestValue] };
+}
+
+/** Folds one event into the view. Pure: returns a new state (or the same one if nothing changed). */
+export function reduceStudyView(state: StudyViewState, event: StudyEvent): StudyViewState {
+  const stamped: StudyViewState = { ...state, lastEventAt: Math.max(state.lastEventAt ?? 0, event.at) };
+  switch (event.type) {
+    case 'study-started':
+      return {
+        ...stamped,
+        study: event.study,
+        sampler: event.sampler,
+        totalTrials: event.totalTrials,
+        direction: event.direction,
+        startedAt: stamped.startedAt ?? event.at,
+      };
+    case 'trial-created':
+      return withTrial(stamped, event.trialId, (trial) => ({ ...trial, number: event.number, params: event.params }));
+    case 'trial-started':
+      return withTrial(stamped, event.trialId, (trial) => {
+        if (trial.state !== 'waiting' && trial.state !== 'running') return trial;
+        const { progress: _progress, requeueReason: _reason, ...rest } = trial;
+        return { ...rest, state: 'running', attempts: Math.max(trial.attempts, event.attempt), agent: event.agent, startedAt: event.at };
+      });
+    case 'trial-progress':
+      return withTrial(stamped, event.trialId, (trial) =>
+        trial.state === 'running' || trial.state === 'waiting' ? { ...trial, state: 'running', progress: event.progress } : trial,
+      );
+    case 'trial-requeued':
+      return withTrial(stamped, event.trialId, (trial) => {
+        if (trial.state !== 'running' && trial.state !== 'waiting') return trial;
+        const { progress: _progress, ...rest } = trial;
+        return { ...rest, state: 'waiting', requeueReason: event.reason };
+      });
+    case 'trial-finished':
+      return finishTrial(stamped, event);
+    case 'agent-seen': {
+      const agents = new Map(stamped.agents);
+      agents.set(event.agent.name, event.agent);
+      return { ...stamped, agents };
+    }
+    case 'agent-lost': {
+      const agents = new Map(stamped.agents);
+      const known = agents.get(event.name);
+      agents.set(event.name, {
+        ...(known ?? { name: event.name, backend: '?', slots: 0, busy: 0, gpus: 0, memoryBytes: 0, lastHeartbeat: 0 }),
+        busy: 0,
+        lost: true,
+      });
+      return { ...stamped, agents };
+    }
+    case 'study-finished': {
+      const bestTrialId = event.bestTrialId && stamped.trials.has(event.bestTrialId) ? event.bestTrialId : stamped.bestTrialId;
+      return { ...stamped, finishedAt: event.at, bestTrialId };
+    }
+  }
+}
+
+/** Folds a whole list of events (a replay) from the initial state. */
+export function foldStudyEvents(events: Iterable<StudyEvent>, from: StudyViewState = initialStudyView): StudyViewState {
+  let state = from;
+  for (const event of events) state = reduceStudyView(state, event);
+  return state;
+}

@@ -1,0 +1,105 @@
+/**
+ * A study: what to search (a space over trial spec fields), how (sampler, pruner, direction, seed,
+ * trials), over what (a `base` trial spec with the dataset, or a benchmark `objective` function)
+ * and how patiently (attempts, lease and heartbeat timings). Unknown keys are errors.
+ *
+ * The parsed config is stored with the study (KV record / journal), so a resumed study and
+ * `skewer status` or export on another machine see exactly what the search ran with.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { parseConfig, readConfigFile } from './load.ts';
+import { SearchSpaceSchema } from './space.ts';
+import { TrialSpecSchema, type TrialSpecInput } from './trial.ts';
+
+/** `random`, or `{ type: tpe, startupTrials: 10 }`: options are checked by the search module. */
+const StrategySchema = z.union([
+  z.string().min(1),
+  z.looseObject({ type: z.string().min(1) }),
+]);
+
+export const ObjectiveSchema = z.strictObject({
+  /** A benchmark function of src/search (branin, hartmann6, …). */
+  function: z.string().min(1),
+  /** Simulated training time per trial, to exercise leases and parallelism. */
+  delayMs: z.number().int().min(0).max(3_600_000).default(0),
+});
+
+/** Fixed trial spec fields; validated as a partial trial spec but kept as written (no defaults filled). */
+const BaseSpecSchema = z.record(z.string(), z.unknown()).superRefine((base, ctx) => {
+  const checked = TrialSpecSchema.partial().safeParse(base);
+  if (!checked.success) {
+    for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  }
+});
+
+export const StudyConfigSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, _ or - (it names streams and folders)'),
+    seed: z.number().int().min(0).default(0),
+    direction: z.enum(['maximize', 'minimize']).default('maximize'),
+    /** How many trials the study runs in total. */
+    trials: z.number().int().min(1).max(100_000),
+    sampler: StrategySchema.default('random'),
+    pruner: StrategySchema.default('none'),
+    space: SearchSpaceSchema,
+    base: BaseSpecSchema.optional(),
+    objective: ObjectiveSchema.optional(),
+    /** Deliveries of one trial before it fails with the history of its attempts. */
+    maxAttempts: z.number().int().min(1).max(100).default(3),
+    /** A trial whose agent stops renewing its lease for this long is redelivered. */
+    ackWaitMs: z.number().int().min(200).default(30_000),
+    /** Base of the nak backoff after a retryable failure (doubles per attempt). */
+    retryDelayMs: z.number().int().min(0).default(1_000),
+    /** How often agents say they are alive, and after how long without a word they count as lost. */
+    heartbeatMs: z.number().int().min(50).default(2_000),
+    agentLostMs: z.number().int().min(100).default(10_000),
+    /** Trials queued or running at once; default: the live agents' free slots plus one. */
+    parallelism: z.number().int().min(1).optional(),
+  })
+  .superRefine((config, ctx) => {
+    const hasDataset = config.base !== undefined && 'dataset' in config.base;
+    if (config.objective && hasDataset) {
+      ctx.addIssue({ code: 'custom', path: ['objective'], message: 'give either objective (a benchmark function) or base.dataset, not both' });
+    }
+    if (!config.objective && !hasDataset) {
+      ctx.addIssue({ code: 'custom', path: ['base', 'dataset'], message: 'a study needs base.dataset.path (images to train on) or an objective function' });
+    }
+    if (config.agentLostMs <= config.heartbeatMs) {
+      ctx.addIssue({ code: 'custom', path: ['agentLostMs'], message: `must exceed heartbeatMs (${config.heartbeatMs})` });
+    }
+  });
+
+export type StudyConfig = z.infer<typeof StudyConfigSchema>;
+export type StudyConfigInput = z.input<typeof StudyConfigSchema>;
+export type Objective = z.infer<typeof ObjectiveSchema>;
+
+/** `'tpe'` or `{ type: 'tpe', … }` -> `{ type: 'tpe', … }`. */
+export function strategyOf(value: StudyConfig['sampler']): { type: string } & Record<string, unknown> {
+  return typeof value === 'string' ? { type: value } : value;
+}
+
+/** The fixed trial spec fields of a dataset study, for `specFromParams`. */
+export function baseSpecOf(config: StudyConfig): Partial<TrialSpecInput> {
+  return (config.base ?? {}) as Partial<TrialSpecInput>;
+}
+
+export function parseStudyConfig(value: unknown, source = 'study config'): StudyConfig {
+  return parseConfig(StudyConfigSchema, value, source, 'Fix the fields named above; configs/function-demo.yaml is a small complete study.');
+}
+
+/**
+ * Loads a study file; a relative `base.dataset.path` (and `base.weights.path`) is resolved against
+ * the file's folder, so a study runs the same from any working directory.
+ */
+export async function loadStudyConfig(file: string): Promise<StudyConfig> {
+  const config = parseStudyConfig(await readConfigFile(file), file);
+  if (!config.base) return config;
+  const dir = path.dirname(path.resolve(file));
+  const base: Record<string, unknown> = { ...config.base };
+  for (const field of ['dataset', 'weights']) {
+    const entry = base[field] as { path?: unknown } | null | undefined;
+    if (entry && typeof entry.path === 'string') base[field] = { ...entry, path: path.resolve(dir, entry.path) };
+  }
+  return { ...config, base };
+}

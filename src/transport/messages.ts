@@ -1,0 +1,271 @@
+/**
+ * Every payload skewer puts on the wire or in a store, as one versioned zod union per channel.
+ * A message that fails validation (malformed, foreign, or from a future protocol version) is
+ * rejected with a logged reason by the transport's codec and never executed.
+ *
+ * Channels (names in subjects.ts):
+ * - trial queues:   TrialMessage         coordinator -> agents (work queue, at-least-once)
+ * - results queue:  ResultMessage        agents -> coordinator (work queue: survives a coordinator crash)
+ * - bus:            BusMessage           reports, heartbeats, prune commands, goodbyes (fire and forget)
+ * - study bucket:   StudyRecordValue     the study, its trials and agents (KV, compare-and-set)
+ */
+import { z } from 'zod';
+import { ParamValueSchema } from '../config/space.ts';
+import { TrialSpecSchema } from '../config/trial.ts';
+import { zodCodec } from './codec.ts';
+import { RESOURCE_CLASSES } from './subjects.ts';
+
+/** Bumped on an incompatible change; a peer speaking another version is rejected, not misread. */
+export const PROTOCOL_VERSION = 1;
+const version = z.literal(PROTOCOL_VERSION);
+
+const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or - (at most 64)');
+const timestamp = z.number().int().nonnegative();
+const attempt = z.number().int().min(1);
+
+export const ParamsSchema = z.record(z.string(), ParamValueSchema);
+
+// ---------------------------------------------------------------- results (mirror src/core/result.ts)
+
+const SummarySchema = z.looseObject({
+  mean: z.number(),
+  std: z.number(),
+  ci95: z.tuple([z.number(), z.number()]),
+  n: z.number().int(),
+});
+
+const BinaryScoresSchema = z.looseObject({ precision: z.number(), recall: z.number(), f1: z.number() });
+
+const RuleMetricsSchema = z.looseObject({
+  balancedAccuracy: z.number(),
+  perClassRecall: z.record(z.string(), z.number()),
+  confusion: z.array(z.array(z.number())),
+  minority: BinaryScoresSchema,
+});
+
+const FoldMetricsSchema = z.looseObject({
+  fold: z.number().int(),
+  argmax: RuleMetricsSchema,
+  tuned: RuleMetricsSchema.extend({ threshold: z.number() }),
+  rocAuc: z.number(),
+  prAuc: z.number(),
+  epochsRun: z.number().int(),
+  trainCount: z.number().int(),
+  validationCount: z.number().int(),
+});
+
+export const TrialResultSchema = z.looseObject({
+  classNames: z.array(z.string()),
+  minorityClass: z.string(),
+  folds: z.array(FoldMetricsSchema),
+  balancedAccuracy: SummarySchema,
+  tunedBalancedAccuracy: SummarySchema,
+  perClassRecall: z.record(z.string(), SummarySchema),
+  rocAuc: SummarySchema,
+  prAuc: SummarySchema,
+  backend: z.string(),
+  durationMs: z.number(),
+});
+
+export const TrialProgressSchema = z.strictObject({
+  fold: z.number().int().min(0),
+  folds: z.number().int().min(1),
+  epoch: z.number().int().min(0),
+  epochs: z.number().int().min(1),
+  step: z.number().int().min(0),
+  loss: z.number(),
+  validationBalancedAccuracy: z.number(),
+});
+
+export const IntermediateReportSchema = z.strictObject({ step: z.number().int().min(0), value: z.number() });
+
+// ---------------------------------------------------------------- trial queues
+
+/** What runs: a training recipe, or a benchmark function (to exercise the engine without training). */
+export const TrialWorkSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('training'), spec: TrialSpecSchema }),
+  z.strictObject({ kind: z.literal('function'), function: z.string().min(1), delayMs: z.number().int().min(0) }),
+]);
+
+/** Where an agent finds the dataset: a shared path if its content hash matches, else the object store. */
+export const DatasetRefSchema = z.strictObject({
+  hash: z.string().min(8),
+  /** Object name in the dataset bucket (the hash plus a format suffix). */
+  object: z.string().min(1),
+  /** The path on the coordinator's machine; used directly by an agent that sees the same content there. */
+  path: z.string().min(1),
+});
+
+export const ResourcesSchema = z.strictObject({
+  class: z.enum(RESOURCE_CLASSES),
+  /** Rough peak memory of the trial, to refuse it on an agent that cannot hold it. */
+  memoryBytes: z.number().int().nonnegative(),
+});
+
+export const TrialMessageSchema = z.strictObject({
+  v: version,
+  type: z.literal('trial'),
+  study: name,
+  trialId: name,
+  number: z.number().int().min(0),
+  params: ParamsSchema,
+  work: TrialWorkSchema,
+  resources: ResourcesSchema,
+  dataset: DatasetRefSchema.optional(),
+  /** Attempts already used by earlier dispatches of this trial (an embedded resume re-publishes). */
+  attemptOffset: z.number().int().min(0),
+  /** Deliveries allowed for this dispatch; on the last one a retryable failure fails the trial. */
+  maxAttempts: z.number().int().min(1),
+  /** Base delay of the nak backoff for a retryable failure. */
+  retryDelayMs: z.number().int().min(0),
+  /** The queue's lease: the agent renews it well within this. */
+  ackWaitMs: z.number().int().min(1),
+});
+
+// ---------------------------------------------------------------- results queue
+
+/** How one attempt ended, as the agent saw it. */
+export const ATTEMPT_OUTCOMES = ['complete', 'pruned', 'failed', 'retry', 'handed-back', 'lost', 'interrupted'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+export const TrialStartedMessageSchema = z.strictObject({
+  v: version,
+  type: z.literal('trial-started'),
+  study: name,
+  trialId: name,
+  attempt,
+  agent: name,
+  at: timestamp,
+});
+
+export const TrialOutcomeMessageSchema = z.strictObject({
+  v: version,
+  type: z.literal('trial-outcome'),
+  study: name,
+  trialId: name,
+  attempt,
+  agent: name,
+  startedAt: timestamp,
+  endedAt: timestamp,
+  /** complete | pruned | failed end the trial; retry and handed-back send it back to waiting. */
+  outcome: z.enum(['complete', 'pruned', 'failed', 'retry', 'handed-back']),
+  /** The raw objective (the study's direction applies later). */
+  value: z.number().optional(),
+  result: TrialResultSchema.optional(),
+  error: z.string().optional(),
+  /** Every intermediate report of this attempt: the durable copy of what the bus carried. */
+  reports: z.array(IntermediateReportSchema),
+  lastProgress: TrialProgressSchema.optional(),
+});
+
+export const ResultMessageSchema = z.discriminatedUnion('type', [TrialStartedMessageSchema, TrialOutcomeMessageSchema]);
+
+// ---------------------------------------------------------------- bus
+
+export const AgentInfoSchema = z.strictObject({
+  name,
+  backend: z.string(),
+  slots: z.number().int().min(1),
+  busy: z.number().int().min(0),
+  gpus: z.number().int().min(0),
+  memoryBytes: z.number().int().nonnegative(),
+  classes: z.array(z.enum(RESOURCE_CLASSES)).min(1),
+  running: z.array(z.strictObject({ study: name, trialId: name, attempt })),
+  startedAt: timestamp,
+});
+
+export const BusMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    v: version,
+    type: z.literal('report'),
+    study: name,
+    trialId: name,
+    attempt,
+    agent: name,
+    progress: TrialProgressSchema,
+  }),
+  z.strictObject({ v: version, type: z.literal('heartbeat'), at: timestamp, agent: AgentInfoSchema }),
+  z.strictObject({ v: version, type: z.literal('agent-leaving'), at: timestamp, agent: name }),
+  z.strictObject({ v: version, type: z.literal('prune'), study: name, trialId: name, reason: z.string() }),
+]);
+
+// ---------------------------------------------------------------- study bucket
+
+export const AttemptRecordSchema = z.strictObject({
+  attempt,
+  agent: name,
+  startedAt: timestamp,
+  endedAt: timestamp.optional(),
+  outcome: z.enum(ATTEMPT_OUTCOMES).optional(),
+  error: z.string().optional(),
+});
+
+/** One trial as stored: what `skewer status`, export and the UI read. Finished records never change. */
+export const StoredTrialSchema = z.strictObject({
+  v: version,
+  type: z.literal('trial'),
+  id: name,
+  number: z.number().int().min(0),
+  state: z.enum(['waiting', 'running', 'complete', 'pruned', 'failed']),
+  params: ParamsSchema,
+  /** Absent only when the params could not be made into a runnable trial (it failed at once). */
+  work: TrialWorkSchema.optional(),
+  resources: ResourcesSchema,
+  /** How many times the coordinator put it on a queue (>1 only after an embedded resume). */
+  dispatches: z.number().int().min(0),
+  attempts: z.array(AttemptRecordSchema),
+  reports: z.array(IntermediateReportSchema),
+  progress: TrialProgressSchema.optional(),
+  /** The raw objective in the study's direction. */
+  value: z.number().optional(),
+  result: TrialResultSchema.optional(),
+  error: z.string().optional(),
+  /** Why no agent takes it (set while it waits for an agent that can run it). */
+  blocked: z.string().optional(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+/** The study record: its config as parsed (so readers need no YAML) and where it stands. */
+export const StoredStudySchema = z.strictObject({
+  v: version,
+  type: z.literal('study'),
+  name,
+  /** The StudyConfig as validated by src/config/study.ts; re-parsed by readers. */
+  config: z.record(z.string(), z.unknown()),
+  state: z.enum(['running', 'finished']),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const StoredAgentSchema = z.strictObject({
+  v: version,
+  type: z.literal('agent'),
+  info: AgentInfoSchema,
+  lastHeartbeat: timestamp,
+  lost: z.boolean(),
+});
+
+export const StudyRecordValueSchema = z.discriminatedUnion('type', [StoredStudySchema, StoredTrialSchema, StoredAgentSchema]);
+
+// ---------------------------------------------------------------- types and codecs
+
+export type TrialWork = z.infer<typeof TrialWorkSchema>;
+export type DatasetRef = z.infer<typeof DatasetRefSchema>;
+export type Resources = z.infer<typeof ResourcesSchema>;
+export type TrialMessage = z.infer<typeof TrialMessageSchema>;
+export type TrialStartedMessage = z.infer<typeof TrialStartedMessageSchema>;
+export type TrialOutcomeMessage = z.infer<typeof TrialOutcomeMessageSchema>;
+export type ResultMessage = z.infer<typeof ResultMessageSchema>;
+export type AgentAdvert = z.infer<typeof AgentInfoSchema>;
+export type BusMessage = z.infer<typeof BusMessageSchema>;
+export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
+export type StoredTrial = z.infer<typeof StoredTrialSchema>;
+export type StoredStudy = z.infer<typeof StoredStudySchema>;
+export type StoredAgent = z.infer<typeof StoredAgentSchema>;
+export type StudyRecordValue = z.infer<typeof StudyRecordValueSchema>;
+
+export const trialCodec = zodCodec(TrialMessageSchema);
+export const resultCodec = zodCodec(ResultMessageSchema);
+export const busCodec = zodCodec(BusMessageSchema);
+export const studyRecordCodec = zodCodec(StudyRecordValueSchema);

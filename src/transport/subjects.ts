@@ -1,0 +1,107 @@
+/**
+ * The only place where NATS subjects, stream names and bucket names are spelled. Everything else
+ * asks this module, so a rename is one edit and a typo is a compile error.
+ *
+ * Layout on one server (several studies may share it; agents serve all of them):
+ * - work queues (JetStream work-queue streams), one per resource class, shared by every study:
+ *   `SKEWER_TRIALS_cpu`, `SKEWER_TRIALS_native`, `SKEWER_TRIALS_gpu`; an agent consumes the classes
+ *   it can run (a wasm agent only `cpu`). JetStream forbids overlapping work-queue consumers, so
+ *   routing by class is done by stream, not by filter.
+ * - per study: a results queue `SKEWER_RESULTS_<study>` (agents -> coordinator, durable so a
+ *   coordinator that was down still gets every result) and a KV bucket `skewer_study_<study>`
+ *   holding the study record, one record per trial and one per agent seen.
+ * - core NATS (fire and forget): `skewer.report.<study>.<trialId>`, `skewer.prune.<study>.<trialId>`,
+ *   `skewer.heartbeat.<agent>`.
+ * - one object store `skewer_datasets` of datasets under their content hash.
+ */
+import { UserError } from '../core/errors.ts';
+
+/** Study, agent and trial names become subject tokens and stream names: no dots, spaces or wildcards. */
+export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Resource classes: which agents can run a trial. An agent consumes its own class and those below it. */
+export const RESOURCE_CLASSES = ['cpu', 'native', 'gpu'] as const;
+export type ResourceClass = (typeof RESOURCE_CLASSES)[number];
+
+function checkName(kind: string, name: string): string {
+  if (!NAME_PATTERN.test(name)) {
+    throw new UserError(`invalid ${kind} name '${name}'`, {
+      where: kind,
+      hint: 'Use 1-64 letters, digits, _ or - (it becomes a NATS subject token).',
+    });
+  }
+  return name;
+}
+
+/** The work-queue stream carrying trials of one resource class. */
+export function trialQueueName(resourceClass: ResourceClass): string {
+  return `SKEWER_TRIALS_${resourceClass}`;
+}
+
+/** The work-queue stream carrying one study's trial starts and outcomes to its coordinator. */
+export function resultQueueName(study: string): string {
+  return `SKEWER_RESULTS_${checkName('study', study)}`;
+}
+
+/** The subject a work-queue stream named `stream` listens on (the NATS transport binds it). */
+export function queueSubject(stream: string): string {
+  return `skewer.queue.${stream}`;
+}
+
+/** The stream capturing MAX_DELIVERIES advisories of the work-queue stream `stream`. */
+export function exhaustedStreamName(stream: string): string {
+  return `${stream}_EXHAUSTED`;
+}
+
+/** The KV bucket holding one study's records. */
+export function studyBucketName(study: string): string {
+  return `skewer_study_${checkName('study', study)}`;
+}
+
+/** The object store of datasets, keyed by content hash; shared by every study on the server. */
+export const DATASET_BUCKET = 'skewer_datasets';
+
+/** KV keys inside a study bucket. */
+export const STUDY_KEY = 'study';
+export const TRIAL_KEY_PREFIX = 'trial.';
+export const AGENT_KEY_PREFIX = 'agent.';
+
+export function trialKey(trialId: string): string {
+  return `${TRIAL_KEY_PREFIX}${trialId}`;
+}
+
+export function agentKey(agent: string): string {
+  return `${AGENT_KEY_PREFIX}${agent}`;
+}
+
+/** Per-epoch/per-fold reports of one study's trials (agent -> coordinator). */
+export function reportSubject(study: string, trialId: string): string {
+  return `skewer.report.${study}.${trialId}`;
+}
+
+export function reportSubjectsOf(study: string): string {
+  return `skewer.report.${study}.>`;
+}
+
+/** Prune commands (coordinator -> the agent running the trial). */
+export function pruneSubject(study: string, trialId: string): string {
+  return `skewer.prune.${study}.${trialId}`;
+}
+
+export const ALL_PRUNE_SUBJECTS = 'skewer.prune.>';
+
+/** Heartbeats and goodbyes of agents (agent -> every coordinator). */
+export function heartbeatSubject(agent: string): string {
+  return `skewer.heartbeat.${checkName('agent', agent)}`;
+}
+
+export const ALL_HEARTBEAT_SUBJECTS = 'skewer.heartbeat.>';
+
+/** Checks a study name early, with a clear error naming the config field. */
+export function checkStudyName(name: string): string {
+  return checkName('study', name);
+}
+
+export function checkAgentName(name: string): string {
+  return checkName('agent', name);
+}

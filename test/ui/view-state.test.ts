@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StudyEvent } from '../../src/core/events.ts';
 import { foldStudyEvents, initialStudyView, reduceStudyView } from '../../src/ui/view-state.ts';
-import { classNamesOf, keyParamNames, nextSort, rankTrials, SORT_KEYS, studyProgress } from '../../src/ui/selectors.ts';
+import { classNamesOf, keyParamNames, nextSort, rankTrials, SORT_KEYS, studyProgress, type SortKey } from '../../src/ui/selectors.ts';
 import { makeResult, recipe, scriptedStudy, T0 } from './fixtures/study-events.ts';
 
 test('the reducer follows each trial through its states, attempts and agents', () => {
@@ -66,8 +66,8 @@ test('ranking: completed by balanced accuracy, then running, waiting, pruned, fa
   assert.deepEqual(rankTrials(view, 'score').map((t) => t.id), ['t2', 't0', 't4', 't5', 't1', 't3']);
   assert.deepEqual(rankTrials(view, 'number').map((t) => t.id), ['t0', 't1', 't2', 't3', 't4', 't5']);
   assert.deepEqual(rankTrials(view, 'minority').slice(0, 2).map((t) => t.id), ['t2', 't0']);
-  let sort = SORT_KEYS[0];
-  const seen = [sort];
+  let sort: SortKey = SORT_KEYS[0];
+  const seen: SortKey[] = [sort];
   for (let i = 0; i < SORT_KEYS.length; i++) seen.push((sort = nextSort(sort)));
   assert.deepEqual(seen, [...SORT_KEYS, SORT_KEYS[0]]);
 });

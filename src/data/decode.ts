@@ -1,0 +1,106 @@
+/**
+ * sharp decode + resize: any file sharp reads becomes a square `resolution` x `resolution` RGB
+ * Float32Array in [0, 1] (NHWC row order), EXIF orientation honoured, grayscale expanded to RGB,
+ * alpha dropped, 16-bit reduced to 8-bit. Nothing is silently resized to a default size.
+ */
+import sharp, { type Sharp } from 'sharp';
+import { DatasetError, UserError } from '../core/errors.ts';
+import { FITS, MAX_RESOLUTION, MIN_RESOLUTION, type Fit } from './types.ts';
+
+const SHARP_FIT = { stretch: 'fill', contain: 'contain', cover: 'cover' } as const;
+
+export interface DecodeOptions {
+  resolution: number;
+  fit: Fit;
+}
+
+/** Throws a UserError unless `resolution` is an integer in [32, 1024] and `fit` is known. */
+export function checkDecodeOptions(options: DecodeOptions): void {
+  const { resolution, fit } = options;
+  if (!Number.isInteger(resolution) || resolution < MIN_RESOLUTION || resolution > MAX_RESOLUTION) {
+    throw new UserError(`resolution ${resolution} is out of range`, {
+      where: 'resolution',
+      hint: `use an integer from ${MIN_RESOLUTION} to ${MAX_RESOLUTION} (pixels per side)`,
+    });
+  }
+  if (!FITS.includes(fit)) {
+    throw new UserError(`unknown fit '${String(fit)}'`, { where: 'fit', hint: `use one of: ${FITS.join(', ')}` });
+  }
+}
+
+/** The sharp pipeline shared by decoding and checking: orient, drop alpha, sRGB, 8 bit. */
+function pipeline(input: string | Buffer): Sharp {
+  return sharp(input, { failOn: 'warning', limitInputPixels: 1 << 28 })
+    .autoOrient()
+    .removeAlpha()
+    .toColourspace('srgb');
+}
+
+/**
+ * Decodes one image into `resolution`^2 * 3 floats. A file that cannot be decoded throws a
+ * DatasetError naming the path (the scan normally keeps such files out of the dataset).
+ */
+export async function decodeImage(input: string | Buffer, options: DecodeOptions, label = typeof input === 'string' ? input : '<buffer>'): Promise<Float32Array> {
+  checkDecodeOptions(options);
+  const { resolution, fit } = options;
+  let data: Buffer;
+  let channels: number;
+  try {
+    const out = await pipeline(input)
+      .resize(resolution, resolution, { fit: SHARP_FIT[fit], position: 'centre', background: { r: 0, g: 0, b: 0 } })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    data = out.data;
+    channels = out.info.channels;
+  } catch (error) {
+    throw new DatasetError(`cannot decode image: ${describeSharpError(error)}`, {
+      where: label,
+      hint: 'the file changed or is corrupt since the scan; re-run `skewer data` and remove or replace it',
+      cause: error,
+    });
+  }
+  const pixels = resolution * resolution;
+  const out = new Float32Array(pixels * 3);
+  const scale = 1 / 255;
+  if (channels === 3) {
+    for (let i = 0; i < out.length; i++) out[i] = data[i]! * scale;
+  } else {
+    // sharp keeps single-band output for some inputs; expand gray to RGB ourselves.
+    for (let p = 0; p < pixels; p++) {
+      const v = data[p * channels]! * scale;
+      out[p * 3] = v;
+      out[p * 3 + 1] = v;
+      out[p * 3 + 2] = v;
+    }
+  }
+  return out;
+}
+
+export interface ImageCheck {
+  ok: boolean;
+  reason?: string;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Fully decodes `bytes` (header-only checks miss truncated files) and returns the oriented size,
+ * or the reason it is unreadable. Never throws for a bad image.
+ */
+export async function checkImage(bytes: Buffer): Promise<ImageCheck> {
+  try {
+    const meta = await sharp(bytes, { failOn: 'warning' }).metadata();
+    // Decoding every pixel is what catches truncation; a tiny output keeps it cheap.
+    await pipeline(bytes).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
+    const width = meta.autoOrient?.width ?? meta.width;
+    const height = meta.autoOrient?.height ?? meta.height;
+    return { ok: true, width, height };
+  } catch (error) {
+    return { ok: false, reason: describeSharpError(error) };
+  }
+}
+
+function describeSharpError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0]!.trim() || 'unreadable';
+}

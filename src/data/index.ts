@@ -1,0 +1,16 @@
+/**
+ * The data side of a trial: scan a dataset, split it (sealed balanced holdout + stratified folds),
+ * plan each epoch's batches by sampling strategy, stream them from disk through a bounded cache,
+ * augment them; plus the synthetic defect dataset generator.
+ */
+export * from './types.ts';
+export { scanDataset, IMAGE_EXTENSIONS, type ScanOptions } from './scan.ts';
+export { splitDataset, holdoutPerClass, type SplitOptions } from './split.ts';
+export { planEpoch, type PlanOptions } from './sampling.ts';
+export { ImageCache, type ImageCacheStats } from './cache.ts';
+export { decodeImage, checkDecodeOptions, type DecodeOptions } from './decode.ts';
+export { augmentBatch, checkAugmentations, type AugmentedBatch, type AugmentExtras } from './augment.ts';
+export { batchStream, type BatchStreamOptions } from './stream.ts';
+export { writeSyntheticDataset, syntheticImage, type SyntheticDatasetOptions } from './synth.ts';
+export { describeDataset, type DatasetSummary } from './describe.ts';
+export { ensureDemoDataset, DEMO_DATASET } from './demo-data.ts';

@@ -1,0 +1,151 @@
+/**
+ * Sampling strategies: each a named policy that turns a training fold into one epoch of batches.
+ *
+ * - `none`: every image once, shuffled.
+ * - `undersample`: the larger classes cut down to the minority count once (the same subset every epoch).
+ * - `undersample-per-epoch`: a fresh random subset of the larger classes every epoch.
+ * - `oversample`: the minority repeated (evenly, each image at most one more time than another)
+ *   until minority:majority reaches `oversampleRatio` (default 1); repeats carry `repeat > 0`.
+ * - `balanced-batch`: every batch holds equal class shares (minority drawn with repetition), with
+ *   as many images per epoch as the fold has.
+ *
+ * Every row is marked `augment: true` (training rows take the trial's augmentations); repeats are
+ * additionally transformed by the batch stream so that no two copies are identical.
+ */
+import { UserError } from '../core/errors.ts';
+import { createRng, type Rng } from '../core/rng.ts';
+import { SAMPLING_STRATEGIES, type ImageItem, type PlannedImage, type SamplingStrategy } from './types.ts';
+
+export interface PlanOptions {
+  epoch: number;
+  batchSize: number;
+  seed: number | string;
+  minorityClass: string;
+  /** Oversampling target, minority : majority (default 1 = equal). */
+  oversampleRatio?: number;
+}
+
+export function planEpoch(strategy: SamplingStrategy, train: readonly ImageItem[], options: PlanOptions): PlannedImage[][] {
+  const { epoch, batchSize, seed, minorityClass } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new UserError(`batch size ${batchSize} must be a whole number >= 1`, { where: 'batchSize' });
+  }
+  if (!Number.isInteger(epoch) || epoch < 0) throw new UserError(`epoch ${epoch} must be a whole number >= 0`, { where: 'epoch' });
+  const byClass = groupSorted(train);
+  if (!byClass.has(minorityClass)) {
+    throw new UserError(`minority class '${minorityClass}' has no images in this training fold`, {
+      where: 'minorityClass',
+      hint: `classes present: ${[...byClass.keys()].join(', ') || 'none'}`,
+    });
+  }
+  const root = createRng(seed).fork(`sampling/${strategy}`);
+  const epochRng = root.fork(`epoch/${epoch}`);
+  switch (strategy) {
+    case 'none':
+      return chunk(epochRng.shuffle(train.map(fresh)), batchSize);
+    case 'undersample':
+      return chunk(epochRng.shuffle(undersample(byClass, root.fork('subset')).map(fresh)), batchSize);
+    case 'undersample-per-epoch':
+      return chunk(epochRng.shuffle(undersample(byClass, epochRng.fork('subset')).map(fresh)), batchSize);
+    case 'oversample':
+      return chunk(epochRng.shuffle(oversample(byClass, minorityClass, options.oversampleRatio ?? 1, epochRng.fork('repeats'))), batchSize);
+    case 'balanced-batch':
+      return balancedBatches(byClass, train.length, batchSize, epochRng);
+    default:
+      throw new UserError(`unknown sampling strategy '${String(strategy)}'`, {
+        where: 'sampling',
+        hint: `use one of: ${SAMPLING_STRATEGIES.join(', ')}`,
+      });
+  }
+}
+
+function fresh(item: ImageItem): PlannedImage {
+  return { item, augment: true, repeat: 0 };
+}
+
+/** Every class cut down to the smallest class's count. */
+function undersample(byClass: Map<string, ImageItem[]>, rng: Rng): ImageItem[] {
+  const smallest = Math.min(...[...byClass.values()].map((m) => m.length));
+  return [...byClass.entries()].flatMap(([name, members]) => rng.fork(name).shuffle(members).slice(0, smallest));
+}
+
+/** Every class other than the largest repeated up to `ratio` x the largest class's count. */
+function oversample(byClass: Map<string, ImageItem[]>, minorityClass: string, ratio: number, rng: Rng): PlannedImage[] {
+  if (!(ratio > 0) || !Number.isFinite(ratio)) {
+    throw new UserError(`oversampleRatio ${ratio} must be a positive number`, { where: 'oversampleRatio', hint: 'use 1 for equal classes, 0.5 for 1:2' });
+  }
+  const largest = Math.max(...[...byClass.values()].map((m) => m.length));
+  const out: PlannedImage[] = [];
+  for (const [name, members] of byClass) {
+    const target = members.length === largest ? members.length : Math.max(members.length, Math.round(ratio * largest));
+    if (name !== minorityClass && byClass.size === 2) {
+      // Binary: only the named minority is oversampled.
+      out.push(...members.map(fresh));
+      continue;
+    }
+    out.push(...repeatEvenly(members, target, rng.fork(name)));
+  }
+  return out;
+}
+
+/** `target` rows cycling through a shuffled `members`; the n-th cycle's rows have `repeat = n`. */
+function repeatEvenly(members: readonly ImageItem[], target: number, rng: Rng): PlannedImage[] {
+  const out: PlannedImage[] = [];
+  let order = rng.shuffle(members);
+  for (let i = 0; i < target; i++) {
+    const cycle = Math.floor(i / members.length);
+    if (i > 0 && i % members.length === 0) order = rng.shuffle(members);
+    out.push({ item: order[i % members.length]!, augment: true, repeat: cycle });
+  }
+  return out;
+}
+
+/**
+ * `round(total / batchSize)` full batches (at least one), each with equal shares per class (the
+ * remainder of an uneven batch size rotates between classes). Each class is drawn from a shuffled
+ * cycle, so small classes repeat and large ones are spread across epochs.
+ */
+function balancedBatches(byClass: Map<string, ImageItem[]>, total: number, batchSize: number, rng: Rng): PlannedImage[][] {
+  const names = [...byClass.keys()];
+  const batches = Math.max(1, Math.round(total / batchSize));
+  const streams = names.map((name) => cycleStream(byClass.get(name)!, rng.fork(`class/${name}`)));
+  const out: PlannedImage[][] = [];
+  for (let b = 0; b < batches; b++) {
+    const batch: PlannedImage[] = [];
+    for (let c = 0; c < names.length; c++) {
+      const rotated = (((c - b) % names.length) + names.length) % names.length;
+      const share = Math.floor(batchSize / names.length) + (rotated < batchSize % names.length ? 1 : 0);
+      for (let i = 0; i < share; i++) batch.push(streams[c]!());
+    }
+    out.push(rng.shuffle(batch));
+  }
+  return out;
+}
+
+function cycleStream(members: readonly ImageItem[], rng: Rng): () => PlannedImage {
+  let order = rng.shuffle(members);
+  let drawn = 0;
+  return () => {
+    const position = drawn % members.length;
+    if (drawn > 0 && position === 0) order = rng.shuffle(members);
+    const planned = { item: order[position]!, augment: true, repeat: Math.floor(drawn / members.length) };
+    drawn++;
+    return planned;
+  };
+}
+
+function groupSorted(train: readonly ImageItem[]): Map<string, ImageItem[]> {
+  const byClass = new Map<string, ImageItem[]>();
+  for (const item of [...train].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const members = byClass.get(item.label) ?? [];
+    members.push(item);
+    byClass.set(item.label, members);
+  }
+  return new Map([...byClass.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function chunk<T>(rows: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}

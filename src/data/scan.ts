@@ -1,0 +1,180 @@
+/**
+ * Reads a dataset source (folder-per-class directory or `path,label` CSV manifest), decodes every
+ * image once to find the unreadable ones, and hashes names + bytes into a dataset identity.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { DatasetError } from '../core/errors.ts';
+import { checkImage } from './decode.ts';
+import { readManifest } from './manifest.ts';
+import type { DatasetIndex, ImageItem, ImageSizes } from './types.ts';
+
+/** File extensions taken as images (case-insensitive). Other files are ignored. */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff'];
+
+export interface ScanOptions {
+  /** The rare class; inferred as the class with the fewest images when omitted. */
+  minorityClass?: string;
+  /** Files decoded at once while scanning (default 8). */
+  concurrency?: number;
+}
+
+interface Candidate {
+  path: string;
+  relative: string;
+  label: string;
+  /** A reason known before decoding (e.g. a manifest row pointing at a missing file). */
+  missing?: string;
+}
+
+interface Checked extends Candidate {
+  ok: boolean;
+  reason?: string;
+  width?: number;
+  height?: number;
+  digest?: string;
+}
+
+export async function scanDataset(source: string, options: ScanOptions = {}): Promise<DatasetIndex> {
+  const root = path.resolve(source);
+  let sourceStat;
+  try {
+    sourceStat = await stat(root);
+  } catch (error) {
+    throw new DatasetError('dataset not found', {
+      where: root,
+      cause: error,
+      hint: 'pass a folder with one sub-folder per class (e.g. data/defect, data/ok) or a path,label CSV manifest',
+    });
+  }
+  const candidates = sourceStat.isDirectory() ? await listClassFolders(root) : await readManifest(root);
+  const checked = await mapLimit(candidates, options.concurrency ?? 8, checkCandidate);
+  return buildIndex(root, checked, options.minorityClass);
+}
+
+async function listClassFolders(root: string): Promise<Candidate[]> {
+  const entries = await readdir(root, { withFileTypes: true });
+  const classDirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  if (classDirs.length === 0) {
+    throw new DatasetError('no class folders found', {
+      where: root,
+      hint: 'put each class in its own sub-folder, e.g. DIR/defect/*.png and DIR/ok/*.png',
+    });
+  }
+  const out: Candidate[] = [];
+  for (const label of classDirs) {
+    const files = await listImagesUnder(path.join(root, label));
+    for (const file of files) {
+      out.push({ path: file, relative: path.relative(root, file).split(path.sep).join('/'), label });
+    }
+    // A class folder with no image files is still a class: reported as empty below.
+    if (files.length === 0) out.push({ path: '', relative: '', label, missing: 'empty' });
+  }
+  return out;
+}
+
+async function listImagesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listImagesUnder(full)));
+    else if (IMAGE_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) out.push(full);
+  }
+  return out;
+}
+
+async function checkCandidate(candidate: Candidate): Promise<Checked> {
+  if (candidate.missing) return { ...candidate, ok: false, reason: candidate.missing };
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(candidate.path);
+  } catch (error) {
+    return { ...candidate, ok: false, reason: `cannot read file (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  const check = await checkImage(bytes);
+  if (!check.ok) return { ...candidate, ok: false, reason: check.reason ?? 'unreadable' };
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  return { ...candidate, ok: true, width: check.width, height: check.height, digest };
+}
+
+function buildIndex(root: string, checked: Checked[], minorityOption: string | undefined): DatasetIndex {
+  const classNames = [...new Set(checked.map((c) => c.label))].sort();
+  const readable = checked.filter((c) => c.ok).sort((a, b) => compare(a.relative, b.relative));
+  const unreadable = checked
+    .filter((c) => !c.ok && c.missing !== 'empty')
+    .map((c) => ({ path: c.path, reason: c.reason ?? 'unreadable' }))
+    .sort((a, b) => compare(a.path, b.path));
+  const counts: Record<string, number> = Object.fromEntries(classNames.map((name) => [name, 0]));
+  for (const c of readable) counts[c.label] = (counts[c.label] ?? 0) + 1;
+  const countText = classNames.map((n) => `${n}=${counts[n]}`).join(', ');
+
+  const empty = classNames.filter((n) => counts[n] === 0);
+  if (empty.length > 0) {
+    throw new DatasetError(`class ${empty.map((n) => `'${n}'`).join(', ')} has no readable images (counts: ${countText}; ${unreadable.length} unreadable)`, {
+      where: root,
+      hint: 'every class needs images skewer can decode; add images or remove the empty class',
+    });
+  }
+  if (classNames.length < 2) {
+    throw new DatasetError(`only one class found (counts: ${countText || 'none'})`, {
+      where: root,
+      hint: 'classification needs at least two classes, e.g. DIR/defect and DIR/ok',
+    });
+  }
+  const byCount = [...classNames].sort((a, b) => counts[a]! - counts[b]! || compare(a, b));
+  if (minorityOption !== undefined && !classNames.includes(minorityOption)) {
+    throw new DatasetError(`minority class '${minorityOption}' is not in the dataset (counts: ${countText})`, {
+      where: root,
+      hint: `name one of: ${classNames.join(', ')}`,
+    });
+  }
+  const minorityClass = minorityOption ?? byCount[0]!;
+  const majorityClass = [...byCount].reverse().find((n) => n !== minorityClass)!;
+
+  const hash = createHash('sha256');
+  for (const c of readable) hash.update(`${c.relative}\0${c.label}\0${c.digest}\n`);
+
+  const items: ImageItem[] = readable.map((c) => ({ path: c.path, label: c.label }));
+  return {
+    root,
+    classNames,
+    minorityClass,
+    majorityClass,
+    items,
+    counts,
+    unreadable,
+    hash: hash.digest('hex'),
+    imageSizes: sizesOf(readable),
+  };
+}
+
+function sizesOf(readable: Checked[]): ImageSizes {
+  const sizes = { minWidth: Infinity, maxWidth: 0, minHeight: Infinity, maxHeight: 0 };
+  for (const c of readable) {
+    sizes.minWidth = Math.min(sizes.minWidth, c.width ?? 0);
+    sizes.maxWidth = Math.max(sizes.maxWidth, c.width ?? 0);
+    sizes.minHeight = Math.min(sizes.minHeight, c.height ?? 0);
+    sizes.maxHeight = Math.max(sizes.maxHeight, c.height ?? 0);
+  }
+  return sizes;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Maps with at most `limit` promises in flight, keeping the input order. */
+export async function mapLimit<T, R>(inputs: readonly T[], limit: number, fn: (input: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(inputs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < inputs.length) {
+      const index = next++;
+      out[index] = await fn(inputs[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, inputs.length)) }, worker));
+  return out;
+}

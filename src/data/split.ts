@@ -1,0 +1,84 @@
+/**
+ * Splits a dataset: first a sealed, balanced holdout (the same number of images per class), then
+ * stratified k-fold over the rest. Deterministic by seed; the holdout depends only on the seed and
+ * the class members, so changing the fold count never moves an image into or out of the holdout.
+ */
+import { DatasetError, UserError } from '../core/errors.ts';
+import { createRng } from '../core/rng.ts';
+import type { DatasetIndex, DatasetSplits, ImageItem } from './types.ts';
+
+export interface SplitOptions {
+  /** >= 1: images per class held out (an integer). In (0, 1): that fraction of the minority count, per class. 0: no holdout. */
+  holdout: number;
+  /** Number of stratified folds (>= 2). */
+  folds: number;
+  seed: number | string;
+}
+
+/** Images held out per class for `holdout` over a minority of `minorityCount` images. */
+export function holdoutPerClass(holdout: number, minorityCount: number): number {
+  if (!(holdout >= 0) || (holdout >= 1 && !Number.isInteger(holdout))) {
+    throw new UserError(`holdout ${holdout} is neither a whole count (>= 1) nor a fraction in [0, 1)`, {
+      where: 'holdout',
+      hint: 'give images per class (e.g. 20) or a fraction of the minority class (e.g. 0.2)',
+    });
+  }
+  if (holdout === 0) return 0;
+  return holdout >= 1 ? holdout : Math.max(1, Math.round(holdout * minorityCount));
+}
+
+export function splitDataset(index: DatasetIndex, options: SplitOptions): DatasetSplits {
+  const { folds, seed } = options;
+  if (!Number.isInteger(folds) || folds < 2) {
+    throw new UserError(`folds is ${folds}, but must be a whole number >= 2`, { where: 'folds', hint: 'use 3 (the default) or 5' });
+  }
+  const byClass = groupByClass(index);
+  const counts = index.classNames.map((name) => `${name}=${byClass.get(name)!.length}`).join(', ');
+  const smallest = Math.min(...index.classNames.map((name) => byClass.get(name)!.length));
+  const perClass = holdoutPerClass(options.holdout, index.counts[index.minorityClass] ?? smallest);
+  if (smallest - perClass < folds) {
+    throw new DatasetError(
+      `too few images for a holdout of ${perClass} per class and ${folds} folds (counts: ${counts}); ` +
+        `every class needs at least ${perClass + folds}`,
+      { where: index.root, hint: 'add minority images, lower the holdout, or use fewer folds' },
+    );
+  }
+
+  const rng = createRng(seed);
+  const holdout: ImageItem[] = [];
+  const foldValidation: ImageItem[][] = Array.from({ length: folds }, () => []);
+  let offset = 0;
+  for (const name of index.classNames) {
+    const members = rng.fork(`holdout/${name}`).shuffle(byClass.get(name)!);
+    holdout.push(...members.slice(0, perClass));
+    const rest = rng.fork(`folds/${folds}/${name}`).shuffle(members.slice(perClass));
+    // Deal each class round-robin; the starting fold rotates so that fold sizes stay within one.
+    rest.forEach((item, i) => foldValidation[(offset + i) % folds]!.push(item));
+    offset = (offset + rest.length) % folds;
+  }
+  const nonHoldout = sortByPath(foldValidation.flat());
+  return {
+    holdout: sortByPath(holdout),
+    nonHoldout,
+    folds: foldValidation.map((validation, k) => ({
+      train: sortByPath(foldValidation.filter((_, j) => j !== k).flat()),
+      validation: sortByPath(validation),
+    })),
+  };
+}
+
+function groupByClass(index: DatasetIndex): Map<string, ImageItem[]> {
+  const byClass = new Map<string, ImageItem[]>(index.classNames.map((name) => [name, []]));
+  for (const item of index.items) {
+    const members = byClass.get(item.label);
+    if (!members) throw new DatasetError(`image has label '${item.label}', which is not among the classes`, { where: item.path });
+    members.push(item);
+  }
+  // Shuffles start from a canonical order, so the split does not depend on the scan's order.
+  for (const members of byClass.values()) members.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return byClass;
+}
+
+function sortByPath(items: ImageItem[]): ImageItem[] {
+  return items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

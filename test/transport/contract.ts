@@ -247,11 +247,13 @@ function runWorkQueueContract(make: MakeTransport): void {
       const name = unique('Q');
       const agentSide = await open(transport, 1, name);
       await agentSide.publish('lost', { n: 4 });
-      const puller = new Puller(agentSide, 1);
-      const only = await puller.expect(5_000);
+      const dying = new Puller(agentSide, 1);
+      const only = await dying.expect(5_000);
       assert.equal(only.lease.attempt, 1);
-      assert.equal(await puller.next(ACK_WAIT_MS * 3), 'timeout');
-      puller.stop();
+      dying.stop(); // the agent dies holding the lease; another agent keeps pulling
+      const survivor = new Puller(await open(transport, 1, name), 1);
+      assert.equal(await survivor.next(ACK_WAIT_MS * 3), 'timeout');
+      survivor.stop();
       const coordinatorSide = await open(transport, 1, name);
       const heard: string[] = [];
       coordinatorSide.onMaxAttempts(({ id, attempts }) => {

@@ -1,0 +1,101 @@
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
+import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
+import { decodeOrReport, type InvalidMessageHandler } from '../codec.ts';
+import type { Codec, KvEntry, KvStore } from '../types.ts';
+import { storageType } from './streams.ts';
+
+/** A compare-and-set that lost: the key moved on (or exists, for create). */
+function isWrongRevision(error: unknown): boolean {
+  return (
+    error instanceof JetStreamApiError &&
+    (error.code === JetStreamApiCodes.StreamWrongLastSequence ||
+      error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  );
+}
+
+async function unlessWrongRevision(write: Promise<number>): Promise<number | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isWrongRevision(error)) return undefined;
+    throw error;
+  }
+}
+
+/** The NATS subject filter for keys starting with `prefix` (client-side filtering does the rest). */
+function keyFilter(prefix: string): string {
+  if (prefix === '') return '>';
+  return prefix.endsWith('.') && !prefix.slice(0, -1).includes('*') ? `${prefix}>` : '>';
+}
+
+/** A JetStream KV bucket (created on first use, kept afterwards). Revisions are stream sequences. */
+export async function natsKv<T>(
+  js: JetStreamClient,
+  bucket: string,
+  codec: Codec<T>,
+  storage: 'file' | 'memory',
+  onInvalid: InvalidMessageHandler,
+  closing: AbortSignal,
+): Promise<KvStore<T>> {
+  const kv: KV = await new Kvm(js).create(bucket, { storage: storageType(storage) });
+  const decode = (key: string, bytes: Uint8Array): T | undefined =>
+    decodeOrReport(codec, bytes, `kv ${bucket} key ${key}`, onInvalid)?.value;
+
+  const get = async (key: string): Promise<KvEntry<T> | undefined> => {
+    const entry = await kv.get(key);
+    if (!entry || entry.operation !== 'PUT') return undefined;
+    const value = decode(key, entry.value);
+    return value === undefined ? undefined : { key, value, revision: entry.revision };
+  };
+
+  return {
+    get,
+    create: (key, value) => unlessWrongRevision(kv.create(key, codec.encode(value))),
+    update: (key, value, expectedRevision) =>
+      unlessWrongRevision(
+        expectedRevision > 0 ? kv.update(key, codec.encode(value), expectedRevision) : kv.put(key, codec.encode(value), { previousSeq: 0 }),
+      ),
+    put: (key, value) => kv.put(key, codec.encode(value)),
+    async delete(key) {
+      const current = await kv.get(key);
+      if (current && current.operation === 'PUT') await kv.delete(key);
+    },
+    async list(prefix) {
+      const keys: string[] = [];
+      for await (const key of await kv.keys(keyFilter(prefix))) if (key.startsWith(prefix)) keys.push(key);
+      const entries = await Promise.all(keys.map(get));
+      return entries.filter((entry): entry is KvEntry<T> => entry !== undefined);
+    },
+    watch: (prefix, signal) => watch(kv, prefix, decode, AbortSignal.any([signal, closing])),
+  };
+}
+
+async function* watch<T>(
+  kv: KV,
+  prefix: string,
+  decode: (key: string, bytes: Uint8Array) => T | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<KvEntry<T | null> & { initial: boolean }> {
+  if (signal.aborted) return;
+  // Entries up to the bucket's last revision when the watch starts are the initial snapshot.
+  const snapshotRevision = (await kv.status()).streamInfo.state.last_seq;
+  const entries = await kv.watch({ key: keyFilter(prefix), include: KvWatchInclude.LastValue });
+  const stop = (): void => entries.stop();
+  signal.addEventListener('abort', stop, { once: true });
+  if (signal.aborted) stop();
+  try {
+    for await (const entry of entries) {
+      if (!entry.key.startsWith(prefix)) continue;
+      const initial = entry.revision <= snapshotRevision;
+      if (entry.operation !== 'PUT') {
+        if (!initial) yield { key: entry.key, value: null, revision: entry.revision, initial };
+        continue;
+      }
+      const value = decode(entry.key, entry.value);
+      if (value !== undefined) yield { key: entry.key, value, revision: entry.revision, initial };
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+    entries.stop();
+  }
+}

@@ -8,4 +8,5 @@ export type RegisterCommand = (program: Command) => void;
  * Each module is imported lazily so that `skewer data` does not load tfjs or NATS.
  */
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<{ register: RegisterCommand }> }> = [
+  { name: 'server', summary: 'start a local nats-server with JetStream (Ctrl-C stops it)', load: () => import('./server.ts') },
 ];

@@ -1,9 +1,9 @@
 /**
- * Per-row geometric transforms of a square NHWC batch: the eight symmetries of the square
- * (flips and quarter turns) and area-preserving random crops resized back. Rows are grouped by
- * the transform they draw, each group transformed once, and the batch put back in order.
+ * Per-image geometry on host pixels (HWC float32, 3 channels): the eight symmetries of the square
+ * (flips and quarter turns), area-keeping random crops resized back, and affine warps with
+ * bilinear sampling and reflected borders (for AugMix).
  */
-import * as tf from '@tensorflow/tfjs';
+import { CHANNELS } from './host-batch.ts';
 
 /** A symmetry of the square: `rot90^turns(hflip^flip(x))`; code = turns + 4 * flip. */
 export type Dihedral = number;
@@ -11,6 +11,7 @@ export type Dihedral = number;
 type Pattern = [number, number, number, number];
 const hflipPattern = ([a, b, c, d]: Pattern): Pattern => [b, a, d, c];
 const vflipPattern = ([a, b, c, d]: Pattern): Pattern => [c, d, a, b];
+/** np.rot90 (counter-clockwise) of [[a, b], [c, d]]. */
 const rot90Pattern = ([a, b, c, d]: Pattern): Pattern => [b, d, a, c];
 
 /** Each code's effect on a labelled 2x2 image: composing ops on patterns composes symmetries. */
@@ -20,84 +21,121 @@ const PATTERNS: string[] = Array.from({ length: 8 }, (_, code) => {
   return p.join('');
 });
 
-function codeOf(pattern: Pattern): Dihedral {
-  return PATTERNS.indexOf(pattern.join(''));
-}
-
-function patternOf(code: Dihedral): Pattern {
-  return PATTERNS[code]!.split('').map(Number) as Pattern;
-}
-
 /** `code` followed by the named operation. */
 export function composeDihedral(code: Dihedral, op: 'hflip' | 'vflip' | 'rot90'): Dihedral {
-  const p = patternOf(code);
-  return codeOf(op === 'hflip' ? hflipPattern(p) : op === 'vflip' ? vflipPattern(p) : rot90Pattern(p));
+  const p = PATTERNS[code]!.split('').map(Number) as Pattern;
+  const next = op === 'hflip' ? hflipPattern(p) : op === 'vflip' ? vflipPattern(p) : rot90Pattern(p);
+  return PATTERNS.indexOf(next.join(''));
 }
 
-function applyOne(x: tf.Tensor4D, code: Dihedral): tf.Tensor4D {
-  return tf.tidy(() => {
-    let out = code >= 4 ? tf.reverse(x, 2) : x;
-    for (let t = 0; t < code % 4; t++) out = tf.reverse(tf.transpose(out, [0, 2, 1, 3]), 1);
-    return out;
-  });
-}
+const sourceMaps = new Map<string, Uint32Array>();
 
-/**
- * Applies a possibly different transform to each row: `transformOf(group, rows)` transforms the
- * rows that drew `group`. Returns a new tensor; `x` is left alone.
- */
-export function perRowGroups(x: tf.Tensor4D, groups: readonly number[], transformOf: (group: number, rows: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const distinct = [...new Set(groups)].sort((a, b) => a - b);
-    if (distinct.length === 1) {
-      const only = transformOf(distinct[0]!, x);
-      return only === x ? x.clone() : only;
+/** For each output pixel of an n x n image under `code`, the source pixel index. */
+function sourceMap(n: number, code: Dihedral): Uint32Array {
+  const key = `${n}/${code}`;
+  let map = sourceMaps.get(key);
+  if (!map) {
+    map = new Uint32Array(n * n);
+    for (let r0 = 0; r0 < n; r0++) {
+      for (let c0 = 0; c0 < n; c0++) {
+        let r = r0;
+        let c = c0;
+        // Undo the quarter turns (last applied first), then the flip.
+        for (let t = 0; t < code % 4; t++) [r, c] = [c, n - 1 - r];
+        if (code >= 4) c = n - 1 - c;
+        map[r0 * n + c0] = r * n + c;
+      }
     }
-    const order: number[] = [];
-    const parts: tf.Tensor4D[] = [];
-    for (const group of distinct) {
-      const rows = groups.flatMap((g, i) => (g === group ? [i] : []));
-      order.push(...rows);
-      parts.push(transformOf(group, tf.gather(x, rows)));
-    }
-    const inverse = new Array<number>(order.length);
-    order.forEach((row, position) => (inverse[row] = position));
-    return tf.gather(tf.concat(parts, 0), inverse);
-  });
-}
-
-/** Row i transformed by the symmetry `codes[i]`. The batch must be square (height = width). */
-export function applyDihedral(x: tf.Tensor4D, codes: readonly Dihedral[]): tf.Tensor4D {
-  if (x.shape[1] !== x.shape[2] && codes.some((c) => c % 2 === 1)) {
-    throw new RangeError(`quarter turns need square images, got ${x.shape[1]}x${x.shape[2]}`);
+    if (sourceMaps.size > 64) sourceMaps.clear();
+    sourceMaps.set(key, map);
   }
-  return perRowGroups(x, codes, (code, rows) => (code === 0 ? rows : applyOne(rows, code)));
+  return map;
 }
 
-/**
- * Random crops keeping at least `minArea` of each masked row's area (aspect ratio 3/4..4/3),
- * resized back to the input size. Unmasked rows use the full box, which resamples to themselves.
- * Returns the boxes `[y1, x1, y2, x2]` (fractions) for inspection.
- */
-export function randomCrop(x: tf.Tensor4D, minArea: number, draw: () => number, mask: readonly boolean[]): { x: tf.Tensor4D; boxes: number[][] } {
+/** Writes `src` (n x n) transformed by `code` into `dst`. */
+export function applyDihedral(src: Float32Array, dst: Float32Array, n: number, code: Dihedral): void {
+  if (code === 0) {
+    dst.set(src);
+    return;
+  }
+  const map = sourceMap(n, code);
+  for (let p = 0; p < map.length; p++) {
+    const s = map[p]! * CHANNELS;
+    const d = p * CHANNELS;
+    dst[d] = src[s]!;
+    dst[d + 1] = src[s + 1]!;
+    dst[d + 2] = src[s + 2]!;
+  }
+}
+
+/** A crop box in fractions of the image: [top, left, bottom, right]. */
+export type Box = [number, number, number, number];
+
+/** A random box of at least `minArea` of the image (aspect 3/4..4/3), anywhere inside it. */
+export function drawCropBox(minArea: number, draw: () => number): Box {
   if (!(minArea > 0 && minArea <= 1)) throw new RangeError(`cropMinArea must be in (0, 1], got ${minArea}`);
-  const [batch, height, width] = x.shape;
-  const boxes: number[][] = [];
-  for (let i = 0; i < batch; i++) {
-    if (!mask[i]) {
-      boxes.push([0, 0, 1, 1]);
-      continue;
+  const area = minArea + draw() * (1 - minArea);
+  const aspect = Math.exp(Math.log(3 / 4) + draw() * Math.log(16 / 9));
+  let w = Math.sqrt(area * aspect);
+  let h = Math.sqrt(area / aspect);
+  if (w > 1) [w, h] = [1, area];
+  if (h > 1) [h, w] = [1, area];
+  const top = draw() * (1 - h);
+  const left = draw() * (1 - w);
+  return [top, left, top + h, left + w];
+}
+
+/** Bilinear resample of `box` of `src` (height x width) back to height x width (tf.image.cropAndResize's grid). */
+export function cropResize(src: Float32Array, dst: Float32Array, height: number, width: number, box: Box): void {
+  const [top, left, bottom, right] = box;
+  const stepY = height > 1 ? (bottom - top) / (height - 1) : 0;
+  const stepX = width > 1 ? (right - left) / (width - 1) : 0;
+  for (let r = 0; r < height; r++) {
+    const y = (top + r * stepY) * (height - 1);
+    for (let c = 0; c < width; c++) {
+      sampleBilinear(src, dst, (r * width + c) * CHANNELS, y, (left + c * stepX) * (width - 1), height, width);
     }
-    const area = minArea + draw() * (1 - minArea);
-    const aspect = Math.exp(Math.log(3 / 4) + draw() * Math.log(16 / 9));
-    let w = Math.sqrt(area * aspect);
-    let h = Math.sqrt(area / aspect);
-    if (w > 1) [w, h] = [1, area];
-    if (h > 1) [h, w] = [1, area];
-    const top = draw() * (1 - h);
-    const left = draw() * (1 - w);
-    boxes.push([top, left, top + h, left + w]);
   }
-  const out = tf.image.cropAndResize(x, boxes, Array.from({ length: batch }, (_, i) => i), [height, width], 'bilinear');
-  return { x: out, boxes };
+}
+
+/**
+ * Affine warp: output pixel (x, y) reads input (a0 x + a1 y + a2, b0 x + b1 y + b2), bilinear,
+ * borders reflected (no black corners that could look like a defect).
+ */
+export function warpAffine(src: Float32Array, dst: Float32Array, height: number, width: number, m: readonly number[]): void {
+  const [a0, a1, a2, b0, b1, b2] = m as [number, number, number, number, number, number];
+  for (let r = 0; r < height; r++) {
+    for (let c = 0; c < width; c++) {
+      const x = reflect(a0 * c + a1 * r + a2, width);
+      const y = reflect(b0 * c + b1 * r + b2, height);
+      sampleBilinear(src, dst, (r * width + c) * CHANNELS, y, x, height, width);
+    }
+  }
+}
+
+/** Folds a coordinate into [0, size - 1] by mirroring at the borders. */
+function reflect(v: number, size: number): number {
+  if (size === 1) return 0;
+  const period = 2 * (size - 1);
+  let m = Math.abs(v) % period;
+  if (m > size - 1) m = period - m;
+  return m;
+}
+
+function sampleBilinear(src: Float32Array, dst: Float32Array, at: number, y: number, x: number, height: number, width: number): void {
+  const y0 = Math.max(0, Math.min(height - 1, Math.floor(y)));
+  const x0 = Math.max(0, Math.min(width - 1, Math.floor(x)));
+  const y1 = Math.min(height - 1, y0 + 1);
+  const x1 = Math.min(width - 1, x0 + 1);
+  const fy = Math.max(0, Math.min(1, y - y0));
+  const fx = Math.max(0, Math.min(1, x - x0));
+  const p00 = (y0 * width + x0) * CHANNELS;
+  const p01 = (y0 * width + x1) * CHANNELS;
+  const p10 = (y1 * width + x0) * CHANNELS;
+  const p11 = (y1 * width + x1) * CHANNELS;
+  for (let ch = 0; ch < CHANNELS; ch++) {
+    const top = src[p00 + ch]! + (src[p01 + ch]! - src[p00 + ch]!) * fx;
+    const bottom = src[p10 + ch]! + (src[p11 + ch]! - src[p10 + ch]!) * fx;
+    dst[at + ch] = top + (bottom - top) * fy;
+  }
 }

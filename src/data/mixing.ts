@@ -1,10 +1,10 @@
 /**
- * Batch-level mixing: each row is blended with a partner row drawn by a random permutation.
- * CutMix pastes a box of the partner (labels mix by the pasted area fraction, computed after the
- * box is clipped to the image); MixUp blends whole images (labels mix by the same weight).
+ * Batch-level mixing on host pixels: each row is blended with a partner row drawn by a random
+ * permutation. CutMix pastes a box of the partner (labels mix by the pasted area fraction, computed
+ * after the box is clipped to the image); MixUp blends whole images (labels mix by the same weight).
  */
-import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng.ts';
+import { CHANNELS } from './host-batch.ts';
 
 export interface Mixing {
   /** Row i is mixed with row partner[i]. */
@@ -12,17 +12,16 @@ export interface Mixing {
   /** Weight of the row's own label (1 - area pasted, or the MixUp weight). */
   ownWeight: number[];
   /** CutMix only: per-row box [top, left, bottom, right) in pixels. */
-  boxes?: number[][];
+  boxes?: Array<[number, number, number, number]>;
 }
 
-/** Draws a CutMix (boxes from Beta(alpha, alpha) areas) for a batch of `height` x `width` images. */
+/** Draws a CutMix (box areas from Beta(alpha, alpha)) for `batch` images of height x width. */
 export function drawCutMix(batch: number, height: number, width: number, alpha: number, rng: Rng): Mixing {
   const partner = rng.shuffle(Array.from({ length: batch }, (_, i) => i));
-  const boxes: number[][] = [];
+  const boxes: Array<[number, number, number, number]> = [];
   const ownWeight: number[] = [];
   for (let i = 0; i < batch; i++) {
-    const lambda = rng.beta(alpha, alpha);
-    const cutRatio = Math.sqrt(1 - lambda);
+    const cutRatio = Math.sqrt(1 - rng.beta(alpha, alpha));
     const cy = rng.int(0, height - 1);
     const cx = rng.int(0, width - 1);
     const ch = Math.round(height * cutRatio);
@@ -43,31 +42,35 @@ export function drawMixUp(batch: number, alpha: number, rng: Rng): Mixing {
   return { partner, ownWeight: Array.from({ length: batch }, () => rng.beta(alpha, alpha)) };
 }
 
-/** Applies a drawn mixing to images (any number of aligned views mix the same way). */
-export function mixImages(x: tf.Tensor4D, mixing: Mixing): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [batch, height, width] = x.shape;
-    const other = tf.gather(x, mixing.partner);
-    let pasted: tf.Tensor4D;
-    if (mixing.boxes) {
-      const mask = new Float32Array(batch * height * width);
-      mixing.boxes.forEach(([top, left, bottom, right], i) => {
-        for (let r = top!; r < bottom!; r++) mask.fill(1, (i * height + r) * width + left!, (i * height + r) * width + right!);
-      });
-      pasted = tf.tensor4d(mask, [batch, height, width, 1]);
+/** A new pixel array with the mixing applied (any number of aligned views mix the same way). */
+export function mixImages(pixels: Float32Array, height: number, width: number, mixing: Mixing): Float32Array {
+  const length = height * width * CHANNELS;
+  const out = new Float32Array(pixels.length);
+  mixing.partner.forEach((p, i) => {
+    const own = pixels.subarray(i * length, (i + 1) * length);
+    const other = pixels.subarray(p * length, (p + 1) * length);
+    const dst = out.subarray(i * length, (i + 1) * length);
+    const box = mixing.boxes?.[i];
+    if (box) {
+      dst.set(own);
+      const [top, left, bottom, right] = box;
+      for (let r = top; r < bottom; r++) dst.set(other.subarray((r * width + left) * CHANNELS, (r * width + right) * CHANNELS), (r * width + left) * CHANNELS);
     } else {
-      pasted = tf.tensor4d(mixing.ownWeight.map((w) => 1 - w), [batch, 1, 1, 1]);
+      const w = mixing.ownWeight[i]!;
+      for (let k = 0; k < length; k++) dst[k] = w * own[k]! + (1 - w) * other[k]!;
     }
-    return tf.add(tf.mul(x, tf.sub(1, pasted)), tf.mul(other, pasted)) as tf.Tensor4D;
   });
+  return out;
 }
 
 /** Labels mixed by the same weights: y_i * w_i + y_partner * (1 - w_i). */
-export function mixLabels(y: tf.Tensor2D, mixing: Mixing): tf.Tensor2D {
-  return tf.tidy(() => {
-    const own = tf.tensor2d(mixing.ownWeight, [mixing.ownWeight.length, 1]);
-    return tf.add(tf.mul(y, own), tf.mul(tf.gather(y, mixing.partner), tf.sub(1, own))) as tf.Tensor2D;
+export function mixLabels(labels: Float32Array, classes: number, mixing: Mixing): Float32Array {
+  const out = new Float32Array(labels.length);
+  mixing.partner.forEach((p, i) => {
+    const w = mixing.ownWeight[i]!;
+    for (let c = 0; c < classes; c++) out[i * classes + c] = w * labels[i * classes + c]! + (1 - w) * labels[p * classes + c]!;
   });
+  return out;
 }
 
 function clamp(v: number, low: number, high: number): number {

@@ -58,13 +58,21 @@ export function tuneThreshold(predictions: Predictions): { threshold: number; me
 }
 
 /**
- * The balanced-accuracy threshold implied by training: a model fitted under a minority prior
- * `pi` (after sampling and class weights) is balanced by predicting the minority when its
- * probability is >= `pi`. `minorityShare` is the minority fraction of the training images seen.
+ * The balanced-accuracy threshold implied by training, for when there is no validation data to
+ * tune on. A model fitted to class shares `s_c`, class weights `w_c` and training-only logit offsets
+ * `a_c` has learned posteriors under the effective prior pi_c ~ s_c * w_c * exp(-a_c); predicting the
+ * minority when its probability is >= pi_minority undoes that prior (equal-prior decision).
  */
-export function priorCorrectedThreshold(minorityShare: number, minorityWeight: number): number {
-  const weighted = minorityShare * minorityWeight;
-  return weighted / (weighted + (1 - minorityShare));
+export function priorCorrectedThreshold(
+  counts: readonly number[],
+  weights: readonly number[],
+  minorityIndex: number,
+  logitOffsets?: readonly number[],
+): number {
+  const effective = counts.map((count, c) => count * weights[c]! * Math.exp(-(logitOffsets?.[c] ?? 0)));
+  const total = effective.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) throw new RangeError('prior-corrected threshold needs training counts');
+  return effective[minorityIndex]! / total;
 }
 
 export type EvaluationMetrics = Pick<FoldMetrics, 'argmax' | 'tuned' | 'rocAuc' | 'prAuc'>;

@@ -73,10 +73,13 @@ test('the tuned threshold maximises balanced accuracy on the validation predicti
   assert.deepEqual(thresholdRule([[0.2, 0.8]], 0, 0.2), [0]);
 });
 
-test('the prior-corrected threshold is the weighted minority prior', () => {
-  close(priorCorrectedThreshold(0.1, 1), 0.1);
-  close(priorCorrectedThreshold(0.1, 9), 0.5);
-  close(priorCorrectedThreshold(0.5, 1), 0.5);
+test('the prior-corrected threshold is the effective minority prior of training', () => {
+  // 10 defects and 90 ok images: plain training learns prior 0.1; weight 9 balances it.
+  close(priorCorrectedThreshold([10, 90], [1, 1], 0), 0.1);
+  close(priorCorrectedThreshold([10, 90], [9, 1], 0), 0.5);
+  close(priorCorrectedThreshold([90, 10], [1, 1], 1), 0.1);
+  // Logit adjustment with tau = 1 (offsets log prior) already removes the prior: threshold 0.5.
+  close(priorCorrectedThreshold([10, 90], [1, 1], 0, [Math.log(0.1), Math.log(0.9)]), 0.5);
 });
 
 test('summaries: mean, sample std and a 95% t interval', () => {

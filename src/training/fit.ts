@@ -1,0 +1,157 @@
+/**
+ * The training loop of one model: a custom loop over planned batches (so the loss sees soft
+ * labels, class weights and AugMix views), and prediction over a list of images. Stops promptly on
+ * an AbortSignal (checked between batches, with the event loop let through), fails with a
+ * DivergenceError on a NaN or infinite loss, and disposes every tensor it makes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DivergenceError } from '../core/errors.ts';
+import type { Rng } from '../core/rng.ts';
+import { batchStream, type AugmentationName, type AugmentationOptions, type Fit, type ImageCache, type ImageItem, type PlannedImage } from '../data/index.ts';
+import { trainingLoss, type LossSettings } from './losses.ts';
+import type { Predictions } from './metrics.ts';
+
+/** Name of the dense softmax layer every classifier built by src/models ends in. */
+const HEAD_LAYER = 'head_dense';
+
+/**
+ * A classifier seen as `body` (image -> head input) and the head's kernel and bias, so training
+ * works on logits (the model itself outputs softmax probabilities, which is what gets saved).
+ */
+export interface Classifier {
+  readonly model: tf.LayersModel;
+  readonly body: tf.LayersModel;
+  readonly kernel: tf.Variable;
+  readonly bias: tf.Variable | undefined;
+  /** The trainable variables (frozen layers excluded). */
+  readonly variables: tf.Variable[];
+}
+
+export function asClassifier(model: tf.LayersModel): Classifier {
+  const head = model.getLayer(HEAD_LAYER);
+  const [kernel, bias] = head.weights.map((w) => w.read() as tf.Variable);
+  if (!kernel) throw new Error(`model ${model.name}: layer ${HEAD_LAYER} has no kernel`);
+  const body = tf.model({ inputs: model.inputs, outputs: head.input as tf.SymbolicTensor, name: `${model.name}-body` });
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  return { model, body, kernel, bias, variables };
+}
+
+/** Logits of the classifier on `x`; `training` turns on dropout and batch statistics. */
+export function logitsOf(classifier: Classifier, x: tf.Tensor4D, training: boolean): tf.Tensor2D {
+  return tf.tidy(() => {
+    const features = classifier.body.apply(x, { training }) as tf.Tensor2D;
+    const logits = tf.matMul(features, classifier.kernel);
+    return (classifier.bias ? tf.add(logits, classifier.bias) : logits) as tf.Tensor2D;
+  });
+}
+
+export function createOptimizer(name: 'adam' | 'sgd' | 'rmsprop', learningRate: number): tf.Optimizer {
+  if (name === 'adam') return tf.train.adam(learningRate);
+  if (name === 'rmsprop') return tf.train.rmsprop(learningRate);
+  return tf.train.sgd(learningRate);
+}
+
+/** Throws an AbortError when `signal` has fired (its reason kept as the message). */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'AbortError') throw reason;
+  throw new DOMException(`trial aborted${reason === undefined ? '' : `: ${reason instanceof Error ? reason.message : String(reason)}`}`, 'AbortError');
+}
+
+/** Lets timers and messages (an abort, a lease renewal) run between batches. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** What the data stream needs, shared by training and prediction. */
+export interface StreamSettings {
+  readonly cache: ImageCache;
+  readonly resolution: number;
+  readonly fit: Fit;
+  readonly classNames: readonly string[];
+}
+
+export interface EpochSettings extends StreamSettings {
+  readonly loss: LossSettings;
+  readonly augmentations: readonly AugmentationName[];
+  readonly augmentationOptions: AugmentationOptions;
+  /** Augmentation draws for this epoch. */
+  readonly rng: Rng;
+  readonly signal?: AbortSignal;
+  /** Where, for a divergence message (`fold 2 epoch 3`). */
+  readonly where: string;
+}
+
+/** One pass over `batches`; returns the mean training loss per image. */
+export async function trainEpoch(classifier: Classifier, optimizer: tf.Optimizer, batches: PlannedImage[][], settings: EpochSettings): Promise<number> {
+  throwIfAborted(settings.signal);
+  let total = 0;
+  let images = 0;
+  let batchIndex = 0;
+  const stream = batchStream(batches, { ...settings, rng: settings.rng, prefetch: 2 });
+  for await (const batch of stream) {
+    try {
+      throwIfAborted(settings.signal);
+      const size = batch.x.shape[0];
+      const lossTensor = optimizer.minimize(
+        () => {
+          if (!batch.augmixViews) return trainingLoss(settings.loss, logitsOf(classifier, batch.x, true), batch.y);
+          // The image and its two AugMix views go through one forward pass (shared batch statistics).
+          const all = logitsOf(classifier, tf.concat([batch.x, ...batch.augmixViews]), true);
+          const [clean, view1, view2] = tf.split(all, 3) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          return trainingLoss(settings.loss, clean, batch.y, [view1, view2]);
+        },
+        true,
+        classifier.variables,
+      );
+      const value = (await lossTensor!.data())[0]!;
+      lossTensor!.dispose();
+      if (!Number.isFinite(value)) {
+        throw new DivergenceError(`training diverged: the loss became ${value} at ${settings.where}, batch ${batchIndex + 1}`, {
+          where: settings.where,
+          hint: 'Lower the learning rate or the minorityWeight, or use a different optimizer.',
+        });
+      }
+      total += value * size;
+      images += size;
+      batchIndex++;
+    } finally {
+      tf.dispose([batch.x, batch.y, ...(batch.augmixViews ?? [])]);
+    }
+    await yieldToEventLoop();
+  }
+  throwIfAborted(settings.signal);
+  return images ? total / images : Number.NaN;
+}
+
+/** The model's class probabilities on `items` (no augmentation, inference mode). */
+export async function predictItems(
+  model: tf.LayersModel,
+  items: readonly ImageItem[],
+  settings: StreamSettings & { readonly batchSize: number; readonly minorityClass: string; readonly signal?: AbortSignal; readonly rng: Rng },
+): Promise<Predictions> {
+  const batches: PlannedImage[][] = [];
+  for (let start = 0; start < items.length; start += settings.batchSize) {
+    batches.push(items.slice(start, start + settings.batchSize).map((item) => ({ item, augment: false })));
+  }
+  const probabilities: number[][] = [];
+  const stream = batchStream(batches, { ...settings, augmentations: [], prefetch: 2 });
+  for await (const batch of stream) {
+    try {
+      throwIfAborted(settings.signal);
+      const output = tf.tidy(() => model.apply(batch.x, { training: false }) as tf.Tensor2D);
+      const values = await output.data();
+      output.dispose();
+      const classes = settings.classNames.length;
+      for (let row = 0; row < batch.x.shape[0]; row++) probabilities.push(Array.from(values.subarray(row * classes, (row + 1) * classes)));
+    } finally {
+      tf.dispose([batch.x, batch.y]);
+    }
+    await yieldToEventLoop();
+  }
+  return {
+    classNames: settings.classNames,
+    minorityClass: settings.minorityClass,
+    labels: items.map((item) => settings.classNames.indexOf(item.label)),
+    probabilities,
+  };
+}

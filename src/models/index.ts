@@ -17,3 +17,5 @@ export {
   type WasmKernelOptions,
 } from './kernels/index.ts';
 // Backbones (added by the backbones work):
+export * from './backbones/index.ts';
+export { assignWeightsByName, loadLayersModel, pretrainedWeightsHint, readWeights, saveLayersModel } from './weights.ts';

@@ -103,7 +103,7 @@ export type TrialSpecInput = z.input<typeof TrialSpecSchema>;
 
 /** Parses a trial spec from any object (YAML, JSON, a message); errors name the field path. */
 export function parseTrialSpec(value: unknown, source = 'trial spec'): TrialSpec {
-  return parseConfig(TrialSpecSchema, value, source);
+  return parseConfig(TrialSpecSchema, value, source, 'Fix the fields named above; configs/trial-demo.yaml is a complete trial spec.');
 }
 
 /** Search-space parameters that land in `augmentationOptions`. */
@@ -131,6 +131,7 @@ export function formatAugmentationList(names: readonly string[]): string {
 /**
  * Maps a flat search-space point onto a trial spec, over `base` (dataset, seed and fixed fields
  * from the study config). Parameter names are spec fields, plus:
+ * - `samplingStrategy`: the same as `sampling`;
  * - `augmentation` / `augmentations`: `"hflip+vflip"` or `none`;
  * - `cutmixAlpha`, `mixupAlpha`, `augmix*`, `cropMinArea`: into `augmentationOptions`;
  * - `earlyStoppingPatience` (0 = off), `earlyStoppingMinDelta`: into `earlyStopping` (when on);
@@ -143,7 +144,9 @@ export function specFromParams(base: Partial<TrialSpecInput>, params: Params): T
   let patience: ParamValue | undefined;
   let minDelta: ParamValue | undefined;
   for (const [name, value] of Object.entries(params)) {
-    if (name === 'minorityClass') {
+    if (name === 'samplingStrategy') {
+      spec.sampling = value;
+    } else if (name === 'minorityClass') {
       spec.dataset = { ...(spec.dataset as object | undefined), minorityClass: value };
     } else if (DIRECT_PARAMS.has(name)) {
       spec[name] = value;
@@ -161,7 +164,7 @@ export function specFromParams(base: Partial<TrialSpecInput>, params: Params): T
       throw new ConfigError(`unknown search parameter '${name}'`, {
         where: `params.${name}`,
         hint:
-          `Search parameters are trial spec fields (${[...DIRECT_PARAMS].join(', ')}), augmentation, ` +
+          `Search parameters are trial spec fields (${[...DIRECT_PARAMS].join(', ')}), samplingStrategy, augmentation, ` +
           `${[...AUGMENTATION_OPTION_PARAMS].join(', ')}, earlyStoppingPatience, earlyStoppingMinDelta or weights.`,
       });
     }

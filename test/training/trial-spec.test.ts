@@ -83,3 +83,22 @@ test('a parsed spec parses again to itself (export round trip)', () => {
   const spec = parseTrialSpec({ dataset: { path: 'd' }, sampling: 'oversample', oversampleRatio: 0.5, augmentations: ['augmix'] });
   assert.deepEqual(TrialSpecSchema.parse(JSON.parse(JSON.stringify(spec))), spec);
 });
+
+test('the search space name samplingStrategy maps onto sampling', () => {
+  assert.equal(specFromParams({ dataset: { path: 'd' } }, { samplingStrategy: 'balanced-batch' }).sampling, 'balanced-batch');
+});
+
+test('a spec file resolves a relative dataset path against its own folder', async () => {
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const { loadTrialSpecFile } = await import('../../src/config/trial-file.ts');
+  const dir = await mkdtemp(path.join(tmpdir(), 'skewer-spec-'));
+  const file = path.join(dir, 'trial.yaml');
+  await writeFile(file, 'dataset:\n  path: ../images\nminorityWeight: auto\n');
+  const spec = await loadTrialSpecFile(file);
+  assert.equal(spec.dataset.path, path.resolve(dir, '../images'));
+  assert.equal(spec.minorityWeight, 'auto');
+  await writeFile(file, 'dataset:\n  path: x\nminorityWeight: 0.5\n');
+  await assert.rejects(loadTrialSpecFile(file), (error: unknown) => error instanceof ConfigError && error.where === file && /minorityWeight/.test(error.message));
+});

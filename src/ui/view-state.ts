@@ -121,7 +121,7 @@ export function reduceStudyView(state: StudyViewState, event: StudyEvent): Study
     case 'trial-started':
       return withTrial(stamped, event.trialId, (trial) => {
         if (trial.state !== 'waiting' && trial.state !== 'running') return trial;
-        const { progress: _progress, requeueReason: _reason, ...rest } = trial;
+        const { progress: _progress, ...rest } = trial;
         return { ...rest, state: 'running', attempts: Math.max(trial.attempts, event.attempt), agent: event.agent, startedAt: event.at };
       });
     case 'trial-progress':

@@ -7,7 +7,7 @@
  * bars and a ranked top-N leaderboard sized to the terminal, so re-ranking only redraws that box.
  */
 import { Box, Text, useApp, useInput, useStdin, useStdout } from 'ink';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { QuitChoice } from '../reporter.ts';
 import { fit } from '../format.ts';
 import { nextSort, rankTrials, SORT_LABELS, type SortKey } from '../selectors.ts';
@@ -66,43 +66,55 @@ export function StudyApp({ store, embedded, onExport, onQuit, now = Date.now, ti
   const selectedIndex = found >= 0 ? found : 0;
   const selected = ranked[selectedIndex];
 
+  // Keys can arrive faster than renders (a loaded machine, a pasted burst): the handler reads the
+  // latest state through this ref and updates it at once, so no key acts on a stale view.
+  const latest = useRef({ sort, mode, selectedIndex, ranked, view });
+  latest.current = { sort, mode, selectedIndex, ranked, view };
+
   const quit = (choice: QuitChoice) => {
     onQuit?.(choice);
     exit(choice);
   };
 
-  const exportBest = () => {
+  const exportBest = (bestTrialId: string | undefined) => {
     if (!onExport) return setMessage('export is not available here');
-    if (!view.bestTrialId) return setMessage('nothing to export yet: no trial has completed');
+    if (!bestTrialId) return setMessage('nothing to export yet: no trial has completed');
     setMessage('exporting the best trial…');
-    onExport(view.bestTrialId).then(
+    onExport(bestTrialId).then(
       (done) => setMessage(done),
       (error: unknown) => setMessage(`export failed: ${error instanceof Error ? error.message : String(error)}`),
     );
   };
 
+  const go = (next: Partial<typeof latest.current>) => {
+    latest.current = { ...latest.current, ...next };
+    if (next.mode !== undefined) setMode(next.mode);
+    if (next.sort !== undefined) setSort(next.sort);
+  };
+
   useInput(
     (input, key) => {
+      const now = latest.current;
       if (key.ctrl && input === 'c') return quit(embedded ? 'stop' : 'detach');
-      if (mode === 'quit') {
+      if (now.mode === 'quit') {
         if (input === 's') quit('stop');
         else if (input === 'l') quit('leave');
-        else if (key.escape || input === 'c' || input === 'n') setMode('board');
+        else if (key.escape || input === 'c' || input === 'n') go({ mode: 'board' });
         return;
       }
-      if (mode === 'detail') {
-        if (key.escape || key.return || key.backspace || input === 'b') setMode('board');
-        else if (input === 'q') setMode('board');
+      if (now.mode === 'detail') {
+        if (key.escape || key.return || key.backspace || input === 'b' || input === 'q') go({ mode: 'board' });
         return;
       }
       if (key.upArrow || key.downArrow) {
-        const next = Math.min(ranked.length - 1, Math.max(0, selectedIndex + (key.upArrow ? -1 : 1)));
-        setSelectedId(ranked[next]?.id);
-      } else if (key.return && selected) setMode('detail');
-      else if (input === 's') setSort(nextSort(sort));
-      else if (input === 'e') exportBest();
+        const index = Math.min(now.ranked.length - 1, Math.max(0, now.selectedIndex + (key.upArrow ? -1 : 1)));
+        latest.current = { ...now, selectedIndex: index };
+        setSelectedId(now.ranked[index]?.id);
+      } else if (key.return && now.ranked[now.selectedIndex]) go({ mode: 'detail' });
+      else if (input === 's') go({ sort: nextSort(now.sort) });
+      else if (input === 'e') exportBest(now.view.bestTrialId);
       else if (input === 'q') {
-        if (embedded && view.finishedAt === undefined) setMode('quit');
+        if (embedded && now.view.finishedAt === undefined) go({ mode: 'quit' });
         else quit('detach');
       }
     },

@@ -8,6 +8,7 @@
  * - results queue:  ResultMessage        agents -> coordinator (work queue: survives a coordinator crash)
  * - bus:            BusMessage           reports, heartbeats, prune commands, goodbyes (fire and forget)
  * - study bucket:   StudyRecordValue     the study, its trials and agents (KV, compare-and-set)
+ * - settings bucket: QueueSettings       lease and attempt settings of the shared trial queues
  */
 import { z } from 'zod';
 import { ParamValueSchema } from '../config/space.ts';
@@ -16,7 +17,7 @@ import { zodCodec } from './codec.ts';
 import { RESOURCE_CLASSES } from './subjects.ts';
 
 /** Bumped on an incompatible change; a peer speaking another version is rejected, not misread. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 1 as const;
 const version = z.literal(PROTOCOL_VERSION);
 
 const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or - (at most 64)');
@@ -248,6 +249,22 @@ export const StoredAgentSchema = z.strictObject({
 
 export const StudyRecordValueSchema = z.discriminatedUnion('type', [StoredStudySchema, StoredTrialSchema, StoredAgentSchema]);
 
+// ---------------------------------------------------------------- server-wide settings
+
+/**
+ * The lease and attempt settings of the shared trial queues, written by the coordinator before it
+ * opens them. Agents read them so that opening a queue never resets what the coordinator chose.
+ */
+export const QueueSettingsSchema = z.strictObject({
+  v: version,
+  type: z.literal('queue-settings'),
+  ackWaitMs: z.number().int().min(1),
+  maxAttempts: z.number().int().min(1),
+});
+
+/** The results queues' settings: the same for every study, so agents and coordinators agree. */
+export const RESULT_QUEUE_OPTIONS = { ackWaitMs: 30_000, maxAttempts: 1_000 } as const;
+
 // ---------------------------------------------------------------- types and codecs
 
 export type TrialWork = z.infer<typeof TrialWorkSchema>;
@@ -264,8 +281,10 @@ export type StoredTrial = z.infer<typeof StoredTrialSchema>;
 export type StoredStudy = z.infer<typeof StoredStudySchema>;
 export type StoredAgent = z.infer<typeof StoredAgentSchema>;
 export type StudyRecordValue = z.infer<typeof StudyRecordValueSchema>;
+export type QueueSettings = z.infer<typeof QueueSettingsSchema>;
 
 export const trialCodec = zodCodec(TrialMessageSchema);
 export const resultCodec = zodCodec(ResultMessageSchema);
 export const busCodec = zodCodec(BusMessageSchema);
 export const studyRecordCodec = zodCodec(StudyRecordValueSchema);
+export const queueSettingsCodec = zodCodec(QueueSettingsSchema);

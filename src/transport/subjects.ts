@@ -58,6 +58,10 @@ export function studyBucketName(study: string): string {
   return `skewer_study_${checkName('study', study)}`;
 }
 
+/** Server-wide settings (KV): the trial queues' lease and attempt settings. */
+export const SETTINGS_BUCKET = 'skewer_settings';
+export const TRIAL_QUEUE_SETTINGS_KEY = 'trial-queues';
+
 /** The object store of datasets, keyed by content hash; shared by every study on the server. */
 export const DATASET_BUCKET = 'skewer_datasets';
 

@@ -1,0 +1,286 @@
+/**
+ * The agent loop: pulls one trial per free slot from the queues of the resource classes this
+ * machine can run, runs each in a child process while renewing its lease from this event loop,
+ * relays reports, obeys prune commands, and ends each delivery with exactly one lease verb:
+ *   complete (result or pruned) · retry with backoff (retryable failure, or handed back) ·
+ *   reject (unrecoverable failure, or retryable on the last attempt).
+ * A failing trial never stops the agent. `stop` finishes running trials and leaves; `handBack`
+ * kills them and hands them back at once.
+ */
+import type { TrialProgress } from '../core/result.ts';
+import { isFinished, type IntermediateReport } from '../core/trial.ts';
+import type { Bus, Delivery, KvStore, Transport, WorkQueue } from '../transport/types.ts';
+import {
+  PROTOCOL_VERSION,
+  RESULT_QUEUE_OPTIONS,
+  busCodec,
+  resultCodec,
+  studyRecordCodec,
+  trialCodec,
+  type AgentAdvert,
+  type BusMessage,
+  type ResultMessage,
+  type StudyRecordValue,
+  type TrialMessage,
+  type TrialOutcomeMessage,
+} from '../transport/messages.ts';
+import {
+  ALL_PRUNE_SUBJECTS,
+  heartbeatSubject,
+  reportSubject,
+  resultQueueName,
+  studyBucketName,
+  trialKey,
+  trialQueueName,
+  type ResourceClass,
+} from '../transport/subjects.ts';
+import type { Capabilities } from './capabilities.ts';
+import { TrialFailure } from './protocol.ts';
+import type { TrialRunner } from './runner.ts';
+import { SlotPool } from './slots.ts';
+
+export interface AgentOptions {
+  readonly transport: Transport;
+  readonly name: string;
+  readonly slots: number;
+  readonly capabilities: Capabilities;
+  readonly runner: TrialRunner;
+  readonly heartbeatMs: number;
+  /** Lease and attempt settings to open the trial queues with (see queueSettings.ts). */
+  readonly queueSettings: () => Promise<{ ackWaitMs: number; maxAttempts: number }>;
+  /** Local dataset path for a trial (fetching and caching it if needed); undefined for function trials. */
+  readonly resolveDataset?: (trial: TrialMessage) => Promise<string | undefined>;
+  /** One line per notable thing (trial taken, finished, failed). */
+  readonly log?: (line: string) => void;
+  readonly clock?: () => number;
+}
+
+interface Running {
+  readonly trial: TrialMessage;
+  readonly attempt: number;
+  readonly controller: AbortController;
+  pruned: boolean;
+}
+
+type Verdict = Pick<TrialOutcomeMessage, 'outcome' | 'value' | 'result' | 'error'>;
+
+const PUBLISH_RETRY_MS = 500;
+
+export class Agent {
+  private readonly running = new Map<string, Running>();
+  private readonly kvs = new Map<string, Promise<KvStore<StudyRecordValue>>>();
+  private readonly results = new Map<string, Promise<WorkQueue<ResultMessage>>>();
+  private readonly slots: SlotPool;
+  private readonly bus: Bus<BusMessage>;
+  private readonly log: (line: string) => void;
+  private readonly clock: () => number;
+  private readonly startedAt: number;
+  private handBack = new AbortController();
+
+  constructor(private readonly options: AgentOptions) {
+    this.slots = new SlotPool(options.slots);
+    this.bus = options.transport.bus(busCodec);
+    this.log = options.log ?? (() => undefined);
+    this.clock = options.clock ?? Date.now;
+    this.startedAt = this.clock();
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get busy(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Serves until `stop` aborts, then waits for running trials (or, once `handBack` aborts, kills
+   * and hands them back) and says goodbye.
+   */
+  async run(stop: AbortSignal, handBack?: AbortSignal): Promise<void> {
+    handBack?.addEventListener('abort', () => this.handBack.abort(), { once: true });
+    const unsubscribe = this.bus.subscribe(ALL_PRUNE_SUBJECTS, (message) => this.onPrune(message));
+    this.heartbeat();
+    const beat = setInterval(() => this.heartbeat(), this.options.heartbeatMs);
+    const inFlight = new Set<Promise<void>>();
+    try {
+      const settings = await this.options.queueSettings();
+      const classes = this.options.capabilities.classes;
+      await Promise.all(
+        classes.map(async (resourceClass) => {
+          const queue = await this.options.transport.workQueue(trialQueueName(resourceClass), trialCodec, settings);
+          await this.pull(queue, resourceClass, stop, inFlight);
+        }),
+      );
+      await Promise.all(inFlight);
+    } finally {
+      clearInterval(beat);
+      unsubscribe();
+      this.bus.publish(heartbeatSubject(this.name), { v: PROTOCOL_VERSION, type: 'agent-leaving', at: this.clock(), agent: this.name });
+    }
+  }
+
+  private async pull(queue: WorkQueue<TrialMessage>, resourceClass: ResourceClass, stop: AbortSignal, inFlight: Set<Promise<void>>): Promise<void> {
+    const iterator = queue.consume({ maxInFlight: this.options.slots, signal: stop })[Symbol.asyncIterator]();
+    for (;;) {
+      await this.slots.untilFree(stop);
+      if (stop.aborted) break;
+      const next = await iterator.next();
+      if (next.done) break;
+      const task = this.handle(next.value, resourceClass)
+        .catch((error: unknown) => {
+          // A lease verb or result could not reach the server: the lease expires and the trial is redelivered.
+          this.log(`trial ${next.value.data.trialId}: ${(error as Error).message ?? String(error)}; it will be redelivered`);
+        })
+        .finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    }
+    await iterator.return?.();
+  }
+
+  private async handle({ data: trial, lease }: Delivery<TrialMessage>, resourceClass: ResourceClass): Promise<void> {
+    // Taken in a race with another class's queue while full: hold the lease until a slot frees.
+    await this.slots.acquire(() => lease.renew());
+    const attempt = trial.attemptOffset + lease.attempt;
+    const key = `${trial.study}/${trial.trialId}`;
+    try {
+      if (await this.alreadyFinished(trial)) {
+        this.log(`trial ${key} is finished already (a duplicate delivery): dropped`);
+        await lease.complete();
+        return;
+      }
+      const renewEvery = Math.max(20, Math.floor(trial.ackWaitMs / 3));
+      const renewer = setInterval(() => lease.renew(), renewEvery);
+      const entry: Running = { trial, attempt, controller: new AbortController(), pruned: false };
+      this.running.set(key, entry);
+      this.heartbeat();
+      const startedAt = this.clock();
+      try {
+        await this.publishResult(trial, `started`, attempt, {
+          v: PROTOCOL_VERSION, type: 'trial-started', study: trial.study, trialId: trial.trialId, attempt, agent: this.name, at: startedAt,
+        });
+        this.log(`trial ${key} attempt ${attempt} started (${resourceClass})`);
+        const reports: IntermediateReport[] = [];
+        let lastProgress: TrialProgress | undefined;
+        const verdict = await this.execute(entry, (progress) => {
+          lastProgress = progress;
+          reports.push({ step: progress.step, value: progress.validationBalancedAccuracy });
+          this.bus.publish(reportSubject(trial.study, trial.trialId), {
+            v: PROTOCOL_VERSION, type: 'report', study: trial.study, trialId: trial.trialId, attempt, agent: this.name, progress,
+          });
+        });
+        const lastAttempt = lease.attempt >= trial.maxAttempts;
+        if (verdict.outcome === 'retry' && lastAttempt) verdict.outcome = 'failed';
+        await this.publishResult(trial, 'outcome', attempt, {
+          v: PROTOCOL_VERSION, type: 'trial-outcome', study: trial.study, trialId: trial.trialId, attempt, agent: this.name,
+          startedAt, endedAt: this.clock(), reports, ...(lastProgress && { lastProgress }), ...verdict,
+        });
+        this.log(`trial ${key} attempt ${attempt} ${verdict.outcome}${verdict.value !== undefined ? ` value=${verdict.value}` : ''}${verdict.error ? `: ${verdict.error}` : ''}`);
+        switch (verdict.outcome) {
+          case 'complete':
+          case 'pruned':
+            await lease.complete();
+            break;
+          case 'failed':
+            lease.reject(verdict.error ?? 'failed');
+            break;
+          case 'retry':
+            lease.retry(trial.retryDelayMs * 2 ** (lease.attempt - 1));
+            break;
+          case 'handed-back':
+            lease.retry(0);
+            break;
+        }
+      } finally {
+        clearInterval(renewer);
+        this.running.delete(key);
+      }
+    } finally {
+      this.slots.release();
+      this.heartbeat();
+    }
+  }
+
+  /** Runs the trial and maps how it ended to an outcome; never throws for a trial's own failure. */
+  private async execute(entry: Running, onProgress: (progress: TrialProgress) => void): Promise<Verdict> {
+    const { trial, controller } = entry;
+    const onHandBack = (): void => controller.abort(new Error('handed back'));
+    this.handBack.signal.addEventListener('abort', onHandBack, { once: true });
+    try {
+      const { memoryBytes } = this.options.capabilities;
+      if (trial.resources.memoryBytes > memoryBytes) {
+        const mib = (bytes: number): number => Math.ceil(bytes / 2 ** 20);
+        throw new TrialFailure(`needs about ${mib(trial.resources.memoryBytes)} MiB; agent ${this.name} has ${mib(memoryBytes)} MiB`, true);
+      }
+      const datasetPath = await this.options.resolveDataset?.(trial);
+      const run = await this.options.runner.run(trial, { ...(datasetPath && { datasetPath }), onProgress, signal: controller.signal });
+      return { outcome: 'complete', value: run.value, ...(run.result && { result: run.result as never }) };
+    } catch (error) {
+      if (entry.pruned) return { outcome: 'pruned' };
+      if (this.handBack.signal.aborted) return { outcome: 'handed-back' };
+      if (error instanceof TrialFailure) return { outcome: error.retryable ? 'retry' : 'failed', error: error.reason };
+      // Not a trial failure: a bug on this side (dataset fetch, IPC). Another agent may do better.
+      return { outcome: 'retry', error: `agent ${this.name}: ${(error as Error).message ?? String(error)}` };
+    } finally {
+      this.handBack.signal.removeEventListener('abort', onHandBack);
+    }
+  }
+
+  private onPrune(message: BusMessage): void {
+    if (message.type !== 'prune') return;
+    const entry = this.running.get(`${message.study}/${message.trialId}`);
+    if (!entry || entry.pruned) return;
+    entry.pruned = true;
+    this.log(`trial ${message.study}/${message.trialId} pruned: ${message.reason}`);
+    entry.controller.abort(new Error(message.reason));
+  }
+
+  private async alreadyFinished(trial: TrialMessage): Promise<boolean> {
+    let kv = this.kvs.get(trial.study);
+    if (!kv) {
+      kv = this.options.transport.kv(studyBucketName(trial.study), studyRecordCodec);
+      this.kvs.set(trial.study, kv);
+    }
+    const entry = await (await kv).get(trialKey(trial.trialId));
+    return entry?.value.type === 'trial' && isFinished(entry.value.state);
+  }
+
+  /** Results must reach the coordinator: retried until the server takes them (it may be restarting). */
+  private async publishResult(trial: TrialMessage, what: string, attempt: number, message: ResultMessage): Promise<void> {
+    let queue = this.results.get(trial.study);
+    if (!queue) {
+      queue = this.options.transport.workQueue(resultQueueName(trial.study), resultCodec, RESULT_QUEUE_OPTIONS);
+      this.results.set(trial.study, queue);
+    }
+    for (let round = 0; ; round++) {
+      try {
+        await (await queue).publish(`${trial.study}.${trial.trialId}.${attempt}.${what}`, message);
+        return;
+      } catch (error) {
+        // Stopping for good: the lease will expire and the trial is redelivered elsewhere.
+        if (this.handBack.signal.aborted && round >= 3) throw error;
+        if (round === 0) this.log(`could not send ${what} of trial ${trial.trialId} (${(error as Error).message}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, PUBLISH_RETRY_MS));
+      }
+    }
+  }
+
+  private advert(): AgentAdvert {
+    const { capabilities } = this.options;
+    return {
+      name: this.name,
+      backend: capabilities.backend,
+      slots: this.options.slots,
+      busy: this.running.size,
+      gpus: capabilities.gpus,
+      memoryBytes: capabilities.memoryBytes,
+      classes: capabilities.classes,
+      running: [...this.running.values()].map((r) => ({ study: r.trial.study, trialId: r.trial.trialId, attempt: r.attempt })),
+      startedAt: this.startedAt,
+    };
+  }
+
+  private heartbeat(): void {
+    this.bus.publish(heartbeatSubject(this.name), { v: PROTOCOL_VERSION, type: 'heartbeat', at: this.clock(), agent: this.advert() });
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * What this machine offers: the tfjs backend trials will get (tfjs-node(-gpu) if installed, else
+ * wasm), GPUs, memory, and hence which resource classes of trials it consumes. Detection only
+ * resolves packages; it never loads tfjs into the agent process (trials run in children).
+ */
+import { execFileSync } from 'node:child_process';
+import { hostname, totalmem } from 'node:os';
+import { UserError } from '../core/errors.ts';
+import { NAME_PATTERN, type ResourceClass } from '../transport/subjects.ts';
+
+export const AGENT_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type AgentBackend = (typeof AGENT_BACKENDS)[number];
+
+export interface Capabilities {
+  readonly backend: 'tensorflow' | 'wasm' | 'cpu';
+  readonly gpus: number;
+  readonly memoryBytes: number;
+  readonly classes: ResourceClass[];
+}
+
+function resolves(specifier: string): boolean {
+  try {
+    import.meta.resolve(specifier);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return false;
+    throw error;
+  }
+}
+
+function countGpus(): number {
+  try {
+    return execFileSync('nvidia-smi', ['-L'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5_000 })
+      .split('\n')
+      .filter((line) => line.startsWith('GPU ')).length;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || (error as { status?: number }).status !== undefined) return 0;
+    throw error;
+  }
+}
+
+/** The classes an agent with this backend and GPU count consumes: its own and those below it. */
+export function classesFor(backend: string, gpus: number): ResourceClass[] {
+  if (backend === 'tensorflow' && gpus > 0) return ['cpu', 'native', 'gpu'];
+  if (backend === 'tensorflow') return ['cpu', 'native'];
+  return ['cpu'];
+}
+
+export function detectCapabilities(wanted: AgentBackend = 'auto'): Capabilities {
+  const gpuPackage = resolves('@tensorflow/tfjs-node-gpu');
+  const nativePackage = gpuPackage || resolves('@tensorflow/tfjs-node');
+  if (wanted === 'tensorflow' && !nativePackage) {
+    throw new UserError('--backend tensorflow needs @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu', {
+      where: '--backend',
+      hint: 'Install one (npm install @tensorflow/tfjs-node-gpu on a CUDA machine), or use --backend wasm.',
+    });
+  }
+  const backend = wanted === 'auto' ? (nativePackage ? 'tensorflow' : 'wasm') : wanted;
+  const gpus = backend === 'tensorflow' && gpuPackage ? countGpus() : 0;
+  return { backend, gpus, memoryBytes: totalmem(), classes: classesFor(backend, gpus) };
+}
+
+/** `host-pid` with anything NATS cannot carry in a subject token replaced. */
+export function defaultAgentName(): string {
+  return `${hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 48)}-${process.pid}`;
+}
+
+export function checkAgentNameOption(name: string): string {
+  if (!NAME_PATTERN.test(name)) {
+    throw new UserError(`invalid agent name '${name}'`, { where: '--name', hint: 'Use 1-64 letters, digits, _ or -.' });
+  }
+  return name;
+}

@@ -1,0 +1,36 @@
+/**
+ * The trial child process: receives one RunRequest over IPC, runs it, sends progress and then a
+ * result or a failure, and exits. Training blocks this process's thread, never the agent's, and
+ * a crash, a leak or a kill here costs one attempt, not the agent.
+ */
+import { executeTrial } from './execute.ts';
+import { failureData, type ChildMessage, type RunRequest } from './protocol.ts';
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+if (!process.send) {
+  process.stderr.write('skewer: src/agent/child.ts is started by an agent over IPC, not by hand\n');
+  process.exit(2);
+}
+
+process.once('message', (request: RunRequest) => {
+  const controller = new AbortController();
+  process.once('SIGTERM', () => controller.abort());
+  executeTrial(request.trial, {
+    ...(request.datasetPath && { datasetPath: request.datasetPath }),
+    onProgress: (progress) => void send({ type: 'progress', progress }),
+    signal: controller.signal,
+  })
+    .then(
+      (run) => send({ type: 'result', run }),
+      (error: unknown) => send({ type: 'failure', failure: failureData(error) }),
+    )
+    .then(
+      () => process.exit(0),
+      () => process.exit(3),
+    );
+});

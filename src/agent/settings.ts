@@ -1,0 +1,32 @@
+/**
+ * The trial queues' lease and attempt settings, as the coordinator published them. An agent that
+ * starts before any study waits here (polling) rather than opening the queues with guesses that
+ * would overwrite the coordinator's choice.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Transport } from '../transport/types.ts';
+import { queueSettingsCodec } from '../transport/messages.ts';
+import { SETTINGS_BUCKET, TRIAL_QUEUE_SETTINGS_KEY } from '../transport/subjects.ts';
+
+export interface QueueSettingsValue {
+  readonly ackWaitMs: number;
+  readonly maxAttempts: number;
+}
+
+export async function queueSettingsFromServer(
+  transport: Transport,
+  signal: AbortSignal,
+  onWait: () => void = () => undefined,
+  pollMs = 1_000,
+): Promise<QueueSettingsValue> {
+  const kv = await transport.kv(SETTINGS_BUCKET, queueSettingsCodec);
+  let waited = false;
+  for (;;) {
+    const entry = await kv.get(TRIAL_QUEUE_SETTINGS_KEY);
+    if (entry) return { ackWaitMs: entry.value.ackWaitMs, maxAttempts: entry.value.maxAttempts };
+    if (!waited) onWait();
+    waited = true;
+    signal.throwIfAborted();
+    await sleep(pollMs, undefined, { signal });
+  }
+}

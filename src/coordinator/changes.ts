@@ -1,0 +1,98 @@
+/**
+ * StudyEvents derived from record changes. The coordinator emits what its own writes mean, and a
+ * reader attached to a study elsewhere (`skewer ui --server`, a tail of the embedded journal)
+ * derives the same events from the same records: one mapping, so both views agree.
+ */
+import type { AgentInfo, StudyEvent } from '../core/events.ts';
+import { isFinished } from '../core/trial.ts';
+import type { StoredAgent, StoredStudy, StoredTrial } from '../transport/messages.ts';
+
+const REQUEUE_OUTCOMES = new Set(['retry', 'handed-back', 'lost', 'interrupted']);
+
+export function eventsFromTrialChange(before: StoredTrial | undefined, after: StoredTrial, at: number): StudyEvent[] {
+  const events: StudyEvent[] = [];
+  const trialId = after.id;
+  if (!before) events.push({ type: 'trial-created', at, trialId, number: after.number, params: after.params });
+  const known = before?.attempts ?? [];
+  // Attempts that ended without finishing the trial: it goes round again.
+  if (!isFinished(after.state)) {
+    for (const attempt of after.attempts) {
+      if (attempt.outcome === undefined || !REQUEUE_OUTCOMES.has(attempt.outcome)) continue;
+      if (known.find((a) => a.attempt === attempt.attempt)?.outcome !== undefined) continue;
+      events.push({ type: 'trial-requeued', at, trialId, reason: describeRequeue(attempt.outcome, attempt.agent, attempt.error) });
+    }
+  }
+  for (const attempt of after.attempts) {
+    if (known.some((a) => a.attempt === attempt.attempt)) continue;
+    events.push({ type: 'trial-started', at, trialId, attempt: attempt.attempt, agent: attempt.agent });
+  }
+  if (after.progress && !isFinished(after.state) && JSON.stringify(after.progress) !== JSON.stringify(before?.progress)) {
+    events.push({ type: 'trial-progress', at, trialId, progress: after.progress });
+  }
+  if (isFinished(after.state) && !(before && isFinished(before.state))) {
+    events.push({
+      type: 'trial-finished',
+      at,
+      trialId,
+      state: after.state as 'complete' | 'pruned' | 'failed',
+      ...(after.value !== undefined && { value: after.value }),
+      ...(after.result !== undefined && { result: after.result as never }),
+      ...(after.error !== undefined && { error: after.error }),
+    });
+  }
+  return events;
+}
+
+function describeRequeue(outcome: string, agent: string, error: string | undefined): string {
+  switch (outcome) {
+    case 'lost':
+      return `agent ${agent} stopped answering`;
+    case 'handed-back':
+      return `agent ${agent} handed it back (stopping)`;
+    case 'interrupted':
+      return 'the study was interrupted; queued again on resume';
+    default:
+      return `retrying after a failure on ${agent}${error ? `: ${error}` : ''}`;
+  }
+}
+
+export function agentInfoOf(record: StoredAgent): AgentInfo {
+  const { info } = record;
+  return {
+    name: info.name,
+    backend: info.backend,
+    slots: info.slots,
+    busy: info.busy,
+    gpus: info.gpus,
+    memoryBytes: info.memoryBytes,
+    lastHeartbeat: record.lastHeartbeat,
+    lost: record.lost,
+  };
+}
+
+export function eventsFromAgentChange(before: StoredAgent | undefined, after: StoredAgent, at: number): StudyEvent[] {
+  if (after.lost) return before?.lost ? [] : [{ type: 'agent-lost', at, name: after.info.name }];
+  return [{ type: 'agent-seen', at, agent: agentInfoOf(after) }];
+}
+
+export function studyStartedEvent(study: StoredStudy, at: number): StudyEvent {
+  const config = study.config as { sampler?: unknown; trials?: number; direction?: 'maximize' | 'minimize' };
+  const sampler = typeof config.sampler === 'string' ? config.sampler : String((config.sampler as { type?: string } | undefined)?.type ?? 'random');
+  return { type: 'study-started', at, study: study.name, sampler, totalTrials: config.trials ?? 0, direction: config.direction ?? 'maximize' };
+}
+
+/** The best complete trial in the study's direction (ties: the earliest). */
+export function bestTrial(trials: readonly StoredTrial[], direction: 'maximize' | 'minimize'): StoredTrial | undefined {
+  const sign = direction === 'maximize' ? 1 : -1;
+  let best: StoredTrial | undefined;
+  for (const t of trials) {
+    if (t.state !== 'complete' || t.value === undefined) continue;
+    if (!best || sign * t.value > sign * best.value!) best = t;
+  }
+  return best;
+}
+
+export function studyFinishedEvent(trials: readonly StoredTrial[], direction: 'maximize' | 'minimize', at: number): StudyEvent {
+  const best = bestTrial(trials, direction);
+  return { type: 'study-finished', at, ...(best && { bestTrialId: best.id, bestValue: best.value! }) };
+}

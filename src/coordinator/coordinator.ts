@@ -1,0 +1,460 @@
+/**
+ * The coordinator of one study: asks the sampler for trials, stores them, puts them on the work
+ * queue of their resource class, applies the starts and outcomes agents send back, lets the pruner
+ * judge reports, notices lost agents, and finishes the study when every trial has finished.
+ *
+ * Durable state is the store alone (KV or journal): the Study (sampler/pruner) is rebuilt from it
+ * on start, so a coordinator killed at any point resumes without losing or duplicating a trial.
+ * Outcomes travel on a durable results queue, so the ones sent while it was down are waiting.
+ */
+import type { StudyEvent } from '../core/events.ts';
+import { UserError } from '../core/errors.ts';
+import { isFinished, type FrozenTrial } from '../core/trial.ts';
+import type { StudyConfig } from '../config/study.ts';
+import { createStudy, type Study } from '../search/index.ts';
+import type { Bus, KvStore, Transport, WorkQueue } from '../transport/types.ts';
+import {
+  PROTOCOL_VERSION,
+  RESULT_QUEUE_OPTIONS,
+  busCodec,
+  queueSettingsCodec,
+  resultCodec,
+  studyRecordCodec,
+  trialCodec,
+  type BusMessage,
+  type DatasetRef,
+  type ResultMessage,
+  type StoredTrial,
+  type StudyRecordValue,
+  type TrialMessage,
+} from '../transport/messages.ts';
+import {
+  ALL_HEARTBEAT_SUBJECTS,
+  SETTINGS_BUCKET,
+  TRIAL_QUEUE_SETTINGS_KEY,
+  pruneSubject,
+  reportSubjectsOf,
+  resultQueueName,
+  studyBucketName,
+  trialQueueName,
+  type ResourceClass,
+} from '../transport/subjects.ts';
+import { AgentRegistry } from './agents.ts';
+import { eventsFromAgentChange, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
+import { applyOutcome, applyStarted, closeOpenAttempt, mergeReports } from './outcomes.ts';
+import { resolveStrategies } from './strategies.ts';
+import { TrialStore } from './store.ts';
+import { buildTrial } from './trials.ts';
+
+export interface CoordinatorOptions {
+  readonly config: StudyConfig;
+  readonly transport: Transport;
+  /** The study's bucket; default: the transport's bucket for it (pass a journaled one when embedded). */
+  readonly kv?: KvStore<StudyRecordValue>;
+  /** `new` refuses an existing study; `resume` continues one (and refuses a missing one). */
+  readonly mode: 'new' | 'resume';
+  readonly onEvent?: (event: StudyEvent) => void;
+  readonly dataset?: DatasetRef;
+  /** The queues are new (embedded resume): unfinished trials are queued again. */
+  readonly requeueUnfinished?: boolean;
+  /** The agents are all known up front (embedded): a trial none of them can run fails at once. */
+  readonly failUnrunnable?: boolean;
+  readonly clock?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+export interface StudyOutcome {
+  readonly trials: StoredTrial[];
+  readonly best?: StoredTrial;
+  /** False when stopped by the signal before every trial finished (resume it later). */
+  readonly finished: boolean;
+}
+
+const RESULT_CONSUMERS = 16;
+
+export async function runCoordinator(options: CoordinatorOptions, signal: AbortSignal): Promise<StudyOutcome> {
+  const coordinator = new Coordinator(options);
+  return coordinator.run(signal);
+}
+
+class Coordinator {
+  private readonly config: StudyConfig;
+  private readonly clock: () => number;
+  private readonly log: (line: string) => void;
+  private readonly emit: (event: StudyEvent) => void;
+  private readonly agents: AgentRegistry;
+  private readonly trials = new Map<string, StoredTrial>();
+  private readonly queues = new Map<ResourceClass, Promise<WorkQueue<TrialMessage>>>();
+  private readonly pruneSent = new Set<string>();
+  private readonly cleanups: Array<() => void> = [];
+  private store!: TrialStore;
+  private study!: Study;
+  private bus!: Bus<BusMessage>;
+  private exhausted = false;
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+  private startedAt = 0;
+  private done!: () => void;
+  private fail!: (error: unknown) => void;
+
+  constructor(private readonly options: CoordinatorOptions) {
+    this.config = options.config;
+    this.clock = options.clock ?? Date.now;
+    this.log = options.log ?? ((line) => process.stderr.write(`skewer coordinator: ${line}\n`));
+    this.emit = options.onEvent ?? (() => undefined);
+    this.agents = new AgentRegistry(this.config.agentLostMs);
+  }
+
+  async run(signal: AbortSignal): Promise<StudyOutcome> {
+    const { transport, config } = this.options;
+    const kv = this.options.kv ?? (await transport.kv(studyBucketName(config.name), studyRecordCodec));
+    this.store = new TrialStore(kv, this.clock);
+    await this.openStudy();
+    this.startedAt = this.clock();
+    const stored = await this.store.trials();
+    for (const trial of stored) this.trials.set(trial.id, trial);
+    this.study = this.restoreStudy(stored);
+    this.agents.restore(await this.store.agents(), this.startedAt);
+    for (const trial of stored) {
+      const open = trial.state === 'running' ? trial.attempts.find((a) => a.outcome === undefined) : undefined;
+      if (open) this.agents.expect(open.agent, this.startedAt);
+    }
+    this.cleanups.push(
+      this.store.onChange((before, after) => {
+        this.trials.set(after.id, after);
+        for (const event of eventsFromTrialChange(before, after, this.clock())) this.emit(event);
+      }),
+    );
+    const finished = new Promise<void>((resolve, reject) => {
+      this.done = resolve;
+      this.fail = reject;
+    });
+    const stop = new AbortController();
+    const onAbort = (): void => this.done();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.publishQueueSettings();
+      this.listen(stop.signal);
+      // Exhausted items of unfinished trials may have piled up while no coordinator listened.
+      for (const trial of this.trials.values()) if (!isFinished(trial.state)) await this.queue(trial.resources.class);
+      if (this.options.requeueUnfinished) await this.requeueUnfinished();
+      this.kick();
+      await finished;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      stop.abort();
+      for (const cleanup of this.cleanups) cleanup();
+      await this.pumping?.catch(() => undefined);
+    }
+    const trials = await this.store.trials();
+    const complete = this.isComplete(trials);
+    if (complete) {
+      await this.store.setStudyState('finished');
+      this.emit(studyFinishedEvent(trials, config.direction, this.clock()));
+    }
+    const best = this.study.best();
+    return { trials, finished: complete, ...(best && { best: trials.find((t) => t.id === best.id)! }) };
+  }
+
+  private async openStudy(): Promise<void> {
+    const { config, mode } = this.options;
+    const existing = await this.store.study();
+    if (mode === 'new') {
+      if (existing || !(await this.store.createStudy(config.name, config as unknown as Record<string, unknown>))) {
+        throw new UserError(`study '${config.name}' exists already`, {
+          where: studyBucketName(config.name),
+          hint: `Continue it with \`skewer search --resume ${config.name}\`, or give the new study another name.`,
+        });
+      }
+    } else if (!existing) {
+      throw new UserError(`no study '${config.name}' to resume`, { where: studyBucketName(config.name), hint: 'Start it with `skewer search STUDY.yaml`.' });
+    } else if (existing.state === 'finished') {
+      this.log(`study '${config.name}' had finished; nothing to resume`);
+    }
+    const record = (await this.store.study())!;
+    this.emit(studyStartedEvent(record, this.clock()));
+  }
+
+  private restoreStudy(stored: readonly StoredTrial[]): Study {
+    const { sampler, pruner } = resolveStrategies(this.config);
+    const sign = this.config.direction === 'maximize' ? 1 : -1;
+    const history: FrozenTrial[] = stored.map((t) => ({
+      id: t.id,
+      number: t.number,
+      state: t.state,
+      params: t.params,
+      ...(t.state === 'complete' && t.value !== undefined && { value: sign * t.value }),
+      reports: t.reports.map((r) => ({ step: r.step, value: sign * r.value })),
+    }));
+    return createStudy({ space: this.config.space, sampler, pruner, seed: this.config.seed, direction: this.config.direction, trials: history });
+  }
+
+  // ------------------------------------------------------------------ listening
+
+  private listen(signal: AbortSignal): void {
+    const { transport, config } = this.options;
+    this.bus = transport.bus(busCodec);
+    this.cleanups.push(this.bus.subscribe(reportSubjectsOf(config.name), (message) => this.guard('report', () => this.onBus(message))));
+    this.cleanups.push(this.bus.subscribe(ALL_HEARTBEAT_SUBJECTS, (message) => this.guard('heartbeat', () => this.onBus(message))));
+    void this.consumeResults(signal).catch((error) => this.fail(error));
+    const reaper = setInterval(() => this.guard('reaper', () => this.reap()), Math.max(50, Math.floor(config.heartbeatMs / 2)));
+    this.cleanups.push(() => clearInterval(reaper));
+  }
+
+  /** Background work must not throw into a timer: a failure stops the study with the error. */
+  private guard(what: string, work: () => void | Promise<void>): void {
+    try {
+      const result = work();
+      if (result) result.catch((error: unknown) => this.fail(annotate(error, what)));
+    } catch (error) {
+      this.fail(annotate(error, what));
+    }
+  }
+
+  private async consumeResults(signal: AbortSignal): Promise<void> {
+    const { transport, config } = this.options;
+    const queue = await transport.workQueue(resultQueueName(config.name), resultCodec, RESULT_QUEUE_OPTIONS);
+    for await (const { data, lease } of queue.consume({ maxInFlight: RESULT_CONSUMERS, signal })) {
+      if (data.study !== config.name) {
+        lease.reject(`result for study '${data.study}' on the queue of '${config.name}'`);
+        continue;
+      }
+      this.applyResult(data).then(
+        () => lease.complete(),
+        (error: unknown) => {
+          this.log(`could not apply ${data.type} of trial ${data.trialId}: ${(error as Error).message}; retrying`);
+          lease.retry(500);
+        },
+      );
+    }
+  }
+
+  private async applyResult(message: ResultMessage): Promise<void> {
+    if (!this.trials.has(message.trialId)) {
+      this.log(`${message.type} for unknown trial ${message.trialId} ignored`);
+      return;
+    }
+    if (message.type === 'trial-started') {
+      await this.store.update(message.trialId, (t) => applyStarted(t, message));
+      return;
+    }
+    const before = this.trials.get(message.trialId)!;
+    const after = await this.store.update(message.trialId, (t) => applyOutcome(t, message));
+    if (after && isFinished(after.state) && !isFinished(before.state)) this.finishInStudy(after);
+    this.kick();
+  }
+
+  private finishInStudy(trial: StoredTrial): void {
+    if (trial.state === 'complete') this.study.tell(trial.id, trial.value!);
+    else this.study.tell(trial.id, { state: trial.state as 'pruned' | 'failed' });
+  }
+
+  private async onBus(message: BusMessage): Promise<void> {
+    const now = this.clock();
+    if (message.type === 'heartbeat') {
+      const change = this.agents.heartbeat(message.agent, now);
+      if (change !== 'same') await this.saveAgent(message.agent.name);
+      if (change !== 'same') this.kick();
+    } else if (message.type === 'agent-leaving') {
+      if (this.agents.markLost(message.agent)) await this.saveAgent(message.agent);
+    } else if (message.type === 'report') {
+      await this.onReport(message);
+    }
+  }
+
+  private async saveAgent(name: string): Promise<void> {
+    const record = this.agents.record(name)!;
+    await this.store.putAgent(record);
+    for (const event of eventsFromAgentChange(undefined, record, this.clock())) this.emit(event);
+  }
+
+  private async onReport(message: Extract<BusMessage, { type: 'report' }>): Promise<void> {
+    const trial = this.trials.get(message.trialId);
+    const current = trial?.attempts.at(-1);
+    if (!trial || trial.state !== 'running' || current?.attempt !== message.attempt) return;
+    const { progress } = message;
+    const report = { step: progress.step, value: progress.validationBalancedAccuracy };
+    const decision = this.study.report(trial.id, report.step, report.value);
+    await this.store.update(trial.id, (t) => {
+      t.progress = progress;
+      t.reports = mergeReports(t.reports, [report]);
+      return t;
+    });
+    const key = `${trial.id}/${message.attempt}`;
+    if (decision === 'prune' && !this.pruneSent.has(key)) {
+      this.pruneSent.add(key);
+      this.bus.publish(pruneSubject(this.config.name, trial.id), {
+        v: PROTOCOL_VERSION,
+        type: 'prune',
+        study: this.config.name,
+        trialId: trial.id,
+        reason: `pruned by ${this.config.pruner === 'none' ? 'pruner' : JSON.stringify(this.config.pruner)} at step ${report.step}`,
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ lost agents and stuck trials
+
+  private async reap(): Promise<void> {
+    const now = this.clock();
+    for (const name of this.agents.overdue(now)) {
+      if (!this.agents.markLost(name)) continue;
+      await this.saveAgent(name);
+      for (const trial of this.trials.values()) {
+        if (trial.state !== 'running' || trial.attempts.at(-1)?.agent !== name) continue;
+        await this.store.update(trial.id, (t) => closeOpenAttempt(t, 'lost', now, `agent ${name} stopped sending heartbeats`));
+      }
+      this.kick();
+    }
+    if (now - this.startedAt < this.config.agentLostMs) return; // agents may not have spoken yet
+    for (const trial of this.trials.values()) {
+      if (trial.state !== 'waiting' || trial.dispatches === 0) continue;
+      const runnable = this.agents.canRun(trial.resources.class);
+      if (runnable && trial.blocked) await this.store.update(trial.id, (t) => ({ ...t, blocked: undefined }));
+      if (runnable || trial.blocked) continue;
+      const reason = `no live agent runs '${trial.resources.class}' trials (about ${Math.ceil(trial.resources.memoryBytes / 2 ** 20)} MiB)`;
+      if (this.options.failUnrunnable) {
+        await this.store.update(trial.id, (t) => ({ ...t, state: 'failed', error: `${reason}; start an agent with a native backend` }));
+        this.finishInStudy(this.trials.get(trial.id)!);
+      } else {
+        await this.store.update(trial.id, (t) => ({ ...t, blocked: reason }));
+      }
+    }
+  }
+
+  private async onExhausted(message: TrialMessage, attempts: number): Promise<void> {
+    if (message.study !== this.config.name) throw new Error(`exhausted trial of study '${message.study}' is not ours`);
+    const before = this.trials.get(message.trialId);
+    if (!before) return;
+    const now = this.clock();
+    const after = await this.store.update(message.trialId, (t) => {
+      const closed = closeOpenAttempt(t, 'lost', now, 'lease expired') ?? t;
+      const history = closed.attempts.map((a) => `#${a.attempt} on ${a.agent}: ${a.outcome ?? 'no outcome'}${a.error ? ` (${a.error})` : ''}`);
+      return { ...closed, state: 'failed', error: `gave up after ${attempts} deliveries: ${history.join('; ') || 'never started'}` };
+    });
+    if (after && isFinished(after.state) && !isFinished(before.state)) this.finishInStudy(after);
+    this.kick();
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  /** Tells agents the trial queues' settings before opening them (opening applies them). */
+  private async publishQueueSettings(): Promise<void> {
+    const settings = await this.options.transport.kv(SETTINGS_BUCKET, queueSettingsCodec);
+    await settings.put(TRIAL_QUEUE_SETTINGS_KEY, {
+      v: PROTOCOL_VERSION,
+      type: 'queue-settings',
+      ackWaitMs: this.config.ackWaitMs,
+      maxAttempts: this.config.maxAttempts,
+    });
+  }
+
+  private queue(resourceClass: ResourceClass): Promise<WorkQueue<TrialMessage>> {
+    let queue = this.queues.get(resourceClass);
+    if (!queue) {
+      queue = this.options.transport
+        .workQueue(trialQueueName(resourceClass), trialCodec, { ackWaitMs: this.config.ackWaitMs, maxAttempts: this.config.maxAttempts })
+        .then((opened) => {
+          this.cleanups.push(
+            opened.onMaxAttempts((item) => this.onExhausted(item.data, item.attempts)),
+          );
+          return opened;
+        });
+      this.queues.set(resourceClass, queue);
+    }
+    return queue;
+  }
+
+  private async requeueUnfinished(): Promise<void> {
+    const now = this.clock();
+    for (const trial of [...this.trials.values()]) {
+      if (isFinished(trial.state) || trial.dispatches === 0) continue;
+      await this.store.update(trial.id, (t) => closeOpenAttempt(t, 'interrupted', now, 'the study was interrupted') ?? t);
+      await this.dispatch(this.trials.get(trial.id)!);
+    }
+  }
+
+  /** Runs `pump` now or right after the current one: never two at once (the sampler asks in order). */
+  private kick(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = (async () => {
+      do {
+        this.pumpAgain = false;
+        await this.pump();
+      } while (this.pumpAgain);
+    })()
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        this.pumping = undefined;
+      });
+  }
+
+  private async pump(): Promise<void> {
+    for (const trial of this.trials.values()) {
+      if (trial.state === 'waiting' && trial.dispatches === 0 && trial.work) await this.dispatch(trial);
+    }
+    while (!this.exhausted && this.trials.size < this.config.trials && this.inFlight() < this.parallelism()) {
+      const asked = this.study.ask();
+      if (!asked) {
+        this.exhausted = true;
+        break;
+      }
+      const trial = buildTrial(this.config, asked, this.clock());
+      if (!(await this.store.create(trial))) {
+        throw new UserError(`trial ${trial.id} of study '${this.config.name}' was created by someone else`, {
+          where: studyBucketName(this.config.name),
+          hint: 'Another coordinator is running this study; stop one of them.',
+        });
+      }
+      if (trial.state === 'failed') this.finishInStudy(trial);
+      else await this.dispatch(trial);
+    }
+    if (this.isComplete([...this.trials.values()])) this.done();
+  }
+
+  private inFlight(): number {
+    let count = 0;
+    for (const trial of this.trials.values()) if (!isFinished(trial.state)) count += 1;
+    return count;
+  }
+
+  private parallelism(): number {
+    return this.config.parallelism ?? Math.max(1, this.agents.liveSlots()) + 1;
+  }
+
+  private isComplete(trials: readonly StoredTrial[]): boolean {
+    const target = this.exhausted ? trials.length : this.config.trials;
+    return trials.length >= target && trials.every((t) => isFinished(t.state));
+  }
+
+  private async dispatch(trial: StoredTrial): Promise<void> {
+    const dispatch = trial.dispatches + 1;
+    const attemptOffset = trial.attempts.reduce((max, a) => Math.max(max, a.attempt), 0);
+    const message: TrialMessage = {
+      v: PROTOCOL_VERSION,
+      type: 'trial',
+      study: this.config.name,
+      trialId: trial.id,
+      number: trial.number,
+      params: trial.params,
+      work: trial.work!,
+      resources: trial.resources,
+      ...(this.options.dataset && { dataset: this.options.dataset }),
+      attemptOffset,
+      maxAttempts: this.config.maxAttempts,
+      retryDelayMs: this.config.retryDelayMs,
+      ackWaitMs: this.config.ackWaitMs,
+    };
+    const queue = await this.queue(trial.resources.class);
+    await queue.publish(`${this.config.name}.${trial.id}.${dispatch}`, message);
+    await this.store.update(trial.id, (t) => ({ ...t, dispatches: dispatch }));
+  }
+}
+
+function annotate(error: unknown, what: string): unknown {
+  if (error instanceof Error && !(error instanceof UserError)) error.message = `${what}: ${error.message}`;
+  return error;
+}

@@ -1,0 +1,11 @@
+/**
+ * The coordinator's surface: run a study, read one (status, export, `ui --server`), and the
+ * records it keeps. No tfjs here, ever (test/architecture.test.ts checks it transitively).
+ */
+export { runCoordinator, type CoordinatorOptions, type StudyOutcome } from './coordinator.ts';
+export { openStudyReader, type StudyReader, type StudyReaderTarget } from './reader.ts';
+export { TrialStore, type StoredTrial, type StoredStudy, type StoredAgent, type AttemptRecord } from './store.ts';
+export { journaledKv, restoreJournaledKv, readJournal, studyDir, journalPath } from './journal.ts';
+export { bestTrial, agentInfoOf, eventsFromTrialChange } from './changes.ts';
+export { estimateResources } from './resources.ts';
+export { resolveStrategies } from './strategies.ts';

@@ -1,0 +1,190 @@
+/**
+ * Read-only access to a study wherever it lives: the embedded journal in `.skewer/<study>/`, or
+ * the study's KV bucket on a NATS server. What `skewer status`, `skewer export` and
+ * `skewer ui --server` build on: the config the study ran with, its trials and agents, and a live
+ * stream of StudyEvents derived from record changes (the same mapping the coordinator uses).
+ */
+import { open, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UserError } from '../core/errors.ts';
+import type { StudyEvent } from '../core/events.ts';
+import { parseStudyConfig, type StudyConfig } from '../config/study.ts';
+import type { KvStore, Transport } from '../transport/types.ts';
+import {
+  StudyRecordValueSchema,
+  studyRecordCodec,
+  type StoredAgent,
+  type StoredStudy,
+  type StoredTrial,
+  type StudyRecordValue,
+} from '../transport/messages.ts';
+import { STUDY_KEY, studyBucketName } from '../transport/subjects.ts';
+import { bestTrial, eventsFromAgentChange, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
+import { journalPath, readJournal, replayJournal, studyDir } from './journal.ts';
+
+export interface StudyReader {
+  readonly name: string;
+  config(): StudyConfig;
+  /** The study record's state: `running` until the coordinator saw every trial finish. */
+  state(): Promise<StoredStudy['state']>;
+  trials(): Promise<StoredTrial[]>;
+  agents(): Promise<StoredAgent[]>;
+  best(): Promise<StoredTrial | undefined>;
+  /** Current state as events first, then every change, until `signal` aborts. */
+  events(signal: AbortSignal): AsyncIterable<StudyEvent>;
+}
+
+export type StudyReaderTarget =
+  | { readonly study: string; readonly transport: Transport }
+  | { readonly study: string; readonly root?: string };
+
+/** A record change: `value` null when the key was deleted. */
+interface RecordChange {
+  readonly key: string;
+  readonly value: StudyRecordValue | null;
+}
+
+export async function openStudyReader(target: StudyReaderTarget): Promise<StudyReader> {
+  if ('transport' in target) {
+    const kv = await target.transport.kv(studyBucketName(target.study), studyRecordCodec);
+    return kvReader(target.study, kv);
+  }
+  return journalReader(target.study, studyDir(target.study, target.root));
+}
+
+function decodeRecord(value: unknown, where: string): StudyRecordValue {
+  const parsed = StudyRecordValueSchema.safeParse(value);
+  if (!parsed.success) throw new UserError(`unreadable study record: ${parsed.error.issues[0]?.message}`, { where });
+  return parsed.data;
+}
+
+function split(values: Iterable<StudyRecordValue>): { study?: StoredStudy; trials: StoredTrial[]; agents: StoredAgent[] } {
+  const out: { study?: StoredStudy; trials: StoredTrial[]; agents: StoredAgent[] } = { trials: [], agents: [] };
+  for (const value of values) {
+    if (value.type === 'study') out.study = value;
+    else if (value.type === 'trial') out.trials.push(value);
+    else out.agents.push(value);
+  }
+  out.trials.sort((a, b) => a.number - b.number);
+  return out;
+}
+
+function makeReader(
+  name: string,
+  study: StoredStudy,
+  snapshot: () => Promise<ReturnType<typeof split>>,
+  changes: (signal: AbortSignal) => AsyncIterable<RecordChange>,
+): StudyReader {
+  const config = parseStudyConfig(study.config, `study ${name} (stored config)`);
+  return {
+    name,
+    config: () => config,
+    state: async () => (await snapshot()).study?.state ?? study.state,
+    trials: async () => (await snapshot()).trials,
+    agents: async () => (await snapshot()).agents,
+    best: async () => bestTrial((await snapshot()).trials, config.direction),
+    events: (signal) => deriveEvents(changes(signal), config.direction),
+  };
+}
+
+/** Folds record changes into StudyEvents, remembering the previous version of every record. */
+async function* deriveEvents(changes: AsyncIterable<RecordChange>, direction: 'maximize' | 'minimize'): AsyncGenerator<StudyEvent> {
+  const trials = new Map<string, StoredTrial>();
+  const agents = new Map<string, StoredAgent>();
+  let studyState: StoredStudy['state'] | undefined;
+  for await (const { value } of changes) {
+    if (!value) continue;
+    const at = value.type === 'agent' ? value.lastHeartbeat : value.updatedAt;
+    if (value.type === 'study') {
+      if (studyState === undefined) yield studyStartedEvent(value, value.createdAt);
+      if (value.state === 'finished' && studyState !== 'finished') yield studyFinishedEvent([...trials.values()], direction, at);
+      studyState = value.state;
+    } else if (value.type === 'trial') {
+      yield* eventsFromTrialChange(trials.get(value.id), value, at);
+      trials.set(value.id, value);
+    } else {
+      const before = agents.get(value.info.name);
+      if (!before || before.lost !== value.lost || before.info.busy !== value.info.busy || before.info.slots !== value.info.slots) {
+        yield* eventsFromAgentChange(before, value, at);
+      }
+      agents.set(value.info.name, value);
+    }
+  }
+}
+
+function missing(name: string, where: string): UserError {
+  return new UserError(`no study named '${name}'`, {
+    where,
+    hint: 'Check the name (the `name:` of the study file), the working directory (.skewer/ lives where the search ran) or --server.',
+  });
+}
+
+async function kvReader(name: string, kv: KvStore<StudyRecordValue>): Promise<StudyReader> {
+  const entry = await kv.get(STUDY_KEY);
+  if (!entry || entry.value.type !== 'study') throw missing(name, `bucket ${studyBucketName(name)}`);
+  const snapshot = async () => split((await kv.list('')).map((e) => e.value));
+  const changes = async function* (signal: AbortSignal): AsyncGenerator<RecordChange> {
+    // Study record first, so study-started leads the stream whatever order the bucket lists.
+    const first = await kv.get(STUDY_KEY);
+    if (first) yield { key: STUDY_KEY, value: first.value };
+    for await (const change of kv.watch('', signal)) yield { key: change.key, value: change.value };
+  };
+  return makeReader(name, entry.value, snapshot, changes);
+}
+
+async function journalReader(name: string, dir: string): Promise<StudyReader> {
+  const file = journalPath(dir);
+  const load = () => {
+    const entries = readJournal(dir);
+    if (!entries) throw missing(name, dir);
+    return [...entries].map(([key, value]) => decodeRecord(value, `${file} key ${key}`));
+  };
+  const first = split(load());
+  if (!first.study) throw missing(name, dir);
+  const snapshot = async () => split(load());
+  const changes = (signal: AbortSignal) => tailJournal(file, signal);
+  return makeReader(name, first.study, snapshot, changes);
+}
+
+const TAIL_POLL_MS = 200;
+
+/** Every line of the journal, then lines as they are appended (polling), until `signal` aborts. */
+async function* tailJournal(file: string, signal: AbortSignal): AsyncGenerator<RecordChange> {
+  let offset = 0;
+  let pending = '';
+  let studyLine: RecordChange | undefined;
+  let first = true;
+  while (!signal.aborted) {
+    const size = (await stat(file)).size;
+    if (size > offset) {
+      const handle = await open(file, 'r');
+      try {
+        const buffer = Buffer.alloc(size - offset);
+        await handle.read(buffer, 0, buffer.length, offset);
+        offset = size;
+        pending += buffer.toString('utf8');
+      } finally {
+        await handle.close();
+      }
+      const cut = pending.lastIndexOf('\n');
+      if (cut >= 0) {
+        const complete = pending.slice(0, cut + 1);
+        pending = pending.slice(cut + 1);
+        const rows: RecordChange[] = [];
+        for (const row of complete.split('\n')) {
+          if (!row.trim()) continue;
+          const { entries } = replayJournal(row, file);
+          for (const [key, value] of entries) rows.push({ key, value: decodeRecord(value, `${file} key ${key}`) });
+        }
+        if (first) {
+          // Study record first, as from a KV watch.
+          studyLine = rows.findLast((r) => r.key === STUDY_KEY);
+          if (studyLine) yield studyLine;
+          first = false;
+        }
+        for (const row of rows) yield row;
+      }
+    }
+    await sleep(TAIL_POLL_MS, undefined, { signal }).catch(() => undefined);
+  }
+}

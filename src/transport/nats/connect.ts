@@ -13,6 +13,7 @@ export async function connectionOptions(options: NatsTransportOptions): Promise<
     reconnectTimeWait: 1_000,
     waitOnFirstConnect: options.waitOnFirstConnect ?? false,
   };
+  if (options.connectTimeoutMs !== undefined) result.timeout = options.connectTimeoutMs;
   if (options.user !== undefined) result.user = options.user;
   if (options.pass !== undefined) result.pass = options.pass;
   if (options.token !== undefined) result.token = options.token;

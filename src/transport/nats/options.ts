@@ -23,6 +23,8 @@ export interface NatsTransportOptions {
   readonly onStatus?: (status: NatsStatus) => void;
   /** Messages that fail their codec (default: one line on stderr). */
   readonly onInvalid?: InvalidMessageHandler;
+  /** How long the first connection (TCP, TLS handshake, auth) may take. Default: the client's 20 s. */
+  readonly connectTimeoutMs?: number;
   /** Keep retrying the first connection instead of failing with a clear error. Default false. */
   readonly waitOnFirstConnect?: boolean;
 }

@@ -5,6 +5,8 @@
  *   ow*s+kw-pl, ci] · dy[n,oh,ow,co] is a convolution of the input seen as [Ci, H, W, N] ("channels
  *   as batch, batch as channels") with the output gradient seen as a filter [OH, OW, N, Co], dilated
  *   by the forward stride. The result [Ci, KH, KW, Co] is transposed back to [KH, KW, Ci, Co].
+ *   A 1×1 stride-1 convolution is a plain product instead, dW = xᵀ·dy over [N·H·W] rows (measured
+ *   ~2.5x faster than the convolution form; for larger filters an im2col GEMM measured slower).
  * - `Conv2DBackpropInput` (wasm has a naive loop): dx is a stride-1 convolution of the upsampled
  *   output gradient with the spatially flipped filter whose in/out channels are swapped.
  */
@@ -36,6 +38,12 @@ export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; back
   const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const scope = new KernelScope(backend);
   try {
+    const pixels = info.batchSize * info.outHeight * info.outWidth;
+    if (info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 && pixels === info.batchSize * info.inHeight * info.inWidth) {
+      const xRows = scope.reshape(x, [1, pixels, info.inChannels]);
+      const dyRows = scope.reshape(dy, [1, pixels, info.outChannels]);
+      return scope.keep(scope.reshape(scope.run('BatchMatMul', { a: xRows, b: dyRows }, { transposeA: true, transposeB: false }), attrs.filterShape));
+    }
     const rows = fitWindow(info.inHeight, info.padInfo.top, (info.outHeight - 1) * info.strideHeight + 1, info.filterHeight);
     const cols = fitWindow(info.inWidth, info.padInfo.left, (info.outWidth - 1) * info.strideWidth + 1, info.filterWidth);
     const xCropped = scope.head(x, [info.batchSize, rows.keep, cols.keep, info.inChannels]);

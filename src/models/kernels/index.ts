@@ -8,12 +8,16 @@ import * as tf from '@tensorflow/tfjs';
 import { makeBatchMatMul } from './batch-matmul.ts';
 import { conv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d-backprop.ts';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop.ts';
+import { makeConcat, makeIdentity, makeSplitV } from './layout.ts';
 import { makeTile } from './tile.ts';
 
 /** Kernels wasm 4.22 does not have at all. */
 export const ADDED_WASM_KERNELS = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'] as const;
-/** Kernels wasm has but runs as naive loops; ours wrap the original as a fallback. */
-export const OVERRIDDEN_WASM_KERNELS = ['Conv2DBackpropInput', 'Tile', 'BatchMatMul'] as const;
+/**
+ * Kernels wasm has but runs slowly in a training step (found with tf.profile); ours keep the original
+ * as the fallback for the cases they do not cover.
+ */
+export const OVERRIDDEN_WASM_KERNELS = ['Conv2DBackpropInput', 'Tile', 'BatchMatMul', 'Identity', 'SplitV', 'Concat'] as const;
 
 export type WasmKernelName = (typeof ADDED_WASM_KERNELS)[number] | (typeof OVERRIDDEN_WASM_KERNELS)[number];
 
@@ -27,6 +31,9 @@ const overrides: Record<(typeof OVERRIDDEN_WASM_KERNELS)[number], (original: tf.
   Conv2DBackpropInput: makeConv2DBackpropInput,
   Tile: makeTile,
   BatchMatMul: makeBatchMatMul,
+  Identity: makeIdentity,
+  SplitV: makeSplitV,
+  Concat: makeConcat,
 };
 
 /** The original wasm kernel configs we replaced, so they can be restored (benchmarks, tests). */

@@ -8,5 +8,7 @@ export type RegisterCommand = (program: Command) => void;
  * Each module is imported lazily so that `skewer data` does not load tfjs or NATS.
  */
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<{ register: RegisterCommand }> }> = [
+  { name: 'train', summary: 'train and judge one recipe by stratified k-fold cross-validation', load: () => import('./train.ts') },
+  { name: 'retrain', summary: 'train the final model of a recipe and judge it once on the sealed holdout', load: () => import('./retrain.ts') },
   { name: 'server', summary: 'start a local nats-server with JetStream (Ctrl-C stops it)', load: () => import('./server.ts') },
 ];

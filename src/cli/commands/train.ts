@@ -1,0 +1,150 @@
+import path from 'node:path';
+import { loadTrialSpecFile } from '../../config/trial-file.ts';
+import type { TrialSpec } from '../../config/trial.ts';
+import { UserError } from '../../core/errors.ts';
+import type { FoldMetrics, RuleMetrics, Summary, TrialProgress, TrialResult } from '../../core/result.ts';
+import { parseBackendPreference } from '../../models/index.ts';
+import { runTrial, summarize } from '../../training/index.ts';
+import type { RegisterCommand } from './index.ts';
+
+export interface SpecOverrides {
+  backend?: string;
+  dataset?: string;
+}
+
+/** Loads a spec file and applies `--backend` / `--dataset`. */
+export async function loadSpecWithOverrides(file: string, overrides: SpecOverrides): Promise<TrialSpec> {
+  let spec = await loadTrialSpecFile(file);
+  if (overrides.backend !== undefined) spec = { ...spec, backend: parseBackendPreference(overrides.backend) };
+  if (overrides.dataset !== undefined) spec = { ...spec, dataset: { ...spec.dataset, path: path.resolve(overrides.dataset) } };
+  return spec;
+}
+
+/** Ctrl-C aborts training between batches; the returned function removes the handler. */
+export function abortOnSignal(controller: AbortController): () => void {
+  const abort = (): void => controller.abort(new DOMException('interrupted (Ctrl-C)', 'AbortError'));
+  process.once('SIGINT', abort);
+  return () => process.off('SIGINT', abort);
+}
+
+/** An AbortError becomes a user-facing message and exit code 130; anything else passes through. */
+export function rethrowAbort(error: unknown): never {
+  if (error instanceof Error && error.name === 'AbortError') {
+    throw new UserError(`stopped: ${error.message}`, { hint: 'Nothing was saved; run the command again to start over.' });
+  }
+  throw error;
+}
+
+export function describeSpec(spec: TrialSpec): string {
+  const weight = spec.minorityWeight === 'auto' ? 'auto' : String(spec.minorityWeight);
+  const loss = spec.loss === 'focal' ? `focal (gamma ${spec.focalGamma})` : spec.loss === 'logit-adjusted' ? `logit-adjusted (tau ${spec.logitTau})` : 'ce';
+  const augmentations = spec.augmentations.length ? spec.augmentations.join('+') : 'none';
+  return (
+    `${spec.backbone} ${spec.resolution}px (${spec.fit}), sampling ${spec.sampling}, augmentation ${augmentations}, ` +
+    `loss ${loss} minorityWeight ${weight}, ${spec.optimizer} lr ${spec.learningRate}, batch ${spec.batchSize}, ${spec.epochs} epochs, seed ${spec.seed}`
+  );
+}
+
+export function progressLine(p: TrialProgress, elapsedMs: number): string {
+  const validation = Number.isFinite(p.validationBalancedAccuracy) ? `  validation balanced accuracy ${p.validationBalancedAccuracy.toFixed(3)}` : '';
+  return `fold ${p.fold + 1}/${p.folds}  epoch ${p.epoch + 1}/${p.epochs}  loss ${p.loss.toFixed(4)}${validation}  (${(elapsedMs / 1000).toFixed(1)} s)`;
+}
+
+const f3 = (value: number): string => (Number.isFinite(value) ? value.toFixed(3) : '  -  ');
+
+/** Rows of text as aligned columns. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
+  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+export function formatSummary(summary: Summary): string {
+  if (summary.n === 0) return '-';
+  return `${f3(summary.mean)} ± ${f3(summary.std)}  [${f3(summary.ci95[0])}, ${f3(summary.ci95[1])}]  n=${summary.n}`;
+}
+
+export function confusionLines(rule: RuleMetrics, classNames: readonly string[]): string {
+  const rows = [['true \\ predicted', ...classNames], ...rule.confusion.map((row, i) => [classNames[i]!, ...row.map(String)])];
+  return table(rows);
+}
+
+function foldRow(fold: FoldMetrics, classNames: readonly string[]): string[] {
+  const m = fold.argmax.minority;
+  return [
+    String(fold.fold + 1),
+    String(fold.epochsRun),
+    `${fold.trainCount}/${fold.validationCount}`,
+    f3(fold.argmax.balancedAccuracy),
+    `${f3(fold.tuned.balancedAccuracy)} @${fold.tuned.threshold.toFixed(2)}`,
+    ...classNames.map((name) => f3(fold.argmax.perClassRecall[name] ?? Number.NaN)),
+    `${f3(m.precision)}/${f3(m.recall)}/${f3(m.f1)}`,
+    f3(fold.rocAuc),
+    f3(fold.prAuc),
+  ];
+}
+
+/** The result table `skewer train` prints: per fold, then mean ± std [95% CI] across folds. */
+export function formatTrialResult(result: TrialResult, spec: TrialSpec): string {
+  const { classNames, minorityClass, folds } = result;
+  const header = [
+    'fold',
+    'epochs',
+    'train/val',
+    'bal.acc',
+    'bal.acc tuned @thr',
+    ...classNames.map((name) => `recall ${name}`),
+    `${minorityClass} P/R/F1`,
+    'ROC AUC',
+    'PR AUC',
+  ];
+  const minorityF1 = summarize(folds.map((f) => f.argmax.minority.f1));
+  const aggregate = [
+    ['balanced accuracy (argmax)', formatSummary(result.balancedAccuracy)],
+    ['balanced accuracy (tuned threshold)', formatSummary(result.tunedBalancedAccuracy)],
+    ...classNames.map((name) => [`recall ${name}${name === minorityClass ? ' (minority)' : ''}`, formatSummary(result.perClassRecall[name]!)]),
+    [`${minorityClass} F1 (argmax)`, formatSummary(minorityF1)],
+    ['ROC AUC', formatSummary(result.rocAuc)],
+    ['PR AUC (average precision)', formatSummary(result.prAuc)],
+  ];
+  return [
+    `trial: ${describeSpec(spec)}`,
+    `dataset ${spec.dataset.path}; ${folds.length} folds; backend ${result.backend}; ${(result.durationMs / 1000).toFixed(1)} s`,
+    '',
+    table([header, ...folds.map((fold) => foldRow(fold, classNames))]),
+    '',
+    'across folds: mean ± std  [95% CI]',
+    table(aggregate.map(([name, value]) => [`  ${name}`, value!])),
+    '',
+  ].join('\n');
+}
+
+/** `skewer train TRIAL.yaml`: k-fold cross-validation of one recipe. */
+export const register: RegisterCommand = (program) => {
+  program
+    .command('train')
+    .description('train and judge one recipe (trial spec) by stratified k-fold cross-validation')
+    .argument('<trial>', 'trial spec file (YAML or JSON), e.g. configs/trial-demo.yaml')
+    .option('--json', 'print one JSON document { spec, result } instead of the table')
+    .option('--backend <name>', 'tfjs backend: auto | tensorflow | wasm | cpu (overrides the spec)')
+    .option('--dataset <path>', 'dataset folder or CSV manifest (overrides the spec)')
+    .action(async (file: string, options: { json?: boolean; backend?: string; dataset?: string }) => {
+      const spec = await loadSpecWithOverrides(file, options);
+      const started = performance.now();
+      const controller = new AbortController();
+      const release = abortOnSignal(controller);
+      const log = (line: string): void => void process.stderr.write(`${line}\n`);
+      log(`training ${describeSpec(spec)}`);
+      try {
+        const result = await runTrial(spec, {
+          signal: controller.signal,
+          log,
+          onProgress: (p) => log(progressLine(p, performance.now() - started)),
+        });
+        process.stdout.write(options.json ? `${JSON.stringify({ spec, result }, null, 2)}\n` : formatTrialResult(result, spec));
+      } catch (error) {
+        rethrowAbort(error);
+      } finally {
+        release();
+      }
+    });
+};

@@ -11,4 +11,6 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   { name: 'train', summary: 'train and judge one recipe by stratified k-fold cross-validation', load: () => import('./train.ts') },
   { name: 'retrain', summary: 'train the final model of a recipe and judge it once on the sealed holdout', load: () => import('./retrain.ts') },
   { name: 'server', summary: 'start a local nats-server with JetStream (Ctrl-C stops it)', load: () => import('./server.ts') },
+  { name: 'ui', summary: 'watch a study live, read-only, here or on --server (q detaches)', load: () => import('./ui.ts') },
+  { name: 'export', summary: 'write the best recipe of a study as a trial spec `skewer train` accepts', load: () => import('./export.ts') },
 ];

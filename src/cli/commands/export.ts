@@ -1,0 +1,82 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { openStudyReader, type StudyReader } from '../../coordinator/index.ts';
+import { UserError } from '../../core/errors.ts';
+import { connectNats, type Transport } from '../../transport/index.ts';
+import { exportRecipes, formatRecipes, writeRecipes, type ExportFormat } from '../../ui/export.ts';
+import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
+import type { RegisterCommand } from './index.ts';
+
+export interface StudyLocationFlags extends NatsFlags {
+  /** The folder holding `.skewer/` of an embedded study (default: the working directory). */
+  root?: string;
+}
+
+/** Adds --server (+ auth/TLS) and --root: where a study lives. Shared by `export` and `ui`. */
+export function addStudyLocationOptions(command: Command): Command {
+  return addNatsConnectionOptions(command).option('--root <dir>', 'folder holding .skewer/<study> of an embedded study (default: here)');
+}
+
+/** Opens a study read-only from the embedded journal or a NATS server; `close` releases the connection. */
+export async function openReaderFromFlags(study: string, flags: StudyLocationFlags, name: string): Promise<{ reader: StudyReader; close: () => Promise<void> }> {
+  const nats = natsOptionsFromFlags(flags, { name });
+  if (!nats) {
+    const reader = await openStudyReader({ study, ...(flags.root ? { root: path.resolve(flags.root) } : {}) });
+    return { reader, close: async () => {} };
+  }
+  if (flags.root) throw new UserError('--root applies to embedded studies, not with --server', { where: '--root' });
+  const transport: Transport = await connectNats(nats);
+  try {
+    return { reader: await openStudyReader({ study, transport }), close: () => transport.close() };
+  } catch (error) {
+    await transport.close();
+    throw error;
+  }
+}
+
+function parseFormat(format: string | undefined, out: string | undefined): ExportFormat {
+  const chosen = format ?? (out && path.extname(out).toLowerCase() === '.json' ? 'json' : 'yaml');
+  if (chosen !== 'yaml' && chosen !== 'json') throw new UserError(`format is '${chosen}', but must be yaml or json`, { where: '--format' });
+  return chosen;
+}
+
+function parseTop(text: string): number {
+  const top = Number(text);
+  if (!Number.isInteger(top) || top < 1) throw new UserError(`--top is '${text}', but must be a whole number >= 1`, { where: '--top' });
+  return top;
+}
+
+/**
+ * `skewer export STUDY`: the best recipe (or the best K) as trial specs `skewer train` accepts
+ * unchanged, with provenance. To stdout, or to --out (K files `NAME-1.yaml` … with --top K).
+ */
+export const register: RegisterCommand = (program) => {
+  const command = program
+    .command('export')
+    .description('write the best recipe of a study as a trial spec that `skewer train` accepts, with its provenance')
+    .argument('<study>', 'the study name (the `name:` of its study file)')
+    .option('--format <format>', 'yaml or json (default: from --out, else yaml)')
+    .option('--out <file>', 'file to write (default: stdout); with --top K: FILE-1 … FILE-K')
+    .option('--top <k>', 'export the best K recipes, ranked', '1');
+  addStudyLocationOptions(command).action(async (study: string, options: StudyLocationFlags & { format?: string; out?: string; top: string }) => {
+    const format = parseFormat(options.format, options.out);
+    const top = parseTop(options.top);
+    const { reader, close } = await openReaderFromFlags(study, options, `skewer-export-${process.pid}`);
+    try {
+      const recipes = await exportRecipes({ reader, top });
+      if (recipes.length < top) process.stderr.write(`only ${recipes.length} completed trial(s) to export (asked for ${top})\n`);
+      if (!options.out) {
+        process.stdout.write(formatRecipes(recipes, format));
+        return;
+      }
+      const files = await writeRecipes(recipes, options.out, format);
+      for (const [index, file] of files.entries()) {
+        const { trial } = recipes[index]!;
+        process.stderr.write(`wrote ${file}: trial #${trial.number}, balanced accuracy ${trial.value?.toFixed(3) ?? '—'}\n`);
+      }
+      process.stderr.write(`next: skewer train ${files[0]}   or   skewer retrain ${files[0]} --out model/\n`);
+    } finally {
+      await close();
+    }
+  });
+};

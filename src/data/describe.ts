@@ -3,6 +3,8 @@ import type { DatasetIndex } from './types.ts';
 
 export interface DatasetSummary {
   root: string;
+  /** Images per class name. */
+  counts: Record<string, number>;
   classes: Array<{ name: string; count: number; role: 'minority' | 'majority' | 'other'; share: number }>;
   total: number;
   minorityClass: string;
@@ -18,6 +20,7 @@ export function describeDataset(index: DatasetIndex): DatasetSummary {
   const total = index.items.length;
   return {
     root: index.root,
+    counts: { ...index.counts },
     classes: index.classNames.map((name) => ({
       name,
       count: index.counts[name] ?? 0,

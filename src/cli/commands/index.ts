@@ -8,8 +8,13 @@ export type RegisterCommand = (program: Command) => void;
  * Each module is imported lazily so that `skewer data` does not load tfjs or NATS.
  */
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<{ register: RegisterCommand }> }> = [
+  { name: 'synth', summary: 'write a synthetic imbalanced defect dataset (PNG, one folder per class)', load: () => import('./synth.ts') },
+  { name: 'data', summary: 'inspect a dataset: classes, counts, imbalance, sizes, unreadable files, hash', load: () => import('./data.ts') },
   { name: 'train', summary: 'train and judge one recipe by stratified k-fold cross-validation', load: () => import('./train.ts') },
   { name: 'retrain', summary: 'train the final model of a recipe and judge it once on the sealed holdout', load: () => import('./retrain.ts') },
+  { name: 'search', summary: 'run a hyperparameter search (embedded, or over NATS with --server)', load: () => import('./search.ts') },
+  { name: 'agent', summary: 'join a NATS server as an agent and run trials (Ctrl-C finishes or hands back)', load: () => import('./agent.ts') },
+  { name: 'status', summary: 'list a study\'s trials: state, attempts, agent, params, metrics', load: () => import('./status.ts') },
   { name: 'server', summary: 'start a local nats-server with JetStream (Ctrl-C stops it)', load: () => import('./server.ts') },
   { name: 'ui', summary: 'watch a study live, read-only, here or on --server (q detaches)', load: () => import('./ui.ts') },
   { name: 'export', summary: 'write the best recipe of a study as a trial spec `skewer train` accepts', load: () => import('./export.ts') },

@@ -4,6 +4,7 @@
  * the embedded default and fast tests) and `nats/` (JetStream, real distribution).
  *
  * Delivery is at-least-once. A message can arrive twice: consumers key results by id and attempt.
+ * (After a nats-server crash, items completed just before it can come back as well.)
  */
 
 /** How a work item ended for this delivery. Exactly one verb per delivery; later calls are no-ops. */
@@ -30,7 +31,10 @@ export interface WorkQueueOptions {
   readonly ackWaitMs: number;
   /** After this many deliveries an item is not delivered again (JetStream max_deliver). */
   readonly maxAttempts: number;
-  /** `publish` with an id seen within this window is dropped (JetStream duplicate_window). Default 2 min. */
+  /**
+   * `publish` with an id seen within this window is dropped (JetStream duplicate_window).
+   * Default 2 min. nats-server forgets the ids of already-completed items when it restarts.
+   */
   readonly dedupeWindowMs?: number;
 }
 
@@ -61,6 +65,9 @@ export interface WorkQueue<T> {
    * throws leaves it to be offered again. Exhausted items are kept durably until a handler is
    * registered (NATS: a stream capturing the MAX_DELIVERIES advisories), so a coordinator that
    * was down still learns about them. Returns an unsubscribe.
+   * Timing: the memory transport notices at once; nats-server notices when some consumer next
+   * pulls from the queue (it evaluates redeliveries on a pull), i.e. as soon as any agent has a
+   * free slot. Several handlers on one queue compete: each item goes to one of them.
    */
   onMaxAttempts(handler: (item: ExhaustedItem<T>) => void | Promise<void>): () => void;
 }

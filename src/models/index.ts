@@ -16,6 +16,9 @@ export {
   wasmKernelStatus,
   type WasmKernelOptions,
 } from './kernels/index.ts';
+export { compareGradients, relativeError, type GradientCheckOptions, type GradientComparison } from './gradient-check.ts';
+export { crossEntropy, stepGradients, trainStep, type StepOptions } from './train-step.ts';
 // Backbones (added by the backbones work):
 export * from './backbones/index.ts';
 export { assignWeightsByName, loadLayersModel, pretrainedWeightsHint, readWeights, saveLayersModel } from './weights.ts';
+export { assertFitsBackend, estimateTrainingMemory, largestFittingBatch, memoryLimit, WASM_HEAP_BYTES, type FitOptions, type MemoryEstimate, type MemoryOptions } from './memory.ts';

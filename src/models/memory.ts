@@ -1,0 +1,104 @@
+/**
+ * How much memory one training step of a backbone needs, estimated before training so that a
+ * recipe that cannot fit (DenseNet-121 at 224 px, batch 8, on wasm's 4 GiB heap) fails up front
+ * with a clear error instead of crashing mid-epoch; the same estimate routes trials to agents.
+ *
+ *   weights     = parameters x 4 bytes
+ *   optimizer   = parameters x 4 bytes x 3 (gradients + Adam's two moments)
+ *   activations = (sum of layer output sizes per image) x batch x 4 bytes x the backbone's
+ *                 tape factor: tfjs keeps every intermediate of the forward pass (batch-norm
+ *                 moments, swish's sigmoid, concatenation copies) until the backward pass, and
+ *                 gradients of the size of the activations live alongside them
+ *   workspace   = 64 MiB runtime + 10% allocator slack on the rest
+ * The tape factors were measured with `tf.profile` (peak bytes of one Adam step on the `cpu`
+ * backend, 64 px, batch 2) and are checked by a test against a measured small-cnn step.
+ */
+import os from 'node:os';
+import { ResourceError } from '../core/errors.ts';
+import { backboneInfo } from './backbones/info.ts';
+import type { BackboneName } from './backbones/registry.ts';
+
+const BYTES_PER_VALUE = 4;
+const MIB = 2 ** 20;
+const GIB = 2 ** 30;
+/** The wasm backend's linear memory is 32-bit addressed. */
+export const WASM_HEAP_BYTES = 4 * GIB;
+const RUNTIME_BYTES = 64 * MIB;
+const SLACK = 0.1;
+
+/** Measured peak step memory above weights + optimizer state, divided by the summed layer outputs. */
+const TAPE_FACTOR: Record<BackboneName, number> = {
+  'small-cnn': 6.5,
+  mobilenetv2: 8.6,
+  densenet121: 12,
+  densenet201: 12,
+  efficientnetb3: 19,
+};
+
+export interface MemoryEstimate {
+  bytes: number;
+  parts: { weights: number; optimizer: number; activations: number; workspace: number };
+}
+
+export interface MemoryOptions {
+  resolution: number;
+  batchSize: number;
+}
+
+/** Bytes one training step (forward, backward, Adam update) needs. */
+export function estimateTrainingMemory(name: BackboneName, options: MemoryOptions): MemoryEstimate {
+  if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
+    throw new RangeError(`batch size must be a positive integer, got ${options.batchSize}`);
+  }
+  const info = backboneInfo(name, options.resolution);
+  const weights = info.paramsWithoutTop * BYTES_PER_VALUE;
+  const optimizer = 3 * weights;
+  const activations = info.activationValuesPerImage * options.batchSize * BYTES_PER_VALUE * TAPE_FACTOR[name];
+  const workspace = RUNTIME_BYTES + SLACK * (weights + optimizer + activations);
+  const round = Math.ceil;
+  return {
+    bytes: round(weights + optimizer + activations + workspace),
+    parts: { weights: round(weights), optimizer: round(optimizer), activations: round(activations), workspace: round(workspace) },
+  };
+}
+
+/** The largest batch whose estimate fits in `limitBytes` (0 if not even one image fits). */
+export function largestFittingBatch(name: BackboneName, resolution: number, limitBytes: number): number {
+  const one = estimateTrainingMemory(name, { resolution, batchSize: 1 }).bytes;
+  const two = estimateTrainingMemory(name, { resolution, batchSize: 2 }).bytes;
+  const perImage = two - one;
+  const fixed = one - perImage;
+  return Math.max(0, Math.floor((limitBytes - fixed) / perImage));
+}
+
+export interface FitOptions extends MemoryOptions {
+  backend: 'wasm' | 'tensorflow' | 'cpu';
+  /** Memory this process may use; default: the machine's total (and at most 4 GiB on wasm). */
+  availableBytes?: number;
+}
+
+/** The memory limit one training process has on `backend`. */
+export function memoryLimit(backend: FitOptions['backend'], availableBytes?: number): number {
+  const available = availableBytes ?? os.totalmem();
+  return backend === 'wasm' ? Math.min(WASM_HEAP_BYTES, available) : available;
+}
+
+const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
+
+/** Throws a ResourceError naming the largest batch that fits, before any training starts. */
+export function assertFitsBackend(name: BackboneName, options: FitOptions): void {
+  const estimate = estimateTrainingMemory(name, options);
+  const limit = memoryLimit(options.backend, options.availableBytes);
+  if (estimate.bytes <= limit) return;
+  const fits = largestFittingBatch(name, options.resolution, limit);
+  const limitName = options.backend === 'wasm' && limit === WASM_HEAP_BYTES ? 'wasm 4 GiB heap' : `${gib(limit)} available on ${options.backend}`;
+  const what = `${name} at ${options.resolution} px, batch ${options.batchSize}`;
+  const remedy =
+    fits >= 1
+      ? `use batch size ${fits} or less, a smaller resolution, or a native backend (@tensorflow/tfjs-node or -gpu)`
+      : `even batch 1 does not fit: use a smaller resolution or a native backend (@tensorflow/tfjs-node or -gpu)`;
+  throw new ResourceError(`${what} needs a native backend or a smaller batch: estimated ${gib(estimate.bytes)} > ${limitName}`, {
+    where: 'batchSize',
+    hint: remedy,
+  });
+}

@@ -11,6 +11,12 @@ import { NAME_PATTERN, type ResourceClass } from '../transport/subjects.ts';
 export const AGENT_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type AgentBackend = (typeof AGENT_BACKENDS)[number];
 
+/** Checks a --backend flag value. */
+export function resolveAgentBackend(text: string): AgentBackend {
+  if ((AGENT_BACKENDS as readonly string[]).includes(text)) return text as AgentBackend;
+  throw new UserError(`unknown backend '${text}'`, { where: '--backend', hint: `Use one of: ${AGENT_BACKENDS.join(', ')}.` });
+}
+
 export interface Capabilities {
   readonly backend: 'tensorflow' | 'wasm' | 'cpu';
   readonly gpus: number;

@@ -59,6 +59,8 @@ export interface CoordinatorOptions {
   readonly requeueUnfinished?: boolean;
   /** The agents are all known up front (embedded): a trial none of them can run fails at once. */
   readonly failUnrunnable?: boolean;
+  /** Once aborted, no new trials are asked; the run ends when the ones created have finished. */
+  readonly drain?: AbortSignal;
   readonly clock?: () => number;
   readonly log?: (line: string) => void;
 }
@@ -132,6 +134,8 @@ class Coordinator {
     const stop = new AbortController();
     const onAbort = (): void => this.done();
     signal.addEventListener('abort', onAbort, { once: true });
+    const onDrain = (): void => this.kick();
+    this.options.drain?.addEventListener('abort', onDrain, { once: true });
     try {
       await this.publishQueueSettings();
       this.listen(stop.signal);
@@ -142,6 +146,7 @@ class Coordinator {
       await finished;
     } finally {
       signal.removeEventListener('abort', onAbort);
+      this.options.drain?.removeEventListener('abort', onDrain);
       stop.abort();
       for (const cleanup of this.cleanups) cleanup();
       await this.pumping?.catch(() => undefined);
@@ -395,6 +400,10 @@ class Coordinator {
   private async pump(): Promise<void> {
     for (const trial of this.trials.values()) {
       if (trial.state === 'waiting' && trial.dispatches === 0 && trial.work) await this.dispatch(trial);
+    }
+    if (this.options.drain?.aborted) {
+      if ([...this.trials.values()].every((t) => isFinished(t.state))) this.done();
+      return;
     }
     while (!this.exhausted && this.trials.size < this.config.trials && this.inFlight() < this.parallelism()) {
       const asked = this.study.ask();

@@ -95,6 +95,8 @@ export const DatasetRefSchema = z.strictObject({
   object: z.string().min(1),
   /** The path on the coordinator's machine; used directly by an agent that sees the same content there. */
   path: z.string().min(1),
+  /** When the dataset is a manifest file: its name inside the archived folder. */
+  entry: z.string().min(1).optional(),
 });
 
 export const ResourcesSchema = z.strictObject({

@@ -1,0 +1,110 @@
+/**
+ * `skewer agent --server URL`: this machine joins every study on that server. It advertises its
+ * backend, GPUs, memory and slots, pulls the trials it can run, runs each in a child process and
+ * keeps going until stopped. Ctrl-C once: finish the running trials, take no more. Twice (or
+ * SIGTERM): kill them and hand them back to the queue at once.
+ */
+import { UserError } from '../../core/errors.ts';
+import {
+  Agent,
+  checkAgentNameOption,
+  childProcessRunner,
+  defaultAgentName,
+  detectCapabilities,
+  queueSettingsFromServer,
+  resolveAgentBackend,
+} from '../../agent/index.ts';
+import { connectNats } from '../../transport/index.ts';
+import { defaultDatasetCache, resolveDataset } from '../../transport/dataset-archive.ts';
+import { DATASET_BUCKET } from '../../transport/subjects.ts';
+import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
+import type { RegisterCommand } from './index.ts';
+
+interface AgentFlags extends NatsFlags {
+  slots: string;
+  name?: string;
+  backend: string;
+  heartbeatMs: string;
+  cacheDir: string;
+  quiet?: boolean;
+}
+
+function wholeNumber(flag: string, text: string, min: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new UserError(`${flag} is '${text}', but must be a whole number of at least ${min}`, { where: flag });
+  }
+  return value;
+}
+
+export const register: RegisterCommand = (program) => {
+  const command = program
+    .command('agent')
+    .description('join a NATS server as an agent: pull trials this machine can run, one per free slot')
+    .option('--slots <n>', 'trials at once (e.g. one per GPU)', '1')
+    .option('--name <name>', 'agent name shown in the UI (default: host-pid)')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option('--heartbeat-ms <ms>', 'how often to tell coordinators this agent is alive', '1000')
+    .option('--cache-dir <dir>', 'where fetched datasets are cached by content hash', defaultDatasetCache())
+    .option('--quiet', 'no line per trial');
+  addNatsConnectionOptions(command).action(async (flags: AgentFlags) => {
+    const name = checkAgentNameOption(flags.name ?? defaultAgentName());
+    const nats = natsOptionsFromFlags(flags, { name: `skewer-agent ${name}`, });
+    if (!nats) throw new UserError('skewer agent needs --server', { where: '--server', hint: 'Give the URL of the NATS server the study runs on (skewer server starts one).' });
+    const slots = wholeNumber('--slots', flags.slots, 1);
+    const heartbeatMs = wholeNumber('--heartbeat-ms', flags.heartbeatMs, 50);
+    const capabilities = detectCapabilities(resolveAgentBackend(flags.backend));
+    const log = (line: string): void => {
+      if (!flags.quiet) process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+    };
+    const transport = await connectNats(nats);
+    const stop = new AbortController();
+    const handBack = new AbortController();
+    let interrupts = 0;
+    const onSigint = (): void => {
+      interrupts += 1;
+      if (interrupts === 1) {
+        log('stopping: finishing running trials (Ctrl-C again hands them back)');
+        stop.abort();
+      } else {
+        log('handing running trials back');
+        handBack.abort();
+        stop.abort();
+      }
+    };
+    const onSigterm = (): void => {
+      handBack.abort();
+      stop.abort();
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
+    try {
+      const objects = await transport.objects(DATASET_BUCKET);
+      const verified = new Map<string, string>();
+      const agent = new Agent({
+        transport,
+        name,
+        slots,
+        capabilities,
+        runner: childProcessRunner(),
+        heartbeatMs,
+        queueSettings: () => queueSettingsFromServer(transport, stop.signal, () => log('waiting for a study on this server…')),
+        resolveDataset: async (trial) => (trial.dataset ? resolveDataset(objects, trial.dataset, flags.cacheDir, verified) : undefined),
+        log,
+      });
+      log(
+        `agent ${name} joined ${flags.server}: backend ${capabilities.backend}, ${capabilities.gpus} GPU(s), ` +
+          `${Math.round(capabilities.memoryBytes / 2 ** 30)} GiB, ${slots} slot(s), trial classes ${capabilities.classes.join('+')}`,
+      );
+      await agent.run(stop.signal, handBack.signal).catch((error: unknown) => {
+        if (stop.signal.aborted && (error as Error).name === 'AbortError') return; // stopped while waiting for a study
+        throw error;
+      });
+      log(`agent ${name} stopped`);
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+      await transport.close();
+    }
+  });
+};

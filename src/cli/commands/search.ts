@@ -1,0 +1,190 @@
+/**
+ * `skewer search STUDY.yaml` runs a study. Without --server it is the embedded default: the
+ * in-process transport, the coordinator and `--agents N` local agents (each trial still in its own
+ * child process), with the study journaled in `.skewer/<study>/` for --resume, status and export.
+ * With --server the coordinator publishes trials to JetStream and keeps the study in a KV bucket;
+ * agents join with `skewer agent --server URL` (and `--agents N` adds local ones here too).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../../core/errors.ts';
+import { loadStudyConfig, parseStudyConfig, type StudyConfig } from '../../config/study.ts';
+import {
+  journaledKv,
+  readJournal,
+  resolveStrategies,
+  restoreJournaledKv,
+  runCoordinator,
+  studyDir,
+  type StudyOutcome,
+} from '../../coordinator/index.ts';
+import { Agent, childProcessRunner, detectCapabilities, resolveAgentBackend } from '../../agent/index.ts';
+import { createMemoryTransport, connectNats, type Transport } from '../../transport/index.ts';
+import { publishDataset } from '../../transport/dataset-archive.ts';
+import { StudyRecordValueSchema, studyRecordCodec, type DatasetRef } from '../../transport/messages.ts';
+import { DATASET_BUCKET, STUDY_KEY, studyBucketName } from '../../transport/subjects.ts';
+import { chooseReporterMode, createReporter, type StudyReporter } from '../../ui/index.ts';
+import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
+import type { RegisterCommand } from './index.ts';
+
+interface SearchFlags extends NatsFlags {
+  resume?: boolean;
+  agents?: string;
+  slots: string;
+  backend: string;
+  json?: boolean;
+  tui: boolean;
+  dir?: string;
+}
+
+function positiveInt(flag: string, text: string, min = 1): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new UserError(`${flag} is '${text}', but must be a whole number of at least ${min}`, { where: flag });
+  }
+  return value;
+}
+
+const looksLikeFile = (text: string): boolean => /\.(ya?ml|json)$/i.test(text) || existsSync(text);
+
+/** The config of a new study (from its file) or of a study to resume (from where it is stored). */
+async function studyConfigFor(target: string, flags: SearchFlags, transport: Transport | undefined): Promise<StudyConfig> {
+  if (!flags.resume) {
+    if (!looksLikeFile(target)) throw new UserError(`study file not found: ${target}`, { hint: 'Give a study YAML file (configs/function-demo.yaml is one), or --resume NAME.' });
+    return loadStudyConfig(target);
+  }
+  const name = looksLikeFile(target) ? (await loadStudyConfig(target)).name : target;
+  if (transport) {
+    const kv = await transport.kv(studyBucketName(name), studyRecordCodec);
+    const record = (await kv.get(STUDY_KEY))?.value;
+    if (record?.type !== 'study') throw new UserError(`no study '${name}' on this server to resume`, { where: `--server ${flags.server}`, hint: 'Check the name and the server.' });
+    return parseStudyConfig(record.config, `study ${name} (stored)`);
+  }
+  const entries = readJournal(studyDir(name, flags.dir));
+  const record = entries && StudyRecordValueSchema.safeParse(entries.get(STUDY_KEY));
+  if (!record?.success || record.data.type !== 'study') {
+    throw new UserError(`no study '${name}' to resume`, { where: studyDir(name, flags.dir), hint: 'Run --resume where the search ran (it keeps .skewer/ there), or pass --dir.' });
+  }
+  return parseStudyConfig(record.data.config, `study ${name} (journal)`);
+}
+
+export const register: RegisterCommand = (program) => {
+  const command = program
+    .command('search')
+    .description('run a hyperparameter search (embedded by default; --server for NATS and remote agents)')
+    .argument('<study>', 'study file (YAML/JSON), or with --resume a study name or file')
+    .option('--resume', 'continue a study after a crash or a stop')
+    .option('--agents <n>', 'local agents (default 1 embedded, 0 with --server)')
+    .option('--slots <n>', 'trials at once per local agent', '1')
+    .option('--backend <name>', 'local agents: auto | tensorflow | wasm | cpu', 'auto')
+    .option('--dir <path>', 'where .skewer/<study>/ lives (embedded)', process.cwd())
+    .option('--json', 'one JSON object per event on stdout')
+    .option('--no-tui', 'plain lines instead of the live terminal UI');
+  addNatsConnectionOptions(command).action(async (target: string, flags: SearchFlags) => {
+    const nats = natsOptionsFromFlags(flags, { name: 'skewer-coordinator' });
+    const transport = nats ? await connectNats(nats) : undefined;
+    try {
+      const outcome = await runSearch(target, flags, transport);
+      if (!outcome.finished) process.exitCode = 130;
+    } finally {
+      await transport?.close();
+    }
+  });
+};
+
+async function runSearch(target: string, flags: SearchFlags, remote: Transport | undefined): Promise<StudyOutcome> {
+  const config = await studyConfigFor(target, flags, remote);
+  resolveStrategies(config); // fail on a bad sampler/pruner/objective before anything starts
+  const embedded = remote === undefined;
+  const agentCount = positiveInt('--agents', flags.agents ?? (embedded ? '1' : '0'), embedded ? 1 : 0);
+  const slots = positiveInt('--slots', flags.slots);
+  const transport = remote ?? createMemoryTransport();
+  const dir = studyDir(config.name, flags.dir);
+  if (embedded && !flags.resume && readJournal(dir)) {
+    throw new UserError(`study '${config.name}' exists already`, { where: dir, hint: `Continue it with \`skewer search --resume ${config.name}\`, or rename the study.` });
+  }
+  const bucket = embedded ? await transport.kv(studyBucketName(config.name), studyRecordCodec) : undefined;
+  const kv = bucket && (flags.resume ? await restoreJournaledKv(bucket, dir, (v) => StudyRecordValueSchema.parse(v)) : journaledKv(bucket, dir));
+
+  const reporter = createReporter({
+    mode: chooseReporterMode({ json: flags.json, noTui: !flags.tui, isTTY: Boolean(process.stdout.isTTY), env: process.env }),
+    embedded,
+    onQuit: (choice) => (choice === 'leave' ? drain.abort() : stopAll()),
+  });
+  const stop = new AbortController();
+  const drain = new AbortController();
+  const handBack = new AbortController();
+  const stopAll = (): void => {
+    handBack.abort();
+    stop.abort();
+  };
+  const onSigint = (): void => stopAll();
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+
+  const agentsStop = new AbortController();
+  const agentRuns: Array<Promise<void>> = [];
+  try {
+    const dataset = embedded ? undefined : await publishStudyDataset(transport, config);
+    if (agentCount > 0) {
+      const capabilities = detectCapabilities(resolveAgentBackend(flags.backend));
+      for (let i = 1; i <= agentCount; i++) {
+        const agent = new Agent({
+          transport,
+          name: embedded ? `local-${i}` : `${config.name}-local-${i}`,
+          slots,
+          capabilities,
+          runner: childProcessRunner(),
+          heartbeatMs: config.heartbeatMs,
+          queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
+        });
+        agentRuns.push(agent.run(agentsStop.signal, handBack.signal));
+      }
+    }
+    const outcome = await runCoordinator(
+      {
+        config,
+        transport,
+        ...(kv && { kv }),
+        mode: flags.resume ? 'resume' : 'new',
+        onEvent: (event) => reporter.onEvent(event),
+        ...(dataset && { dataset }),
+        requeueUnfinished: embedded && Boolean(flags.resume),
+        failUnrunnable: embedded,
+        drain: drain.signal,
+        log: (line) => process.stderr.write(`skewer: ${line}\n`),
+      },
+      stop.signal,
+    );
+    if (reporter.mode !== 'tui') printSummary(reporter, outcome, config, embedded);
+    return outcome;
+  } finally {
+    agentsStop.abort();
+    await Promise.all(agentRuns);
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await reporter.close();
+    if (embedded) await transport.close();
+  }
+}
+
+async function publishStudyDataset(transport: Transport, config: StudyConfig): Promise<DatasetRef | undefined> {
+  const dataset = (config.base?.['dataset'] as { path?: string } | undefined)?.path;
+  if (!dataset) return undefined;
+  return publishDataset(await transport.objects(DATASET_BUCKET), path.resolve(dataset));
+}
+
+function printSummary(reporter: StudyReporter, outcome: StudyOutcome, config: StudyConfig, embedded: boolean): void {
+  if (reporter.mode === 'json') return;
+  const counts = new Map<string, number>();
+  for (const trial of outcome.trials) counts.set(trial.state, (counts.get(trial.state) ?? 0) + 1);
+  const summary = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
+  const where = embedded ? '' : ` --server …`;
+  process.stdout.write(
+    `${outcome.finished ? 'finished' : 'stopped'}: ${summary || 'no trials'}` +
+      (outcome.best ? `; best trial ${outcome.best.id} (#${outcome.best.number}) ${config.direction === 'maximize' ? 'max' : 'min'} value ${outcome.best.value}` : '') +
+      `\n  details: skewer status ${config.name}${where}` +
+      (outcome.finished ? '' : `\n  continue: skewer search --resume ${config.name}${where}`) +
+      '\n',
+  );
+}

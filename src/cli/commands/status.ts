@@ -1,0 +1,97 @@
+/**
+ * `skewer status STUDY [--server URL] [--json]`: every trial with its state, attempts, agent,
+ * params and metrics, plus the agents, for people (a table) and scripts (one JSON document), in
+ * the spirit of `optuna trials`. Reads the embedded journal, or the study's KV bucket on a server.
+ */
+import { openStudyReader, type StoredTrial, type StudyReader } from '../../coordinator/index.ts';
+import { connectNats, type Transport } from '../../transport/index.ts';
+import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
+import type { RegisterCommand } from './index.ts';
+
+interface StatusFlags extends NatsFlags {
+  json?: boolean;
+  dir: string;
+}
+
+export const register: RegisterCommand = (program) => {
+  const command = program
+    .command('status')
+    .description('list a study\'s trials (state, attempts, agent, params, metrics) and agents')
+    .argument('<study>', 'study name (the `name:` of its file)')
+    .option('--json', 'one JSON document: study, trials, agents')
+    .option('--dir <path>', 'where .skewer/<study>/ lives (embedded studies)', process.cwd());
+  addNatsConnectionOptions(command).action(async (study: string, flags: StatusFlags) => {
+    const nats = natsOptionsFromFlags(flags, { name: 'skewer-status' });
+    let transport: Transport | undefined;
+    try {
+      transport = nats ? await connectNats(nats) : undefined;
+      const reader = await openStudyReader(transport ? { study, transport } : { study, root: flags.dir });
+      process.stdout.write(flags.json ? `${JSON.stringify(await statusDocument(reader), null, 2)}\n` : await statusTable(reader));
+    } finally {
+      await transport?.close();
+    }
+  });
+};
+
+export async function statusDocument(reader: StudyReader): Promise<Record<string, unknown>> {
+  const [trials, agents, state, best] = await Promise.all([reader.trials(), reader.agents(), reader.state(), reader.best()]);
+  return { study: reader.name, state, config: reader.config(), best: best?.id ?? null, trials, agents };
+}
+
+const pad = (text: string, width: number): string => (text.length >= width ? text : text + ' '.repeat(width - text.length));
+const num = (value: number | undefined, digits = 4): string => (value === undefined ? '-' : Number(value.toPrecision(digits)).toString());
+
+function formatParams(trial: StoredTrial): string {
+  return Object.entries(trial.params)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? num(v) : String(v)}`)
+    .join(' ');
+}
+
+function formatMetrics(trial: StoredTrial): string {
+  if (trial.error) return `error: ${trial.error}`;
+  if (trial.blocked) return `blocked: ${trial.blocked}`;
+  const result = trial.result as { balancedAccuracy?: { mean: number; std: number }; minorityClass?: string; perClassRecall?: Record<string, { mean: number }> } | undefined;
+  if (!result?.balancedAccuracy) return '';
+  const recalls = Object.entries(result.perClassRecall ?? {})
+    .map(([name, s]) => `${name}=${num(s.mean, 3)}`)
+    .join(' ');
+  return `balAcc ${num(result.balancedAccuracy.mean, 3)}±${num(result.balancedAccuracy.std, 2)} recall ${recalls}`;
+}
+
+export async function statusTable(reader: StudyReader): Promise<string> {
+  const config = reader.config();
+  const [trials, agents, state, best] = await Promise.all([reader.trials(), reader.agents(), reader.state(), reader.best()]);
+  const counts = new Map<string, number>();
+  for (const trial of trials) counts.set(trial.state, (counts.get(trial.state) ?? 0) + 1);
+  const lines = [
+    `study ${reader.name} (${state}): ${trials.length}/${config.trials} trials, ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'none yet'}; ` +
+      `${config.direction} ${config.objective ? `${config.objective.function}()` : 'balanced accuracy'}` +
+      (best ? `; best #${best.number} = ${num(best.value, 6)}` : ''),
+    '',
+    [pad('#', 5), pad('state', 9), pad('att', 4), pad('agent', 18), pad('value', 10), 'params | metrics'].join(' '),
+  ];
+  for (const trial of trials) {
+    const last = trial.attempts.at(-1);
+    const metrics = formatMetrics(trial);
+    lines.push(
+      [
+        pad(String(trial.number), 5),
+        pad(trial.state, 9),
+        pad(String(trial.attempts.length), 4),
+        pad(last?.agent ?? '-', 18),
+        pad(num(trial.value, 6), 10),
+        formatParams(trial) + (metrics ? ` | ${metrics}` : ''),
+      ].join(' '),
+    );
+  }
+  if (agents.length) {
+    lines.push('', 'agents:');
+    for (const { info, lastHeartbeat, lost } of agents) {
+      lines.push(
+        `  ${pad(info.name, 24)} ${pad(info.backend, 10)} ${info.busy}/${info.slots} busy  ${info.gpus} GPU  ` +
+          `${lost ? 'LOST' : 'alive'} (last heartbeat ${new Date(lastHeartbeat).toISOString()})`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

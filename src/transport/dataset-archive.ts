@@ -1,0 +1,160 @@
+/**
+ * Dataset distribution through the object store. The coordinator hashes the dataset folder
+ * (sha256 over sorted relative paths, sizes and file digests) and stores it once under that hash;
+ * an agent uses the same folder when it sees identical content at the same path (a shared
+ * mount), else fetches the archive once and caches it by hash (`~/.cache/skewer/datasets/<hash>`).
+ *
+ * Archive format (streamed both ways): `SKEWER-DATASET 1\n`, then per file a JSON header line
+ * `{"path":"rel/path","size":N}\n` followed by exactly N bytes.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { UserError } from '../core/errors.ts';
+import type { DatasetRef } from './messages.ts';
+import type { ObjectStore } from './types.ts';
+
+const MAGIC = 'SKEWER-DATASET 1\n';
+const COMPLETE_MARKER = '.skewer-complete';
+
+export function defaultDatasetCache(): string {
+  return path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'skewer', 'datasets');
+}
+
+interface FileEntry {
+  readonly rel: string;
+  readonly size: number;
+}
+
+async function listFiles(root: string, dir = root, out: FileEntry[] = []): Promise<FileEntry[]> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await listFiles(root, full, out);
+    else if (entry.isFile() && entry.name !== COMPLETE_MARKER) {
+      out.push({ rel: path.relative(root, full).split(path.sep).join('/'), size: (await stat(full)).size });
+    }
+  }
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+}
+
+/** The folder a dataset path lives in (a manifest file's folder) and the entry inside it. */
+function splitDatasetPath(datasetPath: string): { root: string; entry: string | undefined } {
+  return existsSync(datasetPath) && !isDirectorySync(datasetPath)
+    ? { root: path.dirname(datasetPath), entry: path.basename(datasetPath) }
+    : { root: datasetPath, entry: undefined };
+}
+
+function isDirectorySync(file: string): boolean {
+  return statSync(file).isDirectory();
+}
+
+export async function hashDataset(root: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of await listFiles(root)) {
+    const digest = createHash('sha256');
+    for await (const chunk of createReadStream(path.join(root, file.rel))) digest.update(chunk as Buffer);
+    hash.update(`${file.rel}\0${file.size}\0${digest.digest('hex')}\n`);
+  }
+  return hash.digest('hex');
+}
+
+async function* packDataset(root: string): AsyncGenerator<Uint8Array> {
+  yield Buffer.from(MAGIC);
+  for (const file of await listFiles(root)) {
+    yield Buffer.from(`${JSON.stringify({ path: file.rel, size: file.size })}\n`);
+    let sent = 0;
+    for await (const chunk of createReadStream(path.join(root, file.rel))) {
+      sent += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+    if (sent !== file.size) throw new Error(`${file.rel} changed size while being packed`);
+  }
+}
+
+/** Stores the dataset under its hash unless it is there already; returns what trials carry. */
+export async function publishDataset(objects: ObjectStore, datasetPath: string): Promise<DatasetRef> {
+  const absolute = path.resolve(datasetPath);
+  if (!existsSync(absolute)) {
+    throw new UserError('dataset not found', { where: absolute, hint: 'Check base.dataset.path in the study file.' });
+  }
+  const { root, entry } = splitDatasetPath(absolute);
+  const hash = await hashDataset(root);
+  const object = `${hash}.skewer-dataset`;
+  if (!(await objects.has(object))) await objects.put(object, packDataset(root));
+  return { hash, object, path: absolute, ...(entry && { entry }) };
+}
+
+async function unpack(stream: AsyncIterable<Uint8Array>, target: string): Promise<void> {
+  let buffer = Buffer.alloc(0);
+  let magicSeen = false;
+  let current: { handle: Awaited<ReturnType<typeof open>>; left: number } | undefined;
+  for await (const chunk of stream) {
+    buffer = buffer.length ? Buffer.concat([buffer, chunk]) : Buffer.from(chunk);
+    for (;;) {
+      if (current) {
+        const take = Math.min(current.left, buffer.length);
+        if (take > 0) await current.handle.write(buffer.subarray(0, take));
+        buffer = buffer.subarray(take);
+        current.left -= take;
+        if (current.left > 0) break;
+        await current.handle.close();
+        current = undefined;
+      }
+      const newline = buffer.indexOf(0x0a);
+      if (newline < 0) break;
+      const line = buffer.subarray(0, newline + 1).toString('utf8');
+      buffer = buffer.subarray(newline + 1);
+      if (!magicSeen) {
+        if (line !== MAGIC) throw new Error('not a skewer dataset archive');
+        magicSeen = true;
+        continue;
+      }
+      const header = JSON.parse(line) as { path: string; size: number };
+      const file = path.resolve(target, header.path);
+      if (!file.startsWith(target + path.sep)) throw new Error(`archive entry escapes the target: ${header.path}`);
+      await mkdir(path.dirname(file), { recursive: true });
+      current = { handle: await open(file, 'w'), left: header.size };
+      if (header.size === 0) {
+        await current.handle.close();
+        current = undefined;
+      }
+    }
+  }
+  if (current || buffer.length) throw new Error('dataset archive is truncated');
+}
+
+/**
+ * A local path with the dataset's content: the coordinator's path when it holds the same content
+ * here, else the cache (fetching and unpacking it once). `verified` remembers paths already hashed.
+ */
+export async function resolveDataset(
+  objects: ObjectStore,
+  ref: DatasetRef,
+  cacheRoot = defaultDatasetCache(),
+  verified = new Map<string, string>(),
+): Promise<string> {
+  const known = verified.get(ref.hash);
+  if (known) return known;
+  const remember = (resolved: string): string => {
+    verified.set(ref.hash, resolved);
+    return resolved;
+  };
+  const { root, entry } = splitDatasetPath(ref.path);
+  if (existsSync(root) && (await hashDataset(root)) === ref.hash) return remember(ref.path);
+  const cached = path.join(cacheRoot, ref.hash);
+  const inside = (dir: string): string => (entry ? path.join(dir, entry) : dir);
+  if (existsSync(path.join(cached, COMPLETE_MARKER))) return remember(inside(cached));
+  const stream = await objects.get(ref.object);
+  if (!stream) throw new Error(`dataset ${ref.hash} is not in the object store (was the study started on this server?)`);
+  const partial = `${cached}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(partial, { recursive: true });
+  await unpack(stream, partial);
+  if ((await hashDataset(partial)) !== ref.hash) throw new Error(`dataset ${ref.hash}: the fetched copy does not match its hash`);
+  await writeFile(path.join(partial, COMPLETE_MARKER), '');
+  await rm(cached, { recursive: true, force: true });
+  await rename(partial, cached);
+  return remember(inside(cached));
+}

@@ -61,7 +61,7 @@ export function runWorkQueueContract(make: MakeTransport): void {
       const holder = new Puller(mine!, 1);
       const delivery = await holder.expect(5_000);
       const thief = new Puller(other!, 1);
-      const renewer = setInterval(() => delivery.lease.renew(), ACK_WAIT_MS / 4);
+      const renewer = setInterval(() => delivery.lease.renew(), ACK_WAIT_MS / 8);
       const stolen = await thief.next(ACK_WAIT_MS * 3);
       clearInterval(renewer);
       assert.equal(stolen, 'timeout', 'a renewed lease was redelivered');
@@ -116,7 +116,7 @@ export function runWorkQueueContract(make: MakeTransport): void {
       const puller = new Puller(queue, 2);
       const first = await puller.expect(5_000);
       const second = await puller.expect(5_000);
-      const renewer = setInterval(() => [first, second].forEach((d) => d.lease.renew()), ACK_WAIT_MS / 4);
+      const renewer = setInterval(() => [first, second].forEach((d) => d.lease.renew()), ACK_WAIT_MS / 8);
       assert.equal(await puller.next(ACK_WAIT_MS * 2), 'timeout', 'a third item arrived with 2 leases held');
       await first.lease.complete();
       const third = await puller.expect(5_000);
@@ -248,5 +248,22 @@ export function runWorkQueueContract(make: MakeTransport): void {
       const result = await Promise.race([next, sleep(3_000).then(() => 'hung' as const)]);
       assert.notEqual(result, 'hung');
       assert.equal((result as IteratorResult<unknown>).done, true);
+    }));
+
+  test('closing the transport ends its consumers and watchers', () =>
+    withTransport(make, async ({ transport }) => {
+      const queue = await open(transport);
+      const kv = await transport.kv(unique('KV'), workCodec);
+      const never = new AbortController().signal;
+      const consuming = (async () => {
+        for await (const _ of queue.consume({ maxInFlight: 1, signal: never })) assert.fail('nothing was published');
+      })();
+      const watching = (async () => {
+        for await (const _ of kv.watch('', never)) assert.fail('nothing was written');
+      })();
+      await sleep(200);
+      await transport.close();
+      const ended = await Promise.race([Promise.all([consuming, watching]).then(() => 'ended'), sleep(5_000).then(() => 'hung')]);
+      assert.equal(ended, 'ended');
     }));
 }

@@ -61,3 +61,15 @@ export function createChannel<T>(signal?: AbortSignal, onClose?: () => void): Ch
     [Symbol.asyncIterator]: () => iterator,
   };
 }
+
+/** Waits until `arm`'s wake function is called or the signal aborts, without leaking listeners. */
+export function untilAborted(signal: AbortSignal, arm: (wake: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    arm(done);
+  });
+}

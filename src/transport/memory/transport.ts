@@ -39,6 +39,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     async workQueue(name, codec, queueOptions) {
       checkQueueOptions(name, queueOptions.ackWaitMs, queueOptions.maxAttempts);
       const state = open(queues, name, () => new MemoryQueueState(queueOptions));
+      state.reconfigure(queueOptions);
       return memoryWorkQueue(name, state, codec, onInvalid);
     },
     async kv(bucket, codec) {

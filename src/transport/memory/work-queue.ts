@@ -1,5 +1,6 @@
 import { decodeOrReport, type InvalidMessageHandler } from '../codec.ts';
 import type { Codec, Delivery, ExhaustedItem, Lease, WorkQueue, WorkQueueOptions } from '../types.ts';
+import { untilAborted } from './channel.ts';
 
 const DEFAULT_DEDUPE_WINDOW_MS = 120_000;
 /** How long an exhausted item waits before it is offered again when its handler threw. */
@@ -35,8 +36,16 @@ export class MemoryQueueState {
   private nextLeaseToken = 1;
   private nextHandler = 0;
   private closed = false;
+  private readonly closing = new AbortController();
+  /** Aborts when the transport closes: consumers waiting on this queue end. */
+  readonly closedSignal = this.closing.signal;
 
-  constructor(private readonly options: WorkQueueOptions) {}
+  constructor(private options: WorkQueueOptions) {}
+
+  /** A later open with other options wins, as a JetStream consumer update would. */
+  reconfigure(options: WorkQueueOptions): void {
+    this.options = options;
+  }
 
   publish(id: string, bytes: Uint8Array): void {
     if (this.closed) throw new Error('transport is closed');
@@ -191,6 +200,7 @@ export class MemoryQueueState {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.takers.length = 0;
+    this.closing.abort();
   }
 }
 
@@ -225,9 +235,10 @@ async function* consume<T>(
   source: string,
   onInvalid: InvalidMessageHandler,
   maxInFlight: number,
-  signal: AbortSignal,
+  callerSignal: AbortSignal,
 ): AsyncGenerator<Delivery<T>> {
   if (!(maxInFlight >= 1)) throw new RangeError(`maxInFlight is ${maxInFlight}, but must be at least 1`);
+  const signal = AbortSignal.any([callerSignal, state.closedSignal]);
   let inFlight = 0;
   let slotFreed: (() => void) | undefined;
   const release = (): void => {
@@ -272,16 +283,4 @@ function memoryLease(state: MemoryQueueState, item: QueuedItem, token: number, r
     retry: (delayMs = 0) => finish(() => state.retry(item, token, delayMs)),
     reject: (_reason) => finish(() => state.remove(item, token)),
   };
-}
-
-/** Waits until `arm`'s wake function is called or the signal aborts, without leaking listeners. */
-export function untilAborted(signal: AbortSignal, arm: (wake: () => void) => void): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    signal.addEventListener('abort', done, { once: true });
-    arm(done);
-  });
 }

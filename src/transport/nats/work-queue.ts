@@ -1,7 +1,7 @@
 import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeOrReport, type InvalidMessageHandler } from '../codec.ts';
-import { untilAborted } from '../memory/work-queue.ts';
+import { untilAborted } from '../memory/channel.ts';
 import { queueSubject } from '../subjects.ts';
 import type { Codec, Delivery, Lease, WorkQueue, WorkQueueOptions } from '../types.ts';
 import { watchExhausted } from './exhausted.ts';

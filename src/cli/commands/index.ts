@@ -10,6 +10,7 @@ export type RegisterCommand = (program: Command) => void;
 export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<{ register: RegisterCommand }> }> = [
   { name: 'synth', summary: 'write a synthetic imbalanced defect dataset (PNG, one folder per class)', load: () => import('./synth.ts') },
   { name: 'data', summary: 'inspect a dataset: classes, counts, imbalance, sizes, unreadable files, hash', load: () => import('./data.ts') },
+  { name: 'models', summary: 'list backbones: parameters, FLOPs per image, training memory per batch', load: () => import('./models.ts') },
   { name: 'train', summary: 'train and judge one recipe by stratified k-fold cross-validation', load: () => import('./train.ts') },
   { name: 'retrain', summary: 'train the final model of a recipe and judge it once on the sealed holdout', load: () => import('./retrain.ts') },
   { name: 'search', summary: 'run a hyperparameter search (embedded, or over NATS with --server)', load: () => import('./search.ts') },

@@ -78,6 +78,12 @@ export function backboneSpec(name: string, resolution: number): BackboneSpec {
   return spec;
 }
 
+/** Resolution limits and preprocessing of a backbone, without building it. */
+export function backboneDefaults(name: BackboneName): { defaultResolution: number; minResolution: number; preprocessing: string } {
+  const { defaultResolution, minResolution, preprocessing } = backboneSpec(name, SPECS[name]?.minResolution ?? 0);
+  return { defaultResolution, minResolution, preprocessing };
+}
+
 export interface BuildBackboneOptions {
   resolution: number;
   seed: number;

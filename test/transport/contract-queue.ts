@@ -250,6 +250,22 @@ export function runWorkQueueContract(make: MakeTransport): void {
       assert.equal((result as IteratorResult<unknown>).done, true);
     }));
 
+  test('a consumer that stopped while waiting does not swallow the next item', () =>
+    withTransport(make, async ({ transport }) => {
+      const name = unique('Q');
+      const queue = await open(transport, 3, name);
+      const quitter = new Puller(queue, 1);
+      assert.equal(await quitter.next(200), 'timeout'); // its pull is waiting on the server
+      quitter.stop();
+      await sleep(100);
+      await queue.publish('next', { n: 1 });
+      const successor = new Puller(await open(transport, 3, name), 1);
+      const got = await successor.expect(ACK_WAIT_MS / 2);
+      assert.equal(got.lease.attempt, 1, 'the stopped consumer used up an attempt');
+      await got.lease.complete();
+      successor.stop();
+    }));
+
   test('closing the transport ends its consumers and watchers', () =>
     withTransport(make, async ({ transport }) => {
       const queue = await open(transport);

@@ -146,7 +146,7 @@ function strokePolyline(image: Gray, size: number, points: number[][], width: nu
  * the sign chosen at random, so a defect is a subtle local change rather than a bright mark.
  */
 export function addDefect(image: Gray, size: number, kind: DefectKind, rng: Rng): void {
-  const strength = rng.uniform(0.07, 0.2) * (rng.next() < 0.7 ? -1 : 1);
+  const strength = rng.uniform(0.06, 0.18) * (rng.next() < 0.55 ? -1 : 1);
   const margin = size * 0.1;
   const x0 = rng.uniform(margin, size - margin);
   const y0 = rng.uniform(margin, size - margin);
@@ -184,7 +184,22 @@ export function addDefect(image: Gray, size: number, kind: DefectKind, rng: Rng)
     points.push([px + (Math.cos(angle) * length) / segments, py + (Math.sin(angle) * length) / segments]);
   }
   const width = (kind === 'scratch' ? rng.uniform(0.6, 1.4) : rng.uniform(0.8, 1.8)) * Math.max(1, scale * 0.7);
-  strokePolyline(image, size, points, width, kind === 'crack' ? -Math.abs(strength) * 1.4 : strength);
+  strokePolyline(image, size, points, width, kind === 'crack' ? -Math.abs(strength) * 1.15 : strength);
+}
+
+/**
+ * Benign blotches (both classes alike): large, soft, low-contrast patches such as stains or uneven
+ * lighting. They make "the darkest pixel" a poor cue, so a model has to learn the defects' shapes.
+ */
+export function addBlotches(image: Gray, size: number, rng: Rng): void {
+  const count = rng.next() < 0.6 ? rng.int(1, 3) : 0;
+  for (let b = 0; b < count; b++) {
+    const x0 = rng.uniform(0, size);
+    const y0 = rng.uniform(0, size);
+    const radius = rng.uniform(0.08, 0.18) * size;
+    const amount = rng.uniform(0.05, 0.16) * (rng.next() < 0.5 ? -1 : 1);
+    paint(image, size, (x, y) => Math.exp(-((x - x0) ** 2 + (y - y0) ** 2) / (2 * radius * radius)), amount, x0 - 3 * radius, y0 - 3 * radius, x0 + 3 * radius, y0 + 3 * radius);
+  }
 }
 
 /** Gray -> RGB bytes with a mild random tint, sensor noise, clipped to [0, 255]. */

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { UserError } from '../core/errors.ts';
 import { createRng, type Rng } from '../core/rng.ts';
 import { mapLimit } from './scan.ts';
-import { DEFECT_KINDS, TEXTURE_FAMILIES, addDefect, texture, toRgbBytes } from './synth-pixels.ts';
+import { DEFECT_KINDS, TEXTURE_FAMILIES, addBlotches, addDefect, texture, toRgbBytes } from './synth-pixels.ts';
 
 export interface SyntheticDatasetOptions {
   out: string;
@@ -59,9 +59,13 @@ export async function writeSyntheticDataset(options: SyntheticDatasetOptions): P
   return { counts };
 }
 
-/** One image's RGB bytes; `defective` adds one defect (sometimes two). */
+/**
+ * One image's RGB bytes; `defective` adds one defect (sometimes two). The same `rng` with and
+ * without `defective` gives the same surface, so the difference is exactly the defect.
+ */
 export function syntheticImage(size: number, defective: boolean, rng: Rng): Buffer {
   const surface = texture(size, rng.pick(TEXTURE_FAMILIES), rng.fork('texture'));
+  addBlotches(surface, size, rng.fork('blotches'));
   if (defective) {
     const defects = rng.next() < 0.2 ? 2 : 1;
     for (let d = 0; d < defects; d++) addDefect(surface, size, rng.pick(DEFECT_KINDS), rng.fork(`defect/${d}`));

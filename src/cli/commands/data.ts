@@ -1,4 +1,5 @@
-import { describeDataset, scanDataset, type DatasetSummary } from '../../data/index.ts';
+import { describeDataset, type DatasetSummary } from '../../data/describe.ts';
+import { scanDataset } from '../../data/scan.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** The plain-text inspection table of `skewer data`. */

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../core/errors.ts';
-import { DEMO_DATASET, writeSyntheticDataset } from '../../data/index.ts';
+import { DEMO_DATASET } from '../../data/demo-data.ts';
+import { writeSyntheticDataset } from '../../data/synth.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface SynthFlags {

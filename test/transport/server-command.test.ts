@@ -14,6 +14,7 @@ test('skewer server starts JetStream on the asked port and store, and stops on S
   const store = mkdtempSync(path.join(tmpdir(), 'skewer-server-cmd-'));
   const child = spawn(process.execPath, [...CLI, '--port', '0', '--host', '127.0.0.1', '--store', store], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, so a failed test can take nats-server down with it
   });
   let stdout = '';
   let stderr = '';
@@ -36,7 +37,7 @@ test('skewer server starts JetStream on the asked port and store, and stops on S
     assert.equal(await exited, 0, stderr);
     assert.match(stdout, /nats-server stopped/);
   } finally {
-    child.kill('SIGKILL');
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
     rmSync(store, { recursive: true, force: true });
   }
 });

@@ -9,15 +9,17 @@ import { makeBatchMatMul } from './batch-matmul.ts';
 import { conv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d-backprop.ts';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop.ts';
 import { makeConcat, makeIdentity, makeSplitV } from './layout.ts';
+import { makeMaxPoolGrad } from './max-pool-grad.ts';
 import { makeTile } from './tile.ts';
 
 /** Kernels wasm 4.22 does not have at all. */
 export const ADDED_WASM_KERNELS = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'] as const;
 /**
- * Kernels wasm has but runs slowly in a training step (found with tf.profile); ours keep the original
- * as the fallback for the cases they do not cover.
+ * Kernels wasm has but runs slowly in a training step (found with tf.profile), or wrongly
+ * (MaxPoolGrad, see max-pool-grad.ts); ours keep the original as the fallback for the cases they do
+ * not cover.
  */
-export const OVERRIDDEN_WASM_KERNELS = ['Conv2DBackpropInput', 'Tile', 'BatchMatMul', 'Identity', 'SplitV', 'Concat'] as const;
+export const OVERRIDDEN_WASM_KERNELS = ['Conv2DBackpropInput', 'Tile', 'BatchMatMul', 'Identity', 'SplitV', 'Concat', 'MaxPoolGrad'] as const;
 
 export type WasmKernelName = (typeof ADDED_WASM_KERNELS)[number] | (typeof OVERRIDDEN_WASM_KERNELS)[number];
 
@@ -34,6 +36,7 @@ const overrides: Record<(typeof OVERRIDDEN_WASM_KERNELS)[number], (original: tf.
   Identity: makeIdentity,
   SplitV: makeSplitV,
   Concat: makeConcat,
+  MaxPoolGrad: makeMaxPoolGrad,
 };
 
 /** The original wasm kernel configs we replaced, so they can be restored (benchmarks, tests). */

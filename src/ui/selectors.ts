@@ -107,7 +107,7 @@ export function studyProgress(state: StudyViewState, now: number): StudyProgress
 }
 
 /** The recipe parameters the leaderboard shows, in this order, when a study has them. */
-export const RECIPE_PARAMS = ['sampling', 'augmentation', 'backbone', 'resolution', 'minorityWeight'] as const;
+export const RECIPE_PARAMS = ['sampling', 'samplingStrategy', 'augmentation', 'augmentations', 'backbone', 'resolution', 'minorityWeight'] as const;
 
 /**
  * Which params get a column: the recipe's key parameters that occur in the study; for a study

@@ -20,6 +20,7 @@ export interface Column {
 /** Short headers for the recipe parameters, so they fit 80 columns. */
 const PARAM_HEADERS: Readonly<Record<string, string>> = {
   sampling: 'sampling',
+  samplingStrategy: 'sampling',
   augmentation: 'augment',
   augmentations: 'augment',
   backbone: 'backbone',

@@ -207,8 +207,9 @@ export class Agent {
     const onHandBack = (): void => controller.abort(new Error('handed back'));
     this.handBack.signal.addEventListener('abort', onHandBack, { once: true });
     try {
+      // RAM bounds cpu/native trials; a gpu trial's budget is GPU memory, which the trainer checks.
       const { memoryBytes } = this.options.capabilities;
-      if (trial.resources.memoryBytes > memoryBytes) {
+      if (trial.resources.class !== 'gpu' && trial.resources.memoryBytes > memoryBytes) {
         const mib = (bytes: number): number => Math.ceil(bytes / 2 ** 20);
         throw new TrialFailure(`needs about ${mib(trial.resources.memoryBytes)} MiB; agent ${this.name} has ${mib(memoryBytes)} MiB`, true);
       }

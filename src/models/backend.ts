@@ -39,7 +39,6 @@ interface Candidate {
   activate: () => Promise<{ threads: number; versions: Record<string, string> }>;
 }
 
-const NATIVE_HINT = 'optional dependency; install it where its native binaries are supported';
 
 async function importOptional(specifier: string): Promise<Record<string, unknown>> {
   try {
@@ -47,9 +46,10 @@ async function importOptional(specifier: string): Promise<Record<string, unknown
     return (await import(specifier)) as Record<string, unknown>;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new Error(`${specifier} is not installed (${NATIVE_HINT})`);
+    const missingItself = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(`'${specifier}'`);
+    if (missingItself) throw new Error(`not installed (optional dependency: \`npm install ${specifier}\` where its prebuilt binaries support the platform)`);
     const first = String((error as Error).message ?? error).split('\n')[0];
-    throw new Error(`${specifier} failed to load: ${first}`);
+    throw new Error(`failed to load: ${first}`);
   }
 }
 

@@ -18,5 +18,6 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   { name: 'status', summary: 'list a study\'s trials: state, attempts, agent, params, metrics', load: () => import('./status.ts') },
   { name: 'server', summary: 'start a local nats-server with JetStream (Ctrl-C stops it)', load: () => import('./server.ts') },
   { name: 'ui', summary: 'watch a study live, read-only, here or on --server (q detaches)', load: () => import('./ui.ts') },
+  { name: 'doctor', summary: 'show the tfjs backend chosen here, why not the others, threads, versions, CPUs, memory', load: () => import('./doctor.ts') },
   { name: 'export', summary: 'write the best recipe of a study as a trial spec `skewer train` accepts', load: () => import('./export.ts') },
 ];

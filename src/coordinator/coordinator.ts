@@ -240,6 +240,7 @@ class Coordinator {
       return;
     }
     if (message.type === 'trial-started') {
+      this.agents.expect(message.agent, this.clock()); // its heartbeats may not have reached us yet
       await this.store.update(message.trialId, (t) => applyStarted(t, message));
       return;
     }

@@ -96,7 +96,7 @@ export class TrialStore {
       const next = mutate(structuredClone(current));
       if (!next) return current;
       if (next.state !== current.state) checkPath(current.state, next.state);
-      const stored: StoredTrial = { ...next, updatedAt: this.clock() };
+      const stored = withoutUndefined({ ...next, updatedAt: this.clock() });
       if ((await this.kv.update(trialKey(id), stored, entry.revision)) !== undefined) {
         this.emit(current, stored);
         return stored;
@@ -117,6 +117,13 @@ export class TrialStore {
   private emit(before: StoredTrial | undefined, after: StoredTrial): void {
     for (const listener of this.listeners) listener(before, after);
   }
+}
+
+/** `{ progress: undefined }` and `{}` are the same record; keep what is stored and what is returned alike. */
+function withoutUndefined(trial: StoredTrial): StoredTrial {
+  const record = trial as Record<string, unknown>;
+  for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
+  return trial;
 }
 
 /**

@@ -106,3 +106,22 @@ test('freeze makes the first layers untrainable; a bad value is a UserError', as
   all.dispose();
   some.dispose();
 });
+
+test('frozen batch norm keeps its moving statistics while the rest trains', async () => {
+  const x = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 4);
+  const outputs = async (freeze: 'all' | 0) => {
+    const model = await buildModel('small-cnn', { resolution: 32, numClasses: 2, seed: 1, dropout: 0, freeze });
+    const training = (model.apply(x, { training: true }) as tf.Tensor).arraySync();
+    const inference = (model.apply(x, { training: false }) as tf.Tensor).arraySync();
+    const movingMean = Array.from(model.getLayer('block1_bn').getWeights()[2]!.dataSync());
+    model.dispose();
+    return { training, inference, movingMean };
+  };
+  const frozen = await outputs('all');
+  assert.deepEqual(frozen.training, frozen.inference);
+  assert.deepEqual(frozen.movingMean, Array(16).fill(0));
+  const trainable = await outputs(0);
+  assert.notDeepEqual(trainable.training, trainable.inference);
+  assert.notDeepEqual(trainable.movingMean, Array(16).fill(0));
+  x.dispose();
+});

@@ -3,11 +3,13 @@
  * builds it (width 1.2, depth 1.4, swish, squeeze-excite, drop-connect 0.2), with the same layer
  * names so converted Keras weights load by name: 10,783,535 parameters, 7 of them the stem
  * Normalization's mean/variance/count. Our input is already in [0, 1], so the Keras stem's
- * Rescaling(1/255) (no parameters) is left out.
+ * Rescaling(1/255) (no parameters) is left out. The per-channel 1/sqrt(stddev) rescaling Keras adds
+ * for ImageNet weights (tensorflow/tensorflow#49930: the original divides by the variance) is kept
+ * always, so converted Keras weights compute what they computed there; it has no parameters.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SeededInitialisers } from './init.ts';
-import { correctPad, Normalization, SeededDropout } from './layers.ts';
+import { ChannelStandardize, correctPad, Normalization, SeededDropout } from './layers.ts';
 
 type T = tf.SymbolicTensor;
 
@@ -36,6 +38,7 @@ const BLOCKS: readonly BlockArgs[] = [
   { kernelSize: 3, repeats: 1, filtersIn: 192, filtersOut: 320, expandRatio: 6, strides: 1 },
 ];
 const SE_RATIO = 0.25;
+const IMAGENET_STDDEV_RGB = [0.229, 0.224, 0.225];
 
 function roundFilters(filters: number): number {
   const scaled = filters * WIDTH;
@@ -99,6 +102,7 @@ function mbConv(inputs: T, a: MbConvArgs, init: SeededInitialisers): T {
 export function buildEfficientNetB3(resolution: number, init: SeededInitialisers): tf.LayersModel {
   const input = tf.input({ shape: [resolution, resolution, 3], name: 'input' });
   let x = new Normalization({ name: 'normalization' }).apply(input) as T;
+  x = new ChannelStandardize({ mean: [0, 0, 0], std: IMAGENET_STDDEV_RGB.map(Math.sqrt), name: 'rescaling_1' }).apply(x) as T;
   x = tf.layers.zeroPadding2d({ padding: correctPad(resolution, 3), name: 'stem_conv_pad' }).apply(x) as T;
   x = tf.layers.conv2d({ filters: roundFilters(32), kernelSize: 3, strides: 2, padding: 'valid', useBias: false, kernelInitializer: init.effnetConv(), name: 'stem_conv' }).apply(x) as T;
   x = bnSwish(x, 'stem_bn', 'stem_activation');

@@ -20,7 +20,10 @@ export interface BuildModelOptions {
    * name. `{}` (no path) is an error that says how to obtain and convert them.
    */
   weights?: { path?: string } | null;
-  /** Backbone layers frozen from the input (the input layer counts as one), or 'all'. */
+  /**
+   * Backbone layers frozen from the input (the input layer counts as one), or 'all'. Frozen
+   * batch-norm layers also stay in inference mode (moving statistics) while training.
+   */
   freeze?: number | 'all';
 }
 
@@ -48,8 +51,20 @@ function applyFreeze(backbone: tf.LayersModel, freeze: number | 'all'): void {
     });
   }
   backbone.layers.forEach((layer, i) => {
-    layer.trainable = i >= count;
+    if (i >= count) return;
+    layer.trainable = false;
+    if (layer.getClassName() === 'BatchNormalization') keepInInferenceMode(layer);
   });
+}
+
+/**
+ * A frozen batch-norm layer normalises with its moving statistics even while the rest trains (as
+ * in Keras 2): otherwise fine-tuning would both use and overwrite pretrained statistics with the
+ * small batches' ones. tfjs has no switch for this, so the frozen instance's `call` pins it.
+ */
+function keepInInferenceMode(layer: tf.layers.Layer): void {
+  const call = layer.call.bind(layer);
+  layer.call = (inputs, kwargs) => call(inputs, { ...kwargs, training: false });
 }
 
 /** Backbone + dropout + dense softmax over `numClasses`. The same seed gives the same weights. */

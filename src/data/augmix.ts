@@ -25,9 +25,10 @@ export interface AugmixSettings {
 export function augmixImage(src: Float32Array, dst: Float32Array, n: number, rng: Rng, settings: AugmixSettings): void {
   const chainWeights = dirichlet(settings.width, settings.alpha, rng);
   const blend = rng.beta(settings.alpha, settings.alpha);
-  const mix = new Float32Array(src.length);
-  let a = new Float32Array(src.length);
-  let b = new Float32Array(src.length);
+  const [mix, first, second] = scratchFor(src.length);
+  mix.fill(0);
+  let a = first;
+  let b = second;
   for (let chain = 0; chain < settings.width; chain++) {
     a.set(src);
     const depth = settings.depth > 0 ? settings.depth : rng.int(1, 3);
@@ -41,28 +42,30 @@ export function augmixImage(src: Float32Array, dst: Float32Array, n: number, rng
   for (let k = 0; k < dst.length; k++) dst[k] = (1 - blend) * src[k]! + blend * mix[k]!;
 }
 
-/** Applies one op with a random level in (0.1, 1] x severity; writes `dst`. */
+/** Applies one op with a random level in (0.1, 1] x severity; writes `dst`. Loops are inlined: this is the hot path. */
 export function applyOp(op: AugmixOp, src: Float32Array, dst: Float32Array, n: number, severity: number, rng: Rng): void {
   const level = rng.uniform(0.1, 1) * severity;
   const sign = rng.next() < 0.5 ? -1 : 1;
   const c = (n - 1) / 2;
   switch (op) {
     case 'autocontrast':
-      return perChannel(src, dst, (values) => {
-        let low = Infinity;
-        let high = -Infinity;
-        for (const v of values) [low, high] = [Math.min(low, v), Math.max(high, v)];
-        return high - low > 1e-6 ? (v) => (v - low) / (high - low) : (v) => v;
-      });
+      return autocontrast(src, dst);
     case 'equalize':
-      return perChannel(src, dst, equalizer);
+      return equalize(src, dst);
     case 'posterize': {
       const step = 2 ** (8 - Math.max(1, 4 - Math.floor((level * 4) / 10)));
-      return map(src, dst, (v) => (Math.floor((v * 255) / step) * step) / 255);
+      const up = 255 / step;
+      const down = step / 255;
+      for (let k = 0; k < src.length; k++) dst[k] = Math.floor(src[k]! * up) * down;
+      return;
     }
     case 'solarize': {
       const threshold = 1 - level / 10;
-      return map(src, dst, (v) => (v >= threshold ? 1 - v : v));
+      for (let k = 0; k < src.length; k++) {
+        const v = src[k]!;
+        dst[k] = v >= threshold ? 1 - v : v;
+      }
+      return;
     }
     case 'rotate': {
       const theta = ((sign * level * 30) / 10) * (Math.PI / 180);
@@ -84,40 +87,63 @@ export function applyOp(op: AugmixOp, src: Float32Array, dst: Float32Array, n: n
   }
 }
 
-/** Histogram equalisation over 256 levels. */
-function equalizer(values: Float32Array): (v: number) => number {
-  const histogram = new Float64Array(256);
-  for (const v of values) histogram[level255(v)]!++;
-  const lut = new Float32Array(256);
-  let cumulative = 0;
-  let first = -1;
-  for (let i = 0; i < 256; i++) {
-    cumulative += histogram[i]!;
-    if (first < 0 && cumulative > 0) first = cumulative;
-    lut[i] = cumulative;
+/** Per channel, stretches [min, max] to [0, 1] (a flat channel is left alone). */
+function autocontrast(src: Float32Array, dst: Float32Array): void {
+  for (let ch = 0; ch < CHANNELS; ch++) {
+    let low = Infinity;
+    let high = -Infinity;
+    for (let k = ch; k < src.length; k += CHANNELS) {
+      const v = src[k]!;
+      if (v < low) low = v;
+      if (v > high) high = v;
+    }
+    const range = high - low;
+    if (range <= 1e-6) {
+      for (let k = ch; k < src.length; k += CHANNELS) dst[k] = src[k]!;
+      continue;
+    }
+    const scale = 1 / range;
+    for (let k = ch; k < src.length; k += CHANNELS) dst[k] = (src[k]! - low) * scale;
   }
-  const total = values.length;
-  if (total - first <= 0) return (v) => v;
-  return (v) => (lut[level255(v)]! - first) / (total - first);
+}
+
+/** Per channel histogram equalisation over 256 levels. */
+function equalize(src: Float32Array, dst: Float32Array): void {
+  const total = src.length / CHANNELS;
+  const histogram = new Int32Array(256);
+  const lut = new Float32Array(256);
+  for (let ch = 0; ch < CHANNELS; ch++) {
+    histogram.fill(0);
+    for (let k = ch; k < src.length; k += CHANNELS) histogram[level255(src[k]!)]!++;
+    let cumulative = 0;
+    let first = -1;
+    for (let i = 0; i < 256; i++) {
+      cumulative += histogram[i]!;
+      if (first < 0 && cumulative > 0) first = cumulative;
+      lut[i] = cumulative;
+    }
+    const span = total - first;
+    if (span <= 0) {
+      for (let k = ch; k < src.length; k += CHANNELS) dst[k] = src[k]!;
+      continue;
+    }
+    for (let i = 0; i < 256; i++) lut[i] = (lut[i]! - first) / span;
+    for (let k = ch; k < src.length; k += CHANNELS) dst[k] = lut[level255(src[k]!)]!;
+  }
 }
 
 function level255(v: number): number {
-  return Math.max(0, Math.min(255, Math.floor(v * 255)));
+  const level = (v * 255) | 0;
+  return level < 0 ? 0 : level > 255 ? 255 : level;
 }
 
-function map(src: Float32Array, dst: Float32Array, f: (v: number) => number): void {
-  for (let k = 0; k < src.length; k++) dst[k] = f(src[k]!);
-}
+type Scratch = [Float32Array, Float32Array, Float32Array];
+let scratch: Scratch | undefined;
 
-/** Builds a per-channel function from that channel's values, then applies it. */
-function perChannel(src: Float32Array, dst: Float32Array, build: (values: Float32Array) => (v: number) => number): void {
-  const pixels = src.length / CHANNELS;
-  const values = new Float32Array(pixels);
-  for (let ch = 0; ch < CHANNELS; ch++) {
-    for (let p = 0; p < pixels; p++) values[p] = src[p * CHANNELS + ch]!;
-    const f = build(values);
-    for (let p = 0; p < pixels; p++) dst[p * CHANNELS + ch] = f(values[p]!);
-  }
+/** Three reusable image buffers (augmixImage runs synchronously, so one set per thread suffices). */
+function scratchFor(length: number): Scratch {
+  if (scratch?.[0].length !== length) scratch = [new Float32Array(length), new Float32Array(length), new Float32Array(length)];
+  return scratch;
 }
 
 function dirichlet(size: number, alpha: number, rng: Rng): number[] {

@@ -90,52 +90,49 @@ export function cropResize(src: Float32Array, dst: Float32Array, height: number,
   const [top, left, bottom, right] = box;
   const stepY = height > 1 ? (bottom - top) / (height - 1) : 0;
   const stepX = width > 1 ? (right - left) / (width - 1) : 0;
-  for (let r = 0; r < height; r++) {
-    const y = (top + r * stepY) * (height - 1);
-    for (let c = 0; c < width; c++) {
-      sampleBilinear(src, dst, (r * width + c) * CHANNELS, y, (left + c * stepX) * (width - 1), height, width);
-    }
-  }
+  warpAffine(src, dst, height, width, [stepX * (width - 1), 0, left * (width - 1), 0, stepY * (height - 1), top * (height - 1)]);
 }
 
 /**
  * Affine warp: output pixel (x, y) reads input (a0 x + a1 y + a2, b0 x + b1 y + b2), bilinear,
- * borders reflected (no black corners that could look like a defect).
+ * borders reflected (no black corners that could look like a defect). Inlined: AugMix's hot path.
  */
 export function warpAffine(src: Float32Array, dst: Float32Array, height: number, width: number, m: readonly number[]): void {
   const [a0, a1, a2, b0, b1, b2] = m as [number, number, number, number, number, number];
+  const maxX = width - 1;
+  const maxY = height - 1;
+  let at = 0;
   for (let r = 0; r < height; r++) {
-    for (let c = 0; c < width; c++) {
-      const x = reflect(a0 * c + a1 * r + a2, width);
-      const y = reflect(b0 * c + b1 * r + b2, height);
-      sampleBilinear(src, dst, (r * width + c) * CHANNELS, y, x, height, width);
+    let x = a1 * r + a2;
+    let y = b1 * r + b2;
+    for (let c = 0; c < width; c++, x += a0, y += b0, at += CHANNELS) {
+      const rx = reflect(x, maxX);
+      const ry = reflect(y, maxY);
+      const x0 = rx | 0;
+      const y0 = ry | 0;
+      const x1 = x0 < maxX ? x0 + 1 : x0;
+      const y1 = y0 < maxY ? y0 + 1 : y0;
+      const fx = rx - x0;
+      const fy = ry - y0;
+      const p00 = (y0 * width + x0) * CHANNELS;
+      const p01 = (y0 * width + x1) * CHANNELS;
+      const p10 = (y1 * width + x0) * CHANNELS;
+      const p11 = (y1 * width + x1) * CHANNELS;
+      for (let ch = 0; ch < CHANNELS; ch++) {
+        const top = src[p00 + ch]! + (src[p01 + ch]! - src[p00 + ch]!) * fx;
+        const bottom = src[p10 + ch]! + (src[p11 + ch]! - src[p10 + ch]!) * fx;
+        dst[at + ch] = top + (bottom - top) * fy;
+      }
     }
   }
 }
 
-/** Folds a coordinate into [0, size - 1] by mirroring at the borders. */
-function reflect(v: number, size: number): number {
-  if (size === 1) return 0;
-  const period = 2 * (size - 1);
+/** Folds a coordinate into [0, max] by mirroring at the borders. */
+function reflect(v: number, max: number): number {
+  if (v >= 0 && v <= max) return v;
+  if (max === 0) return 0;
+  const period = 2 * max;
   let m = Math.abs(v) % period;
-  if (m > size - 1) m = period - m;
+  if (m > max) m = period - m;
   return m;
-}
-
-function sampleBilinear(src: Float32Array, dst: Float32Array, at: number, y: number, x: number, height: number, width: number): void {
-  const y0 = Math.max(0, Math.min(height - 1, Math.floor(y)));
-  const x0 = Math.max(0, Math.min(width - 1, Math.floor(x)));
-  const y1 = Math.min(height - 1, y0 + 1);
-  const x1 = Math.min(width - 1, x0 + 1);
-  const fy = Math.max(0, Math.min(1, y - y0));
-  const fx = Math.max(0, Math.min(1, x - x0));
-  const p00 = (y0 * width + x0) * CHANNELS;
-  const p01 = (y0 * width + x1) * CHANNELS;
-  const p10 = (y1 * width + x0) * CHANNELS;
-  const p11 = (y1 * width + x1) * CHANNELS;
-  for (let ch = 0; ch < CHANNELS; ch++) {
-    const top = src[p00 + ch]! + (src[p01 + ch]! - src[p00 + ch]!) * fx;
-    const bottom = src[p10 + ch]! + (src[p11 + ch]! - src[p10 + ch]!) * fx;
-    dst[at + ch] = top + (bottom - top) * fy;
-  }
 }

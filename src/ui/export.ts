@@ -15,7 +15,7 @@ import { stringify as stringifyYaml } from 'yaml';
 import { parseConfig } from '../config/load.ts';
 import { strategyOf } from '../config/study.ts';
 import { TrialSpecSchema, type TrialSpec } from '../config/trial.ts';
-import type { StoredTrial, StudyReader } from '../coordinator/index.ts';
+import { openStudyReader, type StoredTrial, type StudyReader, type StudyReaderTarget } from '../coordinator/index.ts';
 import { UserError } from '../core/errors.ts';
 import type { FoldMetrics, Summary, TrialResult } from '../core/result.ts';
 
@@ -197,6 +197,14 @@ export async function exportBestToFile(reader: StudyReader, file: string, format
   const [best] = await exportRecipes({ reader });
   const [written] = await writeRecipes([best!], file, format);
   return `exported trial #${best!.trial.number} (${formatValue(best!.trial.value)}) to ${written}`;
+}
+
+/**
+ * The `e` key of `skewer search` / `skewer ui`: opens the study read-only (embedded journal under
+ * `root`, or the given transport), writes its best recipe to `file`, and says what it wrote.
+ */
+export async function exportStudyBest(target: StudyReaderTarget, file: string, format: ExportFormat = 'yaml'): Promise<string> {
+  return exportBestToFile(await openStudyReader(target), file, format);
 }
 
 function formatValue(value: number | undefined): string {

@@ -10,3 +10,15 @@ export { foldStudyEvents, initialStudyView, reduceStudyView, scoreOf } from './v
 export type { StudyViewState, TrialView } from './view-state.ts';
 export { keyParamNames, nextSort, rankTrials, SORT_KEYS, studyProgress } from './selectors.ts';
 export type { SortKey, StudyProgress } from './selectors.ts';
+export {
+  exportBestToFile,
+  exportRecipes,
+  exportStudyBest,
+  formatRecipe,
+  formatRecipes,
+  rankCompleteTrials,
+  recipeFileName,
+  skewerVersion,
+  writeRecipes,
+} from './export.ts';
+export type { ExportedRecipe, ExportFormat, ExportOptions } from './export.ts';

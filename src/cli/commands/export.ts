@@ -8,23 +8,23 @@ import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '
 import type { RegisterCommand } from './index.ts';
 
 export interface StudyLocationFlags extends NatsFlags {
-  /** The folder holding `.skewer/` of an embedded study (default: the working directory). */
-  root?: string;
+  /** The folder holding `.skewer/` of an embedded study (default: the working directory), as `skewer search --dir`. */
+  dir?: string;
 }
 
-/** Adds --server (+ auth/TLS) and --root: where a study lives. Shared by `export` and `ui`. */
+/** Adds --server (+ auth/TLS) and --dir: where a study lives. Shared by `export` and `ui`. */
 export function addStudyLocationOptions(command: Command): Command {
-  return addNatsConnectionOptions(command).option('--root <dir>', 'folder holding .skewer/<study> of an embedded study (default: here)');
+  return addNatsConnectionOptions(command).option('--dir <path>', 'where .skewer/<study>/ of an embedded study lives (as given to skewer search; default: here)');
 }
 
 /** Opens a study read-only from the embedded journal or a NATS server; `close` releases the connection. */
 export async function openReaderFromFlags(study: string, flags: StudyLocationFlags, name: string): Promise<{ reader: StudyReader; close: () => Promise<void> }> {
   const nats = natsOptionsFromFlags(flags, { name });
   if (!nats) {
-    const reader = await openStudyReader({ study, ...(flags.root ? { root: path.resolve(flags.root) } : {}) });
+    const reader = await openStudyReader({ study, ...(flags.dir ? { root: path.resolve(flags.dir) } : {}) });
     return { reader, close: async () => {} };
   }
-  if (flags.root) throw new UserError('--root applies to embedded studies, not with --server', { where: '--root' });
+  if (flags.dir) throw new UserError('--dir applies to embedded studies, not with --server', { where: '--dir' });
   const transport: Transport = await connectNats(nats);
   try {
     return { reader: await openStudyReader({ study, transport }), close: () => transport.close() };

@@ -10,7 +10,7 @@ import { Box, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { QuitChoice } from '../reporter.ts';
 import { fit } from '../format.ts';
-import { nextSort, rankTrials, SORT_LABELS, type SortKey } from '../selectors.ts';
+import { nextSort, rankTrials, scoreLabel, SORT_LABELS, type SortKey } from '../selectors.ts';
 import { AgentsPanel } from './AgentsPanel.tsx';
 import { fitColumns, leaderboardColumns } from './columns.ts';
 import { FinishedLog } from './FinishedLog.tsx';
@@ -37,6 +37,7 @@ export interface StudyAppProps {
 
 type Mode = 'board' | 'detail' | 'quit';
 const MAX_RUNNING_ROWS = 8;
+const MAX_BOARD_ROWS = 20;
 
 function useClock(now: () => number, tickMs: number): number {
   const [time, setTime] = useState(now);
@@ -125,12 +126,13 @@ export function StudyApp({ store, embedded, onExport, onQuit, now = Date.now, ti
   const running = ranked.filter((trial) => trial.state === 'running').sort((a, b) => a.number - b.number);
   const shownRunning = running.slice(0, MAX_RUNNING_ROWS);
   const fixedLines = 2 + 1 + agents.length + (running.length ? shownRunning.length + 1 : 0) + 1 + 1 + 2 + 1;
-  const boardHeight = Math.max(3, height - fixedLines - 1);
+  // At most 20 rows, so the latest finished trials in the scrollback above stay in view.
+  const boardHeight = Math.max(3, Math.min(MAX_BOARD_ROWS, height - fixedLines - 1));
   const columnsShown = fitColumns(leaderboardColumns(view, time), width);
   const keys =
     mode === 'quit'
       ? 'quit: s stop the search · l leave agents finishing their running trials · esc cancel'
-      : `↑↓ select · enter detail · s sort: ${SORT_LABELS[sort]} · e export best · q quit`;
+      : `↑↓ select · enter detail · s sort: ${sort === 'score' && scoreLabel(view) === 'value' ? 'value' : SORT_LABELS[sort]} · e export best · q quit`;
 
   return (
     <Box flexDirection="column" width={width}>

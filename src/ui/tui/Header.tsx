@@ -29,7 +29,9 @@ export function Header({ state, now, width }: HeaderProps) {
     ? `best ${scoreLabel(state)} ${best.result ? formatSummary(best.result.balancedAccuracy) : formatScore(best.value)} (trial #${best.number})`
     : 'best: no completed trial yet';
   const sparkWidth = Math.max(0, Math.min(30, width - [...bestText].length - 3));
-  const spark = sparkWidth > 0 ? sparkline(state.bestHistory, sparkWidth) : '';
+  // Drawn so that up is better whatever the direction.
+  const history = state.direction === 'minimize' ? state.bestHistory.map((v) => -v) : state.bestHistory;
+  const spark = sparkWidth > 0 ? sparkline(history, sparkWidth) : '';
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">

@@ -84,14 +84,14 @@ export interface ImageCheck {
 }
 
 /**
- * Fully decodes `bytes` (header-only checks miss truncated files) and returns the oriented size,
- * or the reason it is unreadable. Never throws for a bad image.
+ * Fully decodes `bytes` (header-only checks miss truncated files; `header` mode accepts that for
+ * speed) and returns the oriented size, or the reason it is unreadable. Never throws for a bad image.
  */
-export async function checkImage(bytes: Buffer): Promise<ImageCheck> {
+export async function checkImage(bytes: Buffer, mode: 'decode' | 'header' = 'decode'): Promise<ImageCheck> {
   try {
     const meta = await sharp(bytes, { failOn: 'warning' }).metadata();
     // Decoding every pixel is what catches truncation; a tiny output keeps it cheap.
-    await pipeline(bytes).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
+    if (mode === 'decode') await pipeline(bytes).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
     const width = meta.autoOrient?.width ?? meta.width;
     const height = meta.autoOrient?.height ?? meta.height;
     return { ok: true, width, height };

@@ -18,6 +18,12 @@ export interface ScanOptions {
   minorityClass?: string;
   /** Files decoded at once while scanning (default 8). */
   concurrency?: number;
+  /**
+   * `decode` (default) decodes every image, so truncated files are caught here rather than in
+   * the middle of training; `header` only reads headers: faster on large images, but a truncated
+   * file then fails later, when a batch decodes it.
+   */
+  check?: 'decode' | 'header';
 }
 
 interface Candidate {
@@ -49,13 +55,19 @@ export async function scanDataset(source: string, options: ScanOptions = {}): Pr
     });
   }
   const candidates = sourceStat.isDirectory() ? await listClassFolders(root) : await readManifest(root);
-  const checked = await mapLimit(candidates, options.concurrency ?? 8, checkCandidate);
+  const mode = options.check ?? 'decode';
+  const checked = await mapLimit(candidates, options.concurrency ?? 8, (candidate) => checkCandidate(candidate, mode));
   return buildIndex(root, checked, options.minorityClass);
 }
 
 async function listClassFolders(root: string): Promise<Candidate[]> {
   const entries = await readdir(root, { withFileTypes: true });
-  const classDirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const classDirs: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    if (e.isDirectory() || (e.isSymbolicLink() && (await isLinkedDirectory(path.join(root, e.name))))) classDirs.push(e.name);
+  }
+  classDirs.sort();
   if (classDirs.length === 0) {
     throw new DatasetError('no class folders found', {
       where: root,
@@ -79,13 +91,25 @@ async function listImagesUnder(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listImagesUnder(full)));
+    // Symlinked images and folders count like real ones (datasets are often assembled from links).
+    const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && (await isLinkedDirectory(full)));
+    if (isDirectory) out.push(...(await listImagesUnder(full)));
     else if (IMAGE_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) out.push(full);
   }
   return out;
 }
 
-async function checkCandidate(candidate: Candidate): Promise<Checked> {
+/** Whether a symlink points at a directory; a dangling link is not (it is then read, and reported unreadable). */
+async function isLinkedDirectory(link: string): Promise<boolean> {
+  try {
+    return (await stat(link)).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+async function checkCandidate(candidate: Candidate, mode: 'decode' | 'header'): Promise<Checked> {
   if (candidate.missing) return { ...candidate, ok: false, reason: candidate.missing };
   let bytes: Buffer;
   try {
@@ -93,7 +117,7 @@ async function checkCandidate(candidate: Candidate): Promise<Checked> {
   } catch (error) {
     return { ...candidate, ok: false, reason: `cannot read file (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
   }
-  const check = await checkImage(bytes);
+  const check = await checkImage(bytes, mode);
   if (!check.ok) return { ...candidate, ok: false, reason: check.reason ?? 'unreadable' };
   const digest = createHash('sha256').update(bytes).digest('hex');
   return { ...candidate, ok: true, width: check.width, height: check.height, digest };

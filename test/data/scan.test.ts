@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { DatasetError } from '../../src/core/errors.ts';
-import { scanDataset } from '../../src/data/index.ts';
+import { DatasetError, UserError } from '../../src/core/errors.ts';
+import { ensureDemoDataset, scanDataset } from '../../src/data/index.ts';
 import { tempDir, tinyDataset } from './fixtures.ts';
 
 test('a folder-per-class dataset: classes sorted, counts, inferred minority, sizes, hash', async () => {
@@ -87,4 +87,32 @@ test('an empty class, a single class, an unknown minority, a missing folder: Dat
   const empty = tempDir();
   await assert.rejects(scanDataset(empty), (e: unknown) => e instanceof DatasetError && /no class folders/.test(e.message) && typeof e.hint === 'string');
   await assert.rejects(scanDataset(path.join(empty, 'nope')), (e: unknown) => e instanceof DatasetError && /not found/.test(e.message));
+});
+
+test('symlinked class folders and images count; header mode skips the full decode', async () => {
+  const source = await tinyDataset({ images: 20 });
+  const linked = tempDir();
+  symlinkSync(path.join(source, 'ok'), path.join(linked, 'ok'));
+  mkdirSync(path.join(linked, 'defect'));
+  for (const name of ['0000.png', '0001.png']) symlinkSync(path.join(source, 'defect', name), path.join(linked, 'defect', name));
+  symlinkSync(path.join(source, 'defect', 'gone.png'), path.join(linked, 'defect', 'dangling.png'));
+  const index = await scanDataset(linked);
+  assert.deepEqual(index.counts, { defect: 2, ok: 16 });
+  assert.deepEqual(index.unreadable.map((u) => path.basename(u.path)), ['dangling.png']);
+
+  const bytes = readFileSync(path.join(source, 'ok', '0000.png'));
+  writeFileSync(path.join(source, 'ok', 'truncated.png'), bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+  assert.equal((await scanDataset(source)).unreadable.length, 1);
+  assert.equal((await scanDataset(source, { check: 'header' })).unreadable.length, 0, 'a header-only check cannot see truncation');
+});
+
+test('ensureDemoDataset makes the demo data once, and never overwrites a foreign folder', async () => {
+  const dir = path.join(tempDir(), 'demo');
+  assert.deepEqual(await ensureDemoDataset(dir), { dir, created: true });
+  assert.deepEqual((await scanDataset(dir)).counts, { defect: 60, ok: 540 });
+  assert.deepEqual(await ensureDemoDataset(dir), { dir, created: false });
+  const foreign = tempDir();
+  writeFileSync(path.join(foreign, 'mine.txt'), 'keep me');
+  await assert.rejects(ensureDemoDataset(foreign), (e: unknown) => e instanceof UserError && /holds no defect\/ and ok\//.test(e.message));
+  assert.equal(readFileSync(path.join(foreign, 'mine.txt'), 'utf8'), 'keep me');
 });

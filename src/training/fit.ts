@@ -45,6 +45,27 @@ export function logitsOf(classifier: Classifier, x: tf.Tensor4D, training: boole
   });
 }
 
+/**
+ * Shortens the batch-norm moving averages to about one epoch of steps when the model's momentum
+ * (Keras' 0.99: ~100 steps) would lag behind a short training: on a few hundred images the
+ * inference-mode statistics would otherwise still be near their initial values when the fold is
+ * judged. Only ever lowers the momentum; returns how many layers changed.
+ */
+export function fitBatchNormMomentum(model: tf.LayersModel, stepsPerEpoch: number): number {
+  const wanted = Math.max(0.5, 1 - 1 / Math.max(1, stepsPerEpoch));
+  let changed = 0;
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'BatchNormalization') continue;
+    // tfjs-layers reads `momentum` on every training call; it has no public setter.
+    const settings = layer as unknown as { momentum: number };
+    if (settings.momentum > wanted) {
+      settings.momentum = wanted;
+      changed++;
+    }
+  }
+  return changed;
+}
+
 export function createOptimizer(name: 'adam' | 'sgd' | 'rmsprop', learningRate: number): tf.Optimizer {
   if (name === 'adam') return tf.train.adam(learningRate);
   if (name === 'rmsprop') return tf.train.rmsprop(learningRate);

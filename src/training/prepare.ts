@@ -22,7 +22,7 @@ import {
 } from '../data/index.ts';
 import { selectBackend, type BackendInfo } from '../models/index.ts';
 import { buildModel } from '../models/backbones/index.ts';
-import { asClassifier, createOptimizer, predictItems, trainEpoch, type Classifier, type EpochSettings } from './fit.ts';
+import { asClassifier, createOptimizer, fitBatchNormMomentum, predictItems, trainEpoch, type Classifier, type EpochSettings } from './fit.ts';
 import { classWeights, logitAdjustment, resolveMinorityWeight, type LossSettings } from './losses.ts';
 import type { Predictions } from './metrics.ts';
 
@@ -108,7 +108,8 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
       minorityClass,
       ...(spec.oversampleRatio !== undefined && { oversampleRatio: spec.oversampleRatio }),
     });
-  const trainedCounts = plannedCounts(plan(0), classNames);
+  const firstEpoch = plan(0);
+  const trainedCounts = plannedCounts(firstEpoch, classNames);
   const loss = lossSettingsFor(trial, trainedCounts);
   const model = await buildModel(spec.backbone, {
     resolution: spec.resolution,
@@ -118,6 +119,7 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
     weights: spec.weights,
     freeze: spec.freeze,
   });
+  fitBatchNormMomentum(model, firstEpoch.length);
   const classifier = asClassifier(model);
   const optimizer = createOptimizer(spec.optimizer, spec.learningRate);
   const stream = { cache, resolution: spec.resolution, fit: spec.fit, classNames };

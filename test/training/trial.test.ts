@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import type { TrialProgress, TrialResult } from '../../src/core/result.ts';
+import { runTrial } from '../../src/training/index.ts';
+import { tinyDataset, tinySpec } from './fixtures.ts';
+
+let data: string;
+
+before(async () => {
+  data = await tinyDataset();
+});
+
+const withoutDuration = ({ durationMs: _, ...rest }: TrialResult) => rest;
+
+test('a trial runs k-fold CV on the default backend, reports every epoch and leaks no tensors', async () => {
+  const spec = tinySpec(data, { epochs: 2 });
+  const progress: TrialProgress[] = [];
+  const tensorsAtFoldEnd: number[] = [];
+  const before = tf.memory().numTensors;
+  const result = await runTrial(spec, {
+    onProgress: (p) => {
+      progress.push(p);
+      if (p.epoch === p.epochs - 1) tensorsAtFoldEnd.push(tf.memory().numTensors);
+    },
+  });
+  assert.equal(result.backend, 'wasm');
+  assert.deepEqual(result.classNames, ['defect', 'ok']);
+  assert.equal(result.minorityClass, 'defect');
+  assert.deepEqual(
+    progress.map((p) => [p.fold, p.epoch, p.step]),
+    [[0, 0, 0], [0, 1, 1], [1, 0, 2], [1, 1, 3]],
+  );
+  for (const p of progress) {
+    assert.ok(Number.isFinite(p.loss) && p.loss > 0);
+    assert.ok(p.validationBalancedAccuracy >= 0 && p.validationBalancedAccuracy <= 1);
+  }
+  // 3 holdout images per class leave 58; each image validates in exactly one fold.
+  assert.equal(result.folds.length, 2);
+  assert.equal(result.folds.reduce((sum, f) => sum + f.validationCount, 0), 58);
+  for (const fold of result.folds) {
+    assert.equal(fold.trainCount + fold.validationCount, 58);
+    assert.equal(fold.epochsRun, 2);
+    assert.equal(fold.argmax.confusion.flat().reduce((a, b) => a + b, 0), fold.validationCount);
+    assert.ok(fold.tuned.balancedAccuracy >= fold.argmax.balancedAccuracy - 1e-12, 'the tuned rule is chosen to do at least as well');
+  }
+  assert.equal(result.balancedAccuracy.n, 2);
+  assert.equal(result.balancedAccuracy.mean, (result.folds[0]!.argmax.balancedAccuracy + result.folds[1]!.argmax.balancedAccuracy) / 2);
+  assert.equal(tensorsAtFoldEnd.length, 2);
+  assert.equal(tensorsAtFoldEnd[0], tensorsAtFoldEnd[1], 'tensors flat across folds');
+  assert.equal(tf.memory().numTensors, before, 'every tensor disposed after the trial');
+});
+
+test('the same spec twice gives the same result (deterministic by seed on one backend)', async () => {
+  const spec = tinySpec(data, { augmentations: ['hflip', 'vflip'], sampling: 'oversample' });
+  const first = await runTrial(spec);
+  const second = await runTrial(spec);
+  assert.deepEqual(withoutDuration(second), withoutDuration(first));
+  const otherSeed = await runTrial({ ...spec, seed: spec.seed + 1 });
+  assert.notDeepEqual(otherSeed.folds.map((f) => f.rocAuc), first.folds.map((f) => f.rocAuc));
+});
+
+test('an abort stops the trial between batches with an AbortError and frees its tensors', async () => {
+  const spec = tinySpec(data, { epochs: 5 });
+  const before = tf.memory().numTensors;
+  const controller = new AbortController();
+  const progress: TrialProgress[] = [];
+  // Aborting from a timer set after the first epoch: it fires at the next batch boundary, so the
+  // second epoch never completes.
+  const run = runTrial(spec, {
+    signal: controller.signal,
+    onProgress: (p) => {
+      progress.push(p);
+      setTimeout(() => controller.abort(), 0);
+    },
+  });
+  await assert.rejects(run, (error: Error) => error.name === 'AbortError');
+  assert.equal(progress.length, 1);
+  assert.equal(tf.memory().numTensors, before);
+  const aborted = AbortSignal.abort();
+  await assert.rejects(runTrial(spec, { signal: aborted }), (error: Error) => error.name === 'AbortError');
+});
+
+test('with minorityWeight > 1 the trained models predict the minority more often than with 1', async () => {
+  const minorityPredictions = async (minorityWeight: number): Promise<number> => {
+    const result = await runTrial(tinySpec(data, { minorityWeight, epochs: 2 }));
+    return result.folds.reduce((sum, fold) => sum + fold.argmax.confusion[0]![0]! + fold.argmax.confusion[1]![0]!, 0);
+  };
+  const plain = await minorityPredictions(1);
+  const weighted = await minorityPredictions(20);
+  assert.ok(weighted > plain, `minority predictions: ${weighted} with weight 20 vs ${plain} with 1`);
+});

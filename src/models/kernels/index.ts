@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeBatchMatMul } from './batch-matmul.ts';
+import { makeBroadcastBinary } from './broadcast.ts';
 import { conv2DBackpropFilter, makeConv2DBackpropInput } from './conv2d-backprop.ts';
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise-backprop.ts';
 import { makeConcat, makeIdentity, makeSplitV } from './layout.ts';
@@ -19,7 +20,7 @@ export const ADDED_WASM_KERNELS = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativ
  * (MaxPoolGrad, see max-pool-grad.ts); ours keep the original as the fallback for the cases they do
  * not cover.
  */
-export const OVERRIDDEN_WASM_KERNELS = ['Conv2DBackpropInput', 'Tile', 'BatchMatMul', 'Identity', 'SplitV', 'Concat', 'MaxPoolGrad'] as const;
+export const OVERRIDDEN_WASM_KERNELS = ['Conv2DBackpropInput', 'Tile', 'BatchMatMul', 'Identity', 'SplitV', 'Concat', 'MaxPoolGrad', 'Multiply', 'Add', 'Sub', 'RealDiv'] as const;
 
 export type WasmKernelName = (typeof ADDED_WASM_KERNELS)[number] | (typeof OVERRIDDEN_WASM_KERNELS)[number];
 
@@ -37,6 +38,10 @@ const overrides: Record<(typeof OVERRIDDEN_WASM_KERNELS)[number], (original: tf.
   SplitV: makeSplitV,
   Concat: makeConcat,
   MaxPoolGrad: makeMaxPoolGrad,
+  Multiply: makeBroadcastBinary,
+  Add: makeBroadcastBinary,
+  Sub: makeBroadcastBinary,
+  RealDiv: makeBroadcastBinary,
 };
 
 /** The original wasm kernel configs we replaced, so they can be restored (benchmarks, tests). */

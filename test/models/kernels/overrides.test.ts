@@ -1,5 +1,6 @@
-// The wasm kernel overrides (Tile, BatchMatMul with transposes, Identity, SplitV, Concat) give the
-// cpu backend's values, including the cases they hand back to the stock kernel, and leak nothing.
+// The wasm kernel overrides (Tile, BatchMatMul with transposes, Identity, SplitV, Concat, broadcasting
+// element-wise ops) give the cpu backend's values, including the cases they hand back to the stock
+// kernel, and leak nothing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -40,6 +41,22 @@ test('BatchMatMul with every transpose combination matches cpu (2-D, batch 1 and
       }
 });
 
+test('broadcasting Multiply/Add/Sub/RealDiv match cpu whichever side is smaller', async () => {
+  const full = [2, 3, 4, 5];
+  const fullValues = randomValues(full, 'bcast/full');
+  for (const smallShape of [[5], [1, 1, 1, 5], [4, 1], [2, 1, 1, 5], [1]]) {
+    const small = randomValues(smallShape, `bcast/${smallShape}`).map((v) => v + 3); // away from 0 for RealDiv
+    const error = await wasmVsCpu(() => {
+      const x = tf.tensor(fullValues, full);
+      const v = tf.tensor(small, smallShape);
+      return [tf.mul(x, v), tf.mul(v, x), tf.add(v, x), tf.sub(x, v), tf.sub(v, x), tf.div(x, v), tf.div(v, x)];
+    });
+    assertClose(error, `broadcast with ${smallShape}`);
+  }
+  // Both sides broadcast ([4, 1] with [1, 5]): handed to the stock kernel.
+  assertClose(await wasmVsCpu(() => [tf.mul(tf.tensor(randomValues([4, 1], 'b/a'), [4, 1]), tf.tensor(randomValues([1, 5], 'b/b'), [1, 5]))]), 'two-sided broadcast');
+});
+
 test('SplitV and Concat match cpu along every axis, with uneven pieces and empty inputs', async () => {
   const shape = [2, 3, 4, 5];
   const values = randomValues(shape, 'split');
@@ -73,7 +90,7 @@ test('repeated override calls keep tensors and wasm buffers flat', async () => {
     tf.tidy(() => {
       const x = tf.ones([2, 3, 4, 5]);
       const pieces = tf.split(x, [2, 3], 3);
-      return [tf.tile(pieces[0]!, [1, 2, 1, 1]), tf.concat(pieces, 3), tf.matMul(tf.ones([4, 3]), tf.ones([5, 4]), true, true), tf.clone(x)];
+      return [tf.tile(pieces[0]!, [1, 2, 1, 1]), tf.concat(pieces, 3), tf.matMul(tf.ones([4, 3]), tf.ones([5, 4]), true, true), tf.clone(x), tf.mul(x, tf.ones([5]))];
     });
   tf.dispose(step());
   const before = liveCounts();

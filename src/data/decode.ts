@@ -37,10 +37,10 @@ function pipeline(input: string | Buffer): Sharp {
 }
 
 /**
- * Decodes one image into `resolution`^2 * 3 floats. A file that cannot be decoded throws a
- * DatasetError naming the path (the scan normally keeps such files out of the dataset).
+ * Decodes one image into `resolution`^2 * 3 RGB bytes (row-major, HWC). A file that cannot be
+ * decoded throws a DatasetError naming the path (the scan normally keeps such files out).
  */
-export async function decodeImage(input: string | Buffer, options: DecodeOptions, label = typeof input === 'string' ? input : '<buffer>'): Promise<Float32Array> {
+export async function decodeImageBytes(input: string | Buffer, options: DecodeOptions, label = typeof input === 'string' ? input : '<buffer>'): Promise<Uint8Array> {
   checkDecodeOptions(options);
   const { resolution, fit } = options;
   let data: Buffer;
@@ -59,21 +59,26 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
       cause: error,
     });
   }
+  if (channels === 3) return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  // sharp keeps single-band output for some inputs; expand gray to RGB ourselves.
   const pixels = resolution * resolution;
-  const out = new Float32Array(pixels * 3);
-  const scale = 1 / 255;
-  if (channels === 3) {
-    for (let i = 0; i < out.length; i++) out[i] = data[i]! * scale;
-  } else {
-    // sharp keeps single-band output for some inputs; expand gray to RGB ourselves.
-    for (let p = 0; p < pixels; p++) {
-      const v = data[p * channels]! * scale;
-      out[p * 3] = v;
-      out[p * 3 + 1] = v;
-      out[p * 3 + 2] = v;
-    }
-  }
+  const rgb = new Uint8Array(pixels * 3);
+  for (let p = 0; p < pixels; p++) rgb.fill(data[p * channels]!, p * 3, p * 3 + 3);
+  return rgb;
+}
+
+/** The same image as `resolution`^2 * 3 floats in [0, 1]. */
+export async function decodeImage(input: string | Buffer, options: DecodeOptions, label?: string): Promise<Float32Array> {
+  const bytes = await decodeImageBytes(input, options, label);
+  const out = new Float32Array(bytes.length);
+  bytesToFloats(bytes, out, 0);
   return out;
+}
+
+/** Writes `bytes` / 255 into `out` from `offset` on. */
+export function bytesToFloats(bytes: Uint8Array, out: Float32Array, offset: number): void {
+  const scale = 1 / 255;
+  for (let i = 0; i < bytes.length; i++) out[offset + i] = bytes[i]! * scale;
 }
 
 export interface ImageCheck {

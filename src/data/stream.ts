@@ -8,6 +8,7 @@ import { DatasetError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { augmentHostBatch, checkAugmentations, toTensors, type AugmentedBatch, type AugmentedHostBatch } from './augment.ts';
 import type { ImageCache } from './cache.ts';
+import { bytesToFloats } from './decode.ts';
 import type { AugmentationName, AugmentationOptions, Fit, PlannedImage } from './types.ts';
 
 export interface BatchStreamOptions {
@@ -58,7 +59,7 @@ async function prepare(rows: PlannedImage[], index: number, options: BatchStream
         throw new DatasetError(`image has label '${row.item.label}', not one of ${classNames.join(', ')}`, { where: row.item.path });
       }
       labels[i * classNames.length + column] = 1;
-      pixels.set(await cache.load(row.item.path, { resolution, fit }), i * imageSize);
+      bytesToFloats(await cache.loadBytes(row.item.path, { resolution, fit }), pixels, i * imageSize);
     }),
   );
   const batch = { pixels, labels, batch: rows.length, height: resolution, width: resolution, classes: classNames.length };

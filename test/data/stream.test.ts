@@ -8,7 +8,7 @@ import { tinyDataset } from './fixtures.ts';
 
 let index: DatasetIndex;
 const RES = 32;
-const IMAGE_BYTES = RES * RES * 3 * 4;
+const IMAGE_BYTES = RES * RES * 3; // held as 8-bit RGB
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -37,11 +37,11 @@ test('the cache is an LRU under a byte budget: hits, misses, evictions, never ov
   const cache = new ImageCache({ budgetBytes: 3 * IMAGE_BYTES });
   const [a, b, c, d] = index.items.map((i) => i.path);
   const options = { resolution: RES, fit: 'stretch' as const };
-  const first = await cache.load(a!, options);
+  const first = await cache.loadBytes(a!, options);
   assert.equal(first.length, RES * RES * 3);
   await cache.load(b!, options);
   await cache.load(c!, options);
-  assert.equal(await cache.load(a!, options), first, 'a hit returns the cached array');
+  assert.equal(await cache.loadBytes(a!, options), first, 'a hit returns the cached bytes');
   await cache.load(d!, options); // evicts b, the least recently used
   assert.deepEqual(cache.stats(), { hits: 1, misses: 4, bytes: 3 * IMAGE_BYTES, evictions: 1 });
   await cache.load(a!, options);
@@ -52,7 +52,8 @@ test('the cache is an LRU under a byte budget: hits, misses, evictions, never ov
   assert.equal(cache.stats().misses, 6);
   // A budget smaller than one image caches nothing but still serves.
   const tiny = new ImageCache({ budgetBytes: IMAGE_BYTES - 1 });
-  assert.equal((await tiny.load(a!, options)).length, RES * RES * 3);
+  const floats = await tiny.load(a!, options);
+  assert.deepEqual(floats, Float32Array.from(first, (v) => v / 255));
   assert.equal(tiny.stats().bytes, 0);
 });
 

@@ -87,10 +87,13 @@ export const ParamDefSchema = z.discriminatedUnion('type', [CategoricalSchema, I
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export const SearchSpaceSchema = z
-  .record(z.string().regex(PARAM_NAME, 'parameter names start with a letter or _ and use letters, digits, _ . -'), ParamDefSchema)
+  .record(z.string(), ParamDefSchema)
   .superRefine((space, ctx) => {
     const names = Object.keys(space);
     if (names.length === 0) ctx.addIssue({ code: 'custom', path: [], message: 'the space has no parameters' });
+    for (const name of names) {
+      if (!PARAM_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'parameter names start with a letter or _ and use letters, digits, _ . -' });
+    }
     for (const name of names) {
       const when = space[name]!.when;
       if (!when) continue;

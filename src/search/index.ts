@@ -1,6 +1,6 @@
 /** The search surface: samplers, pruners, the ask/tell Study, and space helpers. Pure: no I/O, no clock. */
 export type { Sampler, Pruner, PruneDecision } from './types.ts';
-export { createSampler, SamplerNameSchema, SAMPLER_NAMES, type SamplerName, type SamplerOptions } from './samplers.ts';
+export { createSampler, DEFAULT_SAMPLER, SamplerNameSchema, SAMPLER_NAMES, type SamplerName, type SamplerOptions } from './samplers.ts';
 export { createPruner, PrunerConfigSchema, ashaRungs, type PrunerConfig } from './pruners/index.ts';
 export { createStudy, trialId, type Study, type StudyOptions, type AskedTrial, type BestTrial, type TellOutcome, type Direction } from './study.ts';
 export { enumerateGrid } from './grid.ts';

@@ -1,0 +1,139 @@
+/**
+ * `npm run bench:search`: simple regret of each sampler on Branin, Hartmann-6 and the synthetic
+ * recipe surface, 20 seeds x 100 trials, sequential and with 8 trials in flight; plus the mean
+ * time per suggestion with 100 and 500 trials of history. Prints a table, writes
+ * bench/results/search.json.
+ *
+ * Flags (defaults = the full protocol): --seeds 20 --trials 100 --objective branin,hartmann6,recipe
+ * --sampler random,tpe,gp,grid --mode sequential,parallel --timing 100,500 (or --timing none)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { loadConfigFile } from '../src/config/load.ts';
+import { SearchSpaceSchema } from '../src/config/space.ts';
+import { createStudy, type SamplerName } from '../src/search/index.ts';
+import { BRANIN, HARTMANN6, recipeObjective, type Objective } from './search-objectives.ts';
+
+const CHECKPOINTS = [10, 25, 50, 100];
+const IN_FLIGHT = 8;
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const seeds = Number(flag('seeds', '20'));
+const trials = Number(flag('trials', '100'));
+const objectiveNames = flag('objective', 'branin,hartmann6,recipe').split(',');
+const samplerNames = flag('sampler', 'random,tpe,gp,grid').split(',') as SamplerName[];
+const modes = flag('mode', 'sequential,parallel').split(',') as Array<'sequential' | 'parallel'>;
+const timingSizes = flag('timing', '100,500') === 'none' ? [] : flag('timing', '100,500').split(',').map(Number);
+const out = flag('out', 'bench/results/search.json');
+
+const recipe = recipeObjective(await loadConfigFile(SearchSpaceSchema, 'configs/recipe-space.yaml'));
+const objectives = [BRANIN, HARTMANN6, recipe].filter((o) => objectiveNames.includes(o.name));
+
+/** Best-so-far regret after each completed trial. */
+function runOnce(objective: Objective, sampler: SamplerName, seed: number, inFlight: number): number[] {
+  const space = sampler === 'grid' ? objective.gridSpace! : objective.space;
+  const study = createStudy({ space, sampler, seed, direction: objective.direction });
+  const sign = objective.direction === 'minimize' ? 1 : -1;
+  const regrets: number[] = [];
+  let best = Infinity;
+  const pending: Array<{ id: string; params: Record<string, unknown> }> = [];
+  let asked = 0;
+  while (regrets.length < trials) {
+    while (pending.length < inFlight && asked < trials) {
+      const t = study.ask();
+      if (!t) break;
+      pending.push(t);
+      asked++;
+    }
+    const t = pending.shift();
+    if (!t) break;
+    const value = objective.evaluate(t.params as never);
+    study.tell(t.id, value);
+    best = Math.min(best, sign * value);
+    regrets.push(best - sign * objective.optimum);
+  }
+  while (regrets.length < trials) regrets.push(regrets.at(-1) ?? NaN);
+  return regrets;
+}
+
+function quantile(sorted: number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+interface Row {
+  objective: string;
+  sampler: string;
+  mode: string;
+  checkpoints: Record<number, { median: number; q25: number; q75: number }>;
+  seconds: number;
+}
+
+const rows: Row[] = [];
+for (const objective of objectives) {
+  for (const sampler of samplerNames) {
+    if (sampler === 'grid' && !objective.gridSpace) continue;
+    for (const mode of modes) {
+      const started = performance.now();
+      const curves = Array.from({ length: seeds }, (_, seed) => runOnce(objective, sampler, seed, mode === 'parallel' ? IN_FLIGHT : 1));
+      const checkpoints: Row['checkpoints'] = {};
+      for (const k of CHECKPOINTS.filter((c) => c <= trials)) {
+        const at = curves.map((c) => c[k - 1]!).sort((a, b) => a - b);
+        checkpoints[k] = { median: quantile(at, 0.5), q25: quantile(at, 0.25), q75: quantile(at, 0.75) };
+      }
+      const row = { objective: objective.name, sampler, mode, checkpoints, seconds: (performance.now() - started) / 1000 };
+      rows.push(row);
+      console.log(formatRow(row));
+    }
+  }
+}
+
+function formatRow(row: Row): string {
+  const cells = CHECKPOINTS.filter((c) => row.checkpoints[c]).map((c) => {
+    const s = row.checkpoints[c]!;
+    return `${fmt(s.median)} [${fmt(s.q25)}, ${fmt(s.q75)}]`.padEnd(28);
+  });
+  return `${row.objective.padEnd(10)} ${row.sampler.padEnd(7)} ${row.mode.padEnd(10)} ${cells.join(' ')} ${row.seconds.toFixed(1)}s`;
+}
+
+function fmt(x: number): string {
+  return x === 0 ? '0' : Math.abs(x) >= 0.01 ? x.toFixed(3) : x.toExponential(1);
+}
+
+/** Mean ms per ask with `size` complete random trials of history (the ask adds one in flight each time). */
+function timeSuggestions(objective: Objective, sampler: SamplerName, size: number): number {
+  const history = createStudy({ space: objective.space, sampler: 'random', seed: 'timing', direction: objective.direction });
+  for (let i = 0; i < size; i++) {
+    const t = history.ask()!;
+    history.tell(t.id, objective.evaluate(t.params));
+  }
+  const study = createStudy({ space: objective.space, sampler, seed: 'timing', direction: objective.direction, trials: history.trials() });
+  const reps = sampler === 'gp' ? (size > 200 ? 3 : 10) : 20;
+  study.ask(); // warm-up (JIT, caches)
+  const started = performance.now();
+  for (let i = 0; i < reps; i++) study.ask();
+  return (performance.now() - started) / reps;
+}
+
+const timings: Array<{ objective: string; sampler: string; historySize: number; msPerSuggestion: number }> = [];
+for (const objective of objectives) {
+  for (const sampler of samplerNames.filter((s) => s !== 'grid')) {
+    for (const size of timingSizes) {
+      const ms = timeSuggestions(objective, sampler, size);
+      timings.push({ objective: objective.name, sampler, historySize: size, msPerSuggestion: ms });
+      console.log(`time/suggestion ${objective.name.padEnd(10)} ${sampler.padEnd(7)} history ${String(size).padEnd(4)} ${ms.toFixed(2)} ms`);
+    }
+  }
+}
+
+console.log(`\nsimple regret, median [q25, q75] over ${seeds} seeds, at ${CHECKPOINTS.join('/')} trials; ${IN_FLIGHT} in flight in parallel mode`);
+for (const row of rows) console.log(formatRow(row));
+mkdirSync('bench/results', { recursive: true });
+writeFileSync(out, JSON.stringify({ protocol: { seeds, trials, inFlight: IN_FLIGHT, checkpoints: CHECKPOINTS }, regret: rows, timings }, null, 2));
+console.log(`wrote ${out}`);

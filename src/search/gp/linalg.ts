@@ -1,0 +1,120 @@
+/**
+ * Dense linear algebra for the Gaussian process, on row-major Float64Array matrices: Cholesky
+ * factorisation (with escalating jitter for near-singular kernels), triangular solves, and the
+ * inverse from a factor. Small n (hundreds), so plain loops with good memory order suffice.
+ */
+
+/** n x n lower-triangular Cholesky factor L of a symmetric positive-definite A (row-major). */
+export interface Cholesky {
+  readonly n: number;
+  readonly lower: Float64Array;
+  /** Jitter that had to be added to the diagonal for the factorisation to succeed. */
+  readonly jitter: number;
+}
+
+/** Factorises A = L L^T in place of a copy; returns undefined if A is not positive definite. */
+export function choleskyExact(a: Float64Array, n: number): Float64Array | undefined {
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    const rowJ = j * n;
+    let diag = a[rowJ + j]!;
+    for (let k = 0; k < j; k++) diag -= l[rowJ + k]! * l[rowJ + k]!;
+    if (!(diag > 0)) return undefined;
+    const ljj = Math.sqrt(diag);
+    l[rowJ + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      const rowI = i * n;
+      let sum = a[rowI + j]!;
+      for (let k = 0; k < j; k++) sum -= l[rowI + k]! * l[rowJ + k]!;
+      l[rowI + j] = sum / ljj;
+    }
+  }
+  return l;
+}
+
+/** Cholesky with jitter 0, then 1e-8, 1e-7, … (relative to the mean diagonal) until it succeeds. */
+export function cholesky(a: Float64Array, n: number): Cholesky {
+  const chol = tryCholesky(a, n);
+  if (!chol) throw new Error(`kernel matrix of size ${n} is not positive definite even with jitter`);
+  return chol;
+}
+
+/** Like `cholesky`, but undefined when even the largest jitter does not help. */
+export function tryCholesky(a: Float64Array, n: number): Cholesky | undefined {
+  let meanDiag = 0;
+  for (let i = 0; i < n; i++) meanDiag += a[i * n + i]!;
+  meanDiag = n > 0 ? meanDiag / n : 1;
+  let jitter = 0;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    let matrix = a;
+    if (jitter > 0) {
+      matrix = Float64Array.from(a);
+      for (let i = 0; i < n; i++) matrix[i * n + i]! += jitter;
+    }
+    const lower = choleskyExact(matrix, n);
+    if (lower) return { n, lower, jitter };
+    jitter = jitter === 0 ? 1e-8 * meanDiag : jitter * 10;
+  }
+  return undefined;
+}
+
+/** Solves L x = b (forward substitution). */
+export function solveLower(chol: Cholesky, b: ArrayLike<number>): Float64Array {
+  const { n, lower } = chol;
+  const x = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = b[i]!;
+    const row = i * n;
+    for (let k = 0; k < i; k++) sum -= lower[row + k]! * x[k]!;
+    x[i] = sum / lower[row + i]!;
+  }
+  return x;
+}
+
+/** Solves L^T x = b (back substitution). */
+export function solveUpper(chol: Cholesky, b: ArrayLike<number>): Float64Array {
+  const { n, lower } = chol;
+  const x = Float64Array.from(b as ArrayLike<number>);
+  for (let i = n - 1; i >= 0; i--) {
+    x[i] = x[i]! / lower[i * n + i]!;
+    const xi = x[i]!;
+    for (let k = 0; k < i; k++) x[k]! -= lower[i * n + k]! * xi;
+  }
+  return x;
+}
+
+/** Solves A x = b given A = L L^T. */
+export function choleskySolve(chol: Cholesky, b: ArrayLike<number>): Float64Array {
+  return solveUpper(chol, solveLower(chol, b));
+}
+
+/** log det A = 2 sum log L_ii. */
+export function logDeterminant(chol: Cholesky): number {
+  let sum = 0;
+  for (let i = 0; i < chol.n; i++) sum += Math.log(chol.lower[i * chol.n + i]!);
+  return 2 * sum;
+}
+
+/** A^{-1} from its Cholesky factor (symmetric, row-major): invert L, then L^{-T} L^{-1}. */
+export function choleskyInverse(chol: Cholesky): Float64Array {
+  const { n, lower } = chol;
+  const inv = new Float64Array(n * n); // L^{-1}, lower triangular
+  for (let i = 0; i < n; i++) {
+    inv[i * n + i] = 1 / lower[i * n + i]!;
+    for (let j = 0; j < i; j++) {
+      let sum = 0;
+      for (let k = j; k < i; k++) sum -= lower[i * n + k]! * inv[k * n + j]!;
+      inv[i * n + j] = sum / lower[i * n + i]!;
+    }
+  }
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = 0;
+      for (let k = i; k < n; k++) sum += inv[k * n + i]! * inv[k * n + j]!;
+      out[i * n + j] = sum;
+      out[j * n + i] = sum;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,228 @@
+/**
+ * A Gaussian process over an encoded mixed space. Kernel:
+ *   k(x, x') = signal * Matern52(r) * exp(-sum_c rate_c [x_c != x'_c]),  r^2 = sum_d (x_d - x'_d)^2 / l_d^2
+ * ARD Matern-5/2 over unit numeric coordinates (ints and steps as continuous, inactive conditional
+ * coordinates imputed), times an exponentiated Hamming kernel over categories (an inactive
+ * categorical is its own category). Hyperparameters are fitted by maximising the log marginal
+ * likelihood plus weak priors (MAP) with L-BFGS on analytic gradients, from a fixed start, so the
+ * fit is a pure function of the data. Targets are standardised by the caller.
+ */
+import { cholesky, tryCholesky, choleskyInverse, choleskySolve, logDeterminant, solveLower, solveUpper, type Cholesky } from './linalg.ts';
+import { minimize } from './lbfgs.ts';
+
+const SQRT5 = Math.sqrt(5);
+
+export interface GpData {
+  readonly n: number;
+  /** n x numericDims, unit coordinates. */
+  readonly numeric: Float64Array;
+  readonly numericDims: number;
+  /** n x categoricalDims, category indices (-1 = inactive). */
+  readonly categorical: Int32Array;
+  readonly categoricalDims: number;
+  readonly y: Float64Array;
+}
+
+export interface GpHyperparameters {
+  readonly lengthscales: Float64Array;
+  readonly categoricalRates: Float64Array;
+  readonly signal: number;
+  readonly noise: number;
+}
+
+const BOUNDS = {
+  lengthscale: [Math.log(0.005), Math.log(20)],
+  rate: [Math.log(1e-3), Math.log(20)],
+  signal: [Math.log(0.05), Math.log(20)],
+  noise: [Math.log(1e-6), Math.log(1)],
+} as const;
+
+function unpack(theta: ArrayLike<number>, dn: number, dc: number): GpHyperparameters {
+  const lengthscales = new Float64Array(dn);
+  for (let d = 0; d < dn; d++) lengthscales[d] = Math.exp(theta[d]!);
+  const categoricalRates = new Float64Array(dc);
+  for (let c = 0; c < dc; c++) categoricalRates[c] = Math.exp(theta[dn + c]!);
+  return { lengthscales, categoricalRates, signal: Math.exp(theta[dn + dc]!), noise: Math.exp(theta[dn + dc + 1]!) };
+}
+
+/** Negative log marginal likelihood minus log prior, with gradient over log-hyperparameters. */
+export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Float64Array): number {
+  const { n, numericDims: dn, categoricalDims: dc, numeric, categorical, y } = data;
+  const h = unpack(theta, dn, dc);
+  const invL2 = h.lengthscales.map((l) => 1 / (l * l));
+  const k = new Float64Array(n * n);
+  const pairs = (n * (n - 1)) / 2;
+  const gFactor = new Float64Array(pairs);
+  const kLatent = new Float64Array(pairs);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    k[i * n + i] = h.signal + h.noise;
+    for (let j = i + 1; j < n; j++, p++) {
+      let r2 = 0;
+      for (let d = 0; d < dn; d++) {
+        const diff = numeric[i * dn + d]! - numeric[j * dn + d]!;
+        r2 += diff * diff * invL2[d]!;
+      }
+      let mismatch = 0;
+      for (let c = 0; c < dc; c++) if (categorical[i * dc + c] !== categorical[j * dc + c]) mismatch += h.categoricalRates[c]!;
+      const r = Math.sqrt(r2);
+      const e = Math.exp(-SQRT5 * r);
+      const kc = h.signal * Math.exp(-mismatch);
+      const value = kc * (1 + SQRT5 * r + (5 / 3) * r2) * e;
+      k[i * n + j] = value;
+      k[j * n + i] = value;
+      kLatent[p] = value;
+      gFactor[p] = kc * (5 / 3) * (1 + SQRT5 * r) * e;
+    }
+  }
+  const chol = tryCholesky(k, n);
+  if (!chol) {
+    grad.fill(0);
+    return Infinity; // a kernel too singular to factor: the line search steps back
+  }
+  const alpha = choleskySolve(chol, y);
+  let fit = 0;
+  for (let i = 0; i < n; i++) fit += y[i]! * alpha[i]!;
+  let value = 0.5 * fit + 0.5 * logDeterminant(chol) + 0.5 * n * Math.log(2 * Math.PI);
+
+  const inverse = choleskyInverse(chol);
+  grad.fill(0);
+  let traceW = 0;
+  for (let i = 0; i < n; i++) traceW += inverse[i * n + i]! - alpha[i]! * alpha[i]!;
+  p = 0;
+  let signalGrad = 0.5 * traceW * h.signal;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++, p++) {
+      const w = inverse[i * n + j]! - alpha[i]! * alpha[j]!;
+      if (w === 0) continue;
+      const wg = w * gFactor[p]!;
+      for (let d = 0; d < dn; d++) {
+        const diff = numeric[i * dn + d]! - numeric[j * dn + d]!;
+        grad[d]! += wg * diff * diff * invL2[d]!;
+      }
+      const wk = w * kLatent[p]!;
+      for (let c = 0; c < dc; c++) if (categorical[i * dc + c] !== categorical[j * dc + c]) grad[dn + c]! -= wk * h.categoricalRates[c]!;
+      signalGrad += wk;
+    }
+  }
+  grad[dn + dc] = signalGrad;
+  grad[dn + dc + 1] = 0.5 * traceW * h.noise;
+
+  // Weak priors (as log densities over log-parameters): Gamma(3, 6) lengthscales, LogNormal(0, 1)
+  // category rates, Gamma(2, 0.15) signal variance; the noise is flat in log space.
+  for (let d = 0; d < dn; d++) {
+    value -= 3 * theta[d]! - 6 * h.lengthscales[d]!;
+    grad[d]! -= 3 - 6 * h.lengthscales[d]!;
+  }
+  for (let c = 0; c < dc; c++) {
+    value -= -0.5 * theta[dn + c]! ** 2;
+    grad[dn + c]! -= -theta[dn + c]!;
+  }
+  value -= 2 * theta[dn + dc]! - 0.15 * h.signal;
+  grad[dn + dc]! -= 2 - 0.15 * h.signal;
+  return value;
+}
+
+export interface FitOptions {
+  readonly maxIterations?: number;
+}
+
+/** MAP hyperparameters from a fixed start (lengthscale 0.3, rate 1, signal 1, noise 1e-3). */
+export function fitHyperparameters(data: GpData, options: FitOptions = {}): GpHyperparameters {
+  const { numericDims: dn, categoricalDims: dc } = data;
+  const size = dn + dc + 2;
+  const lower = new Float64Array(size);
+  const upper = new Float64Array(size);
+  const start = new Float64Array(size);
+  for (let d = 0; d < dn; d++) [lower[d], upper[d], start[d]] = [BOUNDS.lengthscale[0], BOUNDS.lengthscale[1], Math.log(0.3)];
+  for (let c = 0; c < dc; c++) [lower[dn + c], upper[dn + c], start[dn + c]] = [BOUNDS.rate[0], BOUNDS.rate[1], 0];
+  [lower[dn + dc], upper[dn + dc], start[dn + dc]] = [BOUNDS.signal[0], BOUNDS.signal[1], 0];
+  [lower[dn + dc + 1], upper[dn + dc + 1], start[dn + dc + 1]] = [BOUNDS.noise[0], BOUNDS.noise[1], Math.log(1e-3)];
+  const result = minimize((theta, grad) => negativeLogPosterior(data, theta, grad), start, {
+    lower,
+    upper,
+    maxIterations: options.maxIterations ?? 60,
+    gradientTolerance: 1e-4,
+  });
+  return unpack(result.x, dn, dc);
+}
+
+/** The posterior of a fitted GP, for predictions with input gradients. */
+export class GpPosterior {
+  private readonly chol: Cholesky;
+  private readonly alpha: Float64Array;
+  private readonly invL2: Float64Array;
+  readonly kStar: Float64Array;
+  private readonly gStar: Float64Array;
+
+  constructor(
+    readonly data: GpData,
+    readonly hyper: GpHyperparameters,
+  ) {
+    const { n, numericDims: dn } = data;
+    this.invL2 = hyper.lengthscales.map((l) => 1 / (l * l));
+    const k = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      k[i * n + i] = hyper.signal + hyper.noise;
+      for (let j = 0; j < i; j++) {
+        const value = this.kernel(data.numeric.subarray(i * dn, i * dn + dn), data.categorical.subarray(i * data.categoricalDims, (i + 1) * data.categoricalDims), j).k;
+        k[i * n + j] = value;
+        k[j * n + i] = value;
+      }
+    }
+    this.chol = cholesky(k, n);
+    this.alpha = choleskySolve(this.chol, data.y);
+    this.kStar = new Float64Array(n);
+    this.gStar = new Float64Array(n);
+  }
+
+  private kernel(xNum: ArrayLike<number>, xCat: ArrayLike<number>, j: number): { k: number; g: number } {
+    const { numericDims: dn, categoricalDims: dc, numeric, categorical } = this.data;
+    let r2 = 0;
+    for (let d = 0; d < dn; d++) {
+      const diff = xNum[d]! - numeric[j * dn + d]!;
+      r2 += diff * diff * this.invL2[d]!;
+    }
+    let mismatch = 0;
+    for (let c = 0; c < dc; c++) if (xCat[c] !== categorical[j * dc + c]) mismatch += this.hyper.categoricalRates[c]!;
+    const r = Math.sqrt(r2);
+    const e = Math.exp(-SQRT5 * r);
+    const kc = this.hyper.signal * Math.exp(-mismatch);
+    return { k: kc * (1 + SQRT5 * r + (5 / 3) * r2) * e, g: kc * (5 / 3) * (1 + SQRT5 * r) * e };
+  }
+
+  /**
+   * Latent mean and variance at x; with `gradMean`/`gradVar` given, also their gradients over the
+   * numeric coordinates.
+   */
+  predict(xNum: ArrayLike<number>, xCat: ArrayLike<number>, gradMean?: Float64Array, gradVar?: Float64Array): { mean: number; variance: number } {
+    const { n, numericDims: dn, numeric } = this.data;
+    let mean = 0;
+    for (let j = 0; j < n; j++) {
+      const { k, g } = this.kernel(xNum, xCat, j);
+      this.kStar[j] = k;
+      this.gStar[j] = g;
+      mean += k * this.alpha[j]!;
+    }
+    const v = solveLower(this.chol, this.kStar);
+    let explained = 0;
+    for (let j = 0; j < n; j++) explained += v[j]! * v[j]!;
+    const variance = Math.max(this.hyper.signal - explained, 1e-12);
+    if (gradMean && gradVar) {
+      const w = solveUpper(this.chol, v);
+      gradMean.fill(0);
+      gradVar.fill(0);
+      for (let j = 0; j < n; j++) {
+        const g = this.gStar[j]!;
+        if (g === 0) continue;
+        for (let d = 0; d < dn; d++) {
+          // dk/dx_d = -g (x_d - X_jd) / l_d^2
+          const dk = -g * (xNum[d]! - numeric[j * dn + d]!) * this.invL2[d]!;
+          gradMean[d]! += this.alpha[j]! * dk;
+          gradVar[d]! -= 2 * w[j]! * dk;
+        }
+      }
+    }
+    return { mean, variance };
+  }
+}

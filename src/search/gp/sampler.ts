@@ -1,0 +1,80 @@
+/**
+ * Gaussian-process Bayesian optimisation: a mixed-kernel GP (model.ts) on warped, standardised
+ * values (warp.ts), log expected improvement maximised over the space (acquisition.ts).
+ *
+ * History handling: complete trials are the data; pruned and failed trials enter with the worst
+ * complete value (they were judged poor, or could not run there); trials in flight are "kriging
+ * believer" fantasies: added at the model's own mean with the fitted hyperparameters, which
+ * collapses the variance there so a batch of asks spreads out (the incumbent includes the
+ * fantasies, as if they had been observed). Until the start is done (`inStartup`), proposals come
+ * from the space-filling design.
+ */
+import type { FrozenTrial, Params } from '../../core/trial.ts';
+import type { Sampler } from '../types.ts';
+import { encodeParams, encodingOf, type EncodedPoint } from '../encoding.ts';
+import { paramsKey, sampleRandomParams } from '../space.ts';
+import { defaultStartupTrials, inStartup, spaceFillingSample } from '../startup.ts';
+import type { SearchSpace } from '../../config/space.ts';
+import { DEFAULT_ACQUISITION, imputed, maximizeLogEi, type AcquisitionOptions } from './acquisition.ts';
+import { warpValues } from './warp.ts';
+import { GpPosterior, fitHyperparameters, type GpData } from './model.ts';
+
+export interface GpOptions {
+  readonly startupTrials?: number;
+  readonly acquisition?: Partial<AcquisitionOptions>;
+  /** Anchors for local candidates: this many best observed points. */
+  readonly anchors?: number;
+}
+
+function buildData(points: readonly EncodedPoint[], y: readonly number[], dn: number, dc: number): GpData {
+  const n = points.length;
+  const numeric = new Float64Array(n * dn);
+  const categorical = new Int32Array(n * dc);
+  points.forEach((p, i) => {
+    numeric.set(imputed(p), i * dn);
+    categorical.set(p.categorical, i * dc);
+  });
+  return { n, numeric, numericDims: dn, categorical, categoricalDims: dc, y: Float64Array.from(y) };
+}
+
+export function createGpSampler(options: GpOptions = {}): Sampler {
+  const startupFor = (space: SearchSpace) => options.startupTrials ?? defaultStartupTrials(space);
+  const acquisition = { ...DEFAULT_ACQUISITION, ...options.acquisition };
+  const anchorCount = options.anchors ?? 5;
+  return {
+    name: 'gp',
+    sample(space, history, rng): Params {
+      if (inStartup(history, startupFor(space))) return spaceFillingSample(space, history, rng);
+      const complete = history.filter((t) => t.state === 'complete');
+      const encoding = encodingOf(space);
+      const dn = encoding.numeric.length;
+      const dc = encoding.categorical.length;
+      if (dn + dc === 0) return sampleRandomParams(space, rng);
+
+      const worst = Math.min(...complete.map((t) => t.value!));
+      const observed: FrozenTrial[] = history.filter((t) => t.state === 'complete' || t.state === 'pruned' || t.state === 'failed');
+      const pending = history.filter((t) => t.state === 'running' || t.state === 'waiting');
+      const raw = observed.map((t) => (t.state === 'complete' ? t.value! : worst));
+      const y = warpValues(raw);
+      const points = observed.map((t) => encodeParams(encoding, t.params));
+
+      const data = buildData(points, y, dn, dc);
+      const hyper = fitHyperparameters(data);
+      let posterior = new GpPosterior(data, hyper);
+      let best = Math.max(...y);
+      if (pending.length > 0) {
+        const pendingPoints = pending.map((t) => encodeParams(encoding, t.params));
+        const fantasies = pendingPoints.map((p) => posterior.predict(imputed(p), p.categorical).mean);
+        posterior = new GpPosterior(buildData([...points, ...pendingPoints], [...y, ...fantasies], dn, dc), hyper);
+        best = Math.max(best, ...fantasies); // as if the fantasies had been observed
+      }
+      const anchors = observed
+        .map((t, i) => ({ point: points[i]!, y: y[i]! }))
+        .sort((a, b) => b.y - a.y)
+        .slice(0, anchorCount)
+        .map((a) => a.point);
+      const taken = new Set(history.map((t) => paramsKey(t.params)));
+      return maximizeLogEi(space, encoding, posterior, best, anchors, taken, rng, acquisition);
+    },
+  };
+}

@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TrialSpec } from '../config/trial.ts';
 import type { TrialProgress } from '../core/result.ts';
-import { saveLayersModel } from '../models/weights.ts';
+import { saveLayersModel } from '../models/index.ts';
 import { evaluatePredictions, priorCorrectedThreshold, type EvaluationMetrics } from './decision.ts';
 import { throwIfAborted } from './fit.ts';
 import { prepareTrial, startTraining } from './prepare.ts';

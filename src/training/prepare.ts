@@ -20,8 +20,7 @@ import {
   type PlannedImage,
   type SamplingStrategy,
 } from '../data/index.ts';
-import { selectBackend, type BackendInfo } from '../models/index.ts';
-import { buildModel } from '../models/backbones/index.ts';
+import { assertFitsBackend, buildModel, selectBackend, type BackendInfo } from '../models/index.ts';
 import { asClassifier, createOptimizer, fitBatchNormMomentum, predictItems, trainEpoch, type Classifier, type EpochSettings } from './fit.ts';
 import { classWeights, logitAdjustment, resolveMinorityWeight, type LossSettings } from './losses.ts';
 import type { Predictions } from './metrics.ts';
@@ -45,6 +44,10 @@ export interface PreparedTrial {
 
 export async function prepareTrial(spec: TrialSpec, log: (line: string) => void = () => {}): Promise<PreparedTrial> {
   const backend = await selectBackend(spec.backend);
+  // Before touching the data: a recipe that cannot fit fails now, not mid-epoch. AugMix sends the
+  // image and its two views through one forward pass, so the step holds three batches.
+  const forwardBatch = spec.batchSize * (spec.augmentations.includes('augmix') ? 3 : 1);
+  assertFitsBackend(spec.backbone, { resolution: spec.resolution, batchSize: forwardBatch, backend: backend.name });
   const index = await scanDataset(spec.dataset.path, spec.dataset.minorityClass === undefined ? {} : { minorityClass: spec.dataset.minorityClass });
   if (index.unreadable.length > 0) log(`left out ${index.unreadable.length} unreadable image(s), e.g. ${index.unreadable[0]!.path}: ${index.unreadable[0]!.reason}`);
   const splits = splitDataset(index, { holdout: spec.holdout, folds: spec.folds, seed: spec.seed });

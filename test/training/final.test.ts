@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import { stringify } from 'yaml';
 import { createRng } from '../../src/core/rng.ts';
 import { ImageCache } from '../../src/data/index.ts';
-import { loadLayersModel } from '../../src/models/weights.ts';
+import { loadLayersModel } from '../../src/models/index.ts';
 import { evaluatePredictions, predictItems, type FinalReport } from '../../src/training/index.ts';
 import { tinyDataset, tinySpec } from './fixtures.ts';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { ResourceError } from '../../src/core/errors.ts';
 import type { TrialProgress, TrialResult } from '../../src/core/result.ts';
 import { runTrial } from '../../src/training/index.ts';
 import { tinyDataset, tinySpec } from './fixtures.ts';
@@ -89,4 +90,16 @@ test('with minorityWeight > 1 the trained models predict the minority more often
   const plain = await minorityPredictions(1);
   const weighted = await minorityPredictions(20);
   assert.ok(weighted > plain, `minority predictions: ${weighted} with weight 20 vs ${plain} with 1`);
+});
+
+test('a recipe too big for the backend fails before training with what to change', async () => {
+  const progress: TrialProgress[] = [];
+  const spec = tinySpec(data, { backbone: 'densenet121', resolution: 224, batchSize: 64 });
+  await assert.rejects(runTrial(spec, { onProgress: (p) => progress.push(p) }), (error: unknown) => {
+    assert.ok(error instanceof ResourceError);
+    assert.match(error.message, /densenet121 at 224 px, batch 64 needs a native backend or a smaller batch/);
+    assert.match(error.hint ?? '', /batch size \d+ or less/);
+    return true;
+  });
+  assert.equal(progress.length, 0);
 });

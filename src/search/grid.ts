@@ -87,7 +87,7 @@ export function createGridSampler(): Sampler {
       const left = points.length - visited.size;
       if (left === 0) return null;
       // The k-th unvisited point, k uniform: a seeded shuffle drawn one point at a time.
-      let k = rng.int(0, left - 1);
+      const k = rng.int(0, left - 1);
       const sortedVisited = [...visited].sort((a, b) => a - b);
       let index = k;
       for (const v of sortedVisited) {

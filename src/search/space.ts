@@ -71,7 +71,7 @@ export function rangeToUnit(def: RangeDef, value: number): number {
 /** Maps u in [0, 1] back to a legal value: clipped, snapped to the step, rounded for ints. */
 export function rangeFromUnit(def: RangeDef, u: number): number {
   const clipped = Math.min(1, Math.max(0, u));
-  let value = def.log
+  const value = def.log
     ? Math.exp(Math.log(def.low) + clipped * (Math.log(def.high) - Math.log(def.low)))
     : def.low + clipped * (def.high - def.low);
   return snapRange(def, value);

@@ -58,10 +58,10 @@ export function tryCholesky(a: Float64Array, n: number): Cholesky | undefined {
   return undefined;
 }
 
-/** Solves L x = b (forward substitution). */
-export function solveLower(chol: Cholesky, b: ArrayLike<number>): Float64Array {
+/** Solves L x = b (forward substitution), into `out` when given. */
+export function solveLower(chol: Cholesky, b: ArrayLike<number>, out?: Float64Array): Float64Array {
   const { n, lower } = chol;
-  const x = new Float64Array(n);
+  const x = out ?? new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let sum = b[i]!;
     const row = i * n;
@@ -71,10 +71,11 @@ export function solveLower(chol: Cholesky, b: ArrayLike<number>): Float64Array {
   return x;
 }
 
-/** Solves L^T x = b (back substitution). */
-export function solveUpper(chol: Cholesky, b: ArrayLike<number>): Float64Array {
+/** Solves L^T x = b (back substitution), into `out` when given. */
+export function solveUpper(chol: Cholesky, b: ArrayLike<number>, out?: Float64Array): Float64Array {
   const { n, lower } = chol;
-  const x = Float64Array.from(b as ArrayLike<number>);
+  const x = out ?? new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = b[i]!;
   for (let i = n - 1; i >= 0; i--) {
     x[i] = x[i]! / lower[i * n + i]!;
     const xi = x[i]!;
@@ -95,26 +96,32 @@ export function logDeterminant(chol: Cholesky): number {
   return 2 * sum;
 }
 
-/** A^{-1} from its Cholesky factor (symmetric, row-major): invert L, then L^{-T} L^{-1}. */
+/** A^{-1} from its Cholesky factor (symmetric, row-major): X = L^{-1} row by row, then X^T X. */
 export function choleskyInverse(chol: Cholesky): Float64Array {
   const { n, lower } = chol;
-  const inv = new Float64Array(n * n); // L^{-1}, lower triangular
+  const x = new Float64Array(n * n); // L^{-1}, lower triangular, built with contiguous row updates
   for (let i = 0; i < n; i++) {
-    inv[i * n + i] = 1 / lower[i * n + i]!;
-    for (let j = 0; j < i; j++) {
-      let sum = 0;
-      for (let k = j; k < i; k++) sum -= lower[i * n + k]! * inv[k * n + j]!;
-      inv[i * n + j] = sum / lower[i * n + i]!;
+    const rowI = i * n;
+    x[rowI + i] = 1;
+    for (let k = 0; k < i; k++) {
+      const factor = lower[rowI + k]!;
+      if (factor === 0) continue;
+      const rowK = k * n;
+      for (let j = 0; j <= k; j++) x[rowI + j]! -= factor * x[rowK + j]!;
     }
+    const pivot = 1 / lower[rowI + i]!;
+    for (let j = 0; j <= i; j++) x[rowI + j]! *= pivot;
   }
   const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let sum = 0;
-      for (let k = i; k < n; k++) sum += inv[k * n + i]! * inv[k * n + j]!;
-      out[i * n + j] = sum;
-      out[j * n + i] = sum;
+  for (let k = 0; k < n; k++) {
+    const rowK = k * n;
+    for (let i = 0; i <= k; i++) {
+      const xki = x[rowK + i]!;
+      if (xki === 0) continue;
+      const rowI = i * n;
+      for (let j = 0; j <= i; j++) out[rowI + j]! += xki * x[rowK + j]!;
     }
   }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) out[j * n + i] = out[i * n + j]!;
   return out;
 }

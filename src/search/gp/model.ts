@@ -141,54 +141,62 @@ export function fitHyperparameters(data: GpData, options: FitOptions = {}): GpHy
   const result = minimize((theta, grad) => negativeLogPosterior(data, theta, grad), start, {
     lower,
     upper,
-    maxIterations: options.maxIterations ?? 60,
+    maxIterations: options.maxIterations ?? 40,
     gradientTolerance: 1e-4,
   });
   return unpack(result.x, dn, dc);
 }
 
-/** The posterior of a fitted GP, for predictions with input gradients. */
+/** The posterior of a fitted GP, for predictions with input gradients. Not re-entrant (scratch buffers). */
 export class GpPosterior {
   private readonly chol: Cholesky;
   private readonly alpha: Float64Array;
   private readonly invL2: Float64Array;
-  readonly kStar: Float64Array;
+  private readonly kStar: Float64Array;
   private readonly gStar: Float64Array;
+  private readonly v: Float64Array;
+  private readonly w: Float64Array;
 
   constructor(
     readonly data: GpData,
     readonly hyper: GpHyperparameters,
   ) {
-    const { n, numericDims: dn } = data;
+    const { n, numericDims: dn, categoricalDims: dc } = data;
     this.invL2 = hyper.lengthscales.map((l) => 1 / (l * l));
+    this.kStar = new Float64Array(n);
+    this.gStar = new Float64Array(n);
+    this.v = new Float64Array(n);
+    this.w = new Float64Array(n);
     const k = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
+      this.kernelRow(data.numeric.subarray(i * dn, (i + 1) * dn), data.categorical.subarray(i * dc, (i + 1) * dc));
+      for (let j = 0; j < n; j++) k[i * n + j] = this.kStar[j]!;
       k[i * n + i] = hyper.signal + hyper.noise;
-      for (let j = 0; j < i; j++) {
-        const value = this.kernel(data.numeric.subarray(i * dn, i * dn + dn), data.categorical.subarray(i * data.categoricalDims, (i + 1) * data.categoricalDims), j).k;
-        k[i * n + j] = value;
-        k[j * n + i] = value;
-      }
     }
     this.chol = cholesky(k, n);
     this.alpha = choleskySolve(this.chol, data.y);
-    this.kStar = new Float64Array(n);
-    this.gStar = new Float64Array(n);
   }
 
-  private kernel(xNum: ArrayLike<number>, xCat: ArrayLike<number>, j: number): { k: number; g: number } {
-    const { numericDims: dn, categoricalDims: dc, numeric, categorical } = this.data;
-    let r2 = 0;
-    for (let d = 0; d < dn; d++) {
-      const diff = xNum[d]! - numeric[j * dn + d]!;
-      r2 += diff * diff * this.invL2[d]!;
+  /** Fills kStar[j] = k(x, X_j) and gStar[j] (the factor of its input gradient). */
+  private kernelRow(xNum: ArrayLike<number>, xCat: ArrayLike<number>): void {
+    const { n, numericDims: dn, categoricalDims: dc, numeric, categorical } = this.data;
+    const rates = this.hyper.categoricalRates;
+    const signal = this.hyper.signal;
+    for (let j = 0; j < n; j++) {
+      let r2 = 0;
+      const base = j * dn;
+      for (let d = 0; d < dn; d++) {
+        const diff = xNum[d]! - numeric[base + d]!;
+        r2 += diff * diff * this.invL2[d]!;
+      }
+      let mismatch = 0;
+      for (let c = 0; c < dc; c++) if (xCat[c] !== categorical[j * dc + c]) mismatch += rates[c]!;
+      const r = Math.sqrt(r2);
+      const e = Math.exp(-SQRT5 * r);
+      const kc = mismatch === 0 ? signal : signal * Math.exp(-mismatch);
+      this.kStar[j] = kc * (1 + SQRT5 * r + (5 / 3) * r2) * e;
+      this.gStar[j] = kc * (5 / 3) * (1 + SQRT5 * r) * e;
     }
-    let mismatch = 0;
-    for (let c = 0; c < dc; c++) if (xCat[c] !== categorical[j * dc + c]) mismatch += this.hyper.categoricalRates[c]!;
-    const r = Math.sqrt(r2);
-    const e = Math.exp(-SQRT5 * r);
-    const kc = this.hyper.signal * Math.exp(-mismatch);
-    return { k: kc * (1 + SQRT5 * r + (5 / 3) * r2) * e, g: kc * (5 / 3) * (1 + SQRT5 * r) * e };
   }
 
   /**
@@ -197,19 +205,15 @@ export class GpPosterior {
    */
   predict(xNum: ArrayLike<number>, xCat: ArrayLike<number>, gradMean?: Float64Array, gradVar?: Float64Array): { mean: number; variance: number } {
     const { n, numericDims: dn, numeric } = this.data;
+    this.kernelRow(xNum, xCat);
     let mean = 0;
-    for (let j = 0; j < n; j++) {
-      const { k, g } = this.kernel(xNum, xCat, j);
-      this.kStar[j] = k;
-      this.gStar[j] = g;
-      mean += k * this.alpha[j]!;
-    }
-    const v = solveLower(this.chol, this.kStar);
+    for (let j = 0; j < n; j++) mean += this.kStar[j]! * this.alpha[j]!;
+    const v = solveLower(this.chol, this.kStar, this.v);
     let explained = 0;
     for (let j = 0; j < n; j++) explained += v[j]! * v[j]!;
     const variance = Math.max(this.hyper.signal - explained, 1e-12);
     if (gradMean && gradVar) {
-      const w = solveUpper(this.chol, v);
+      const w = solveUpper(this.chol, v, this.w);
       gradMean.fill(0);
       gradVar.fill(0);
       for (let j = 0; j < n; j++) {

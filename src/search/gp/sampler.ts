@@ -17,7 +17,7 @@ import { defaultStartupTrials, inStartup, spaceFillingSample } from '../startup.
 import type { SearchSpace } from '../../config/space.ts';
 import { DEFAULT_ACQUISITION, imputed, maximizeLogEi, type AcquisitionOptions } from './acquisition.ts';
 import { warpValues } from './warp.ts';
-import { GpPosterior, fitHyperparameters, type GpData } from './model.ts';
+import { GpPosterior, fitHyperparameters, type GpData, type GpHyperparameters } from './model.ts';
 
 export interface GpOptions {
   readonly startupTrials?: number;
@@ -37,7 +37,46 @@ function buildData(points: readonly EncodedPoint[], y: readonly number[], dn: nu
   return { n, numeric, numericDims: dn, categorical, categoricalDims: dc, y: Float64Array.from(y) };
 }
 
+/**
+ * How many observed trials the hyperparameters are fitted on: all of them up to 20, then the first
+ * m (in trial-number order) for the largest m on a ~10% geometric schedule (20, 22, 24, …, 33, 36,
+ * …). Hyperparameters move slowly, so refitting at every trial buys little; the posterior always
+ * uses every observation. Still a pure function of the history, and memoised per sampler.
+ */
+export function hyperparameterFitSize(observed: number): number {
+  if (observed <= 20) return observed;
+  let size = 20;
+  for (;;) {
+    const next = size + Math.max(2, Math.floor(size / 10));
+    if (next > observed) return size;
+    size = next;
+  }
+}
+
+function rawValues(observed: readonly FrozenTrial[]): number[] | undefined {
+  const complete = observed.filter((t) => t.state === 'complete').map((t) => t.value!);
+  if (complete.length === 0) return undefined;
+  const worst = Math.min(...complete);
+  return observed.map((t) => (t.state === 'complete' ? t.value! : worst));
+}
+
 export function createGpSampler(options: GpOptions = {}): Sampler {
+  const fits = new WeakMap<SearchSpace, Map<string, GpHyperparameters>>();
+  const fitFor = (space: SearchSpace, observed: readonly FrozenTrial[], points: readonly EncodedPoint[], full: GpData): GpHyperparameters => {
+    const size = hyperparameterFitSize(observed.length);
+    const subset = observed.slice(0, size);
+    const raw = rawValues(subset);
+    const key = subset.map((t) => `${t.id}:${t.state}:${t.value}`).join(',');
+    let cache = fits.get(space);
+    if (!cache) fits.set(space, (cache = new Map()));
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const data = size === observed.length || !raw ? full : buildData(points.slice(0, size), warpValues(raw), full.numericDims, full.categoricalDims);
+    const hyper = fitHyperparameters(data);
+    if (cache.size >= 16) cache.clear();
+    cache.set(key, hyper);
+    return hyper;
+  };
   const startupFor = (space: SearchSpace) => options.startupTrials ?? defaultStartupTrials(space);
   const acquisition = { ...DEFAULT_ACQUISITION, ...options.acquisition };
   const anchorCount = options.anchors ?? 5;
@@ -45,21 +84,18 @@ export function createGpSampler(options: GpOptions = {}): Sampler {
     name: 'gp',
     sample(space, history, rng): Params {
       if (inStartup(history, startupFor(space))) return spaceFillingSample(space, history, rng);
-      const complete = history.filter((t) => t.state === 'complete');
       const encoding = encodingOf(space);
       const dn = encoding.numeric.length;
       const dc = encoding.categorical.length;
       if (dn + dc === 0) return sampleRandomParams(space, rng);
 
-      const worst = Math.min(...complete.map((t) => t.value!));
       const observed: FrozenTrial[] = history.filter((t) => t.state === 'complete' || t.state === 'pruned' || t.state === 'failed');
       const pending = history.filter((t) => t.state === 'running' || t.state === 'waiting');
-      const raw = observed.map((t) => (t.state === 'complete' ? t.value! : worst));
-      const y = warpValues(raw);
+      const y = warpValues(rawValues(observed)!);
       const points = observed.map((t) => encodeParams(encoding, t.params));
 
       const data = buildData(points, y, dn, dc);
-      const hyper = fitHyperparameters(data);
+      const hyper = fitFor(space, observed, points, data);
       let posterior = new GpPosterior(data, hyper);
       let best = Math.max(...y);
       if (pending.length > 0) {

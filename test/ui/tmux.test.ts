@@ -12,7 +12,6 @@ import { after, before, test } from 'node:test';
 
 const TMUX = process.env['TMUX_BIN'] ?? '/usr/bin/tmux';
 const SOCKET = `skewer-ui-test-${process.pid}`;
-const TSX = import.meta.resolve('tsx');
 const CLI = path.resolve('src/cli/run.ts');
 const STUDY = path.resolve('configs/function-demo.yaml');
 let dir: string;
@@ -42,8 +41,9 @@ function shell(command: string): string {
   return `cd ${JSON.stringify(process.cwd())} && env -u CI NO_COLOR=1 ${command}; echo "EXIT=$?"; sleep 120`;
 }
 
+/** Launched as the README says, through npx and the tsx CLI (a parent process, as in real use). */
 function skewer(args: string): string {
-  return `${JSON.stringify(process.execPath)} --import ${JSON.stringify(TSX)} ${JSON.stringify(CLI)} ${args}`;
+  return `npx tsx ${JSON.stringify(CLI)} ${args}`;
 }
 
 before(async () => {

@@ -20,6 +20,25 @@ export interface TuiReporter extends Reporter {
   readonly exited: Promise<QuitChoice | undefined>;
 }
 
+const RAW_MODE_GUARD_MS = 1000;
+
+/**
+ * Keeps keys working when a child process that inherited the terminal exits: Node restores, at
+ * exit, the terminal mode it saw at its start, so a trial process started before Ink switched the
+ * terminal to raw mode puts it back to line mode (keys then wait for Enter and echo over the UI).
+ * While Ink wants raw mode, re-apply it every second (off and on: libuv skips a same-mode call).
+ */
+function guardRawMode(stdin: NodeJS.ReadStream): () => void {
+  if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') return () => {};
+  const timer = setInterval(() => {
+    if (!stdin.isRaw) return;
+    stdin.setRawMode(false);
+    stdin.setRawMode(true);
+  }, RAW_MODE_GUARD_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export function startTui(options: TuiOptions): TuiReporter {
   const store = createStudyStore(options.initial);
   const instance = render(
@@ -33,7 +52,11 @@ export function startTui(options: TuiOptions): TuiReporter {
     </PaletteContext.Provider>,
     { stdout: options.out, stdin: options.stdin, exitOnCtrlC: false, patchConsole: true },
   );
-  const exited = instance.waitUntilExit().then((value) => value as QuitChoice | undefined);
+  const stopGuard = guardRawMode(options.stdin);
+  const exited = instance.waitUntilExit().then((value) => {
+    stopGuard();
+    return value as QuitChoice | undefined;
+  });
   return {
     exited,
     onEvent: (event) => store.dispatch(event),

@@ -20,7 +20,7 @@ import {
 export type Variant = 'wasm' | 'wasm-stock' | 'cpu';
 
 export type Job =
-  | { kind: 'step'; backbone: BackboneName; resolution: number; batchSize: number; variant: Variant; steps: number }
+  | { kind: 'step'; backbone: BackboneName; resolution: number; batchSize: number; variant: Variant; steps: number; warmup?: boolean }
   | { kind: 'matmul'; size: number }
   | { kind: 'kernels' };
 
@@ -45,7 +45,8 @@ async function measureStep(job: Extract<Job, { kind: 'step' }>): Promise<StepRes
   const images = tf.tensor4d(Float32Array.from({ length: size }, () => rng.next()), [job.batchSize, job.resolution, job.resolution, 3]);
   const labels = tf.oneHot(tf.tensor1d(Array.from({ length: job.batchSize }, (_, i) => i % 2), 'int32'), 2);
   let start = performance.now();
-  trainStep(model, optimizer, images, labels); // warm-up: XNNPACK operators, JIT, heap growth
+  // Warm-up: XNNPACK operators, JIT, heap growth. Skipped on cpu, where one step takes minutes.
+  if (job.warmup ?? true) trainStep(model, optimizer, images, labels);
   const firstStepMs = performance.now() - start;
   start = performance.now();
   for (let i = 0; i < job.steps; i++) trainStep(model, optimizer, images, labels);

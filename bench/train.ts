@@ -5,20 +5,21 @@
  * machine's measured wasm matrix-multiply GFLOP/s. Extra rows for small-cnn at 64 px: the pure-JS
  * `cpu` backend (the wasm-over-cpu speed-up) and wasm with the stock kernels (what our overrides
  * bring); plus a table of our wasm kernels against the stock ones on the same inputs.
- * Combinations whose estimated memory exceeds the wasm 4 GiB heap are skipped with the reason.
+ * Where batch 8 would exceed the wasm 4 GiB heap (estimated), the largest batch that fits runs
+ * instead (noted); combinations where not even one image fits are skipped with the reason.
  * Each measurement runs in its own child process (a fresh wasm heap). Big backbones at 224 px are
  * slow on a small machine, so they time 1-3 steps after one warm-up step (see `defaultSteps`).
  *
  *   npm run bench:train -- [--backbones small-cnn,mobilenetv2] [--resolutions 64,128] [--batch 8]
- *                          [--steps N] [--no-kernels]
- * Prints tables and writes bench/results/train.json.
+ *                          [--steps N] [--no-kernels] [--out bench/results/train.json]
+ * Prints tables and writes the JSON (default bench/results/train.json).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BACKBONES, backboneDefaults, estimateTrainingMemory, isBackboneName, WASM_HEAP_BYTES, type BackboneName } from '../src/models/index.ts';
+import { BACKBONES, backboneDefaults, estimateTrainingMemory, isBackboneName, largestFittingBatch, WASM_HEAP_BYTES, type BackboneName } from '../src/models/index.ts';
 import type { Job, StepResult, Variant } from './train-worker.ts';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'train-worker.ts');
@@ -30,6 +31,7 @@ interface Options {
   batchSize: number;
   steps?: number;
   kernels: boolean;
+  out: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -44,7 +46,8 @@ function parseArgs(argv: string[]): Options {
   if (resolutions.some((r) => !Number.isInteger(r) || r < 8)) throw new Error('--resolutions: integers >= 8, e.g. 64,128');
   const batchSize = Number(value('--batch') ?? 8);
   const steps = value('--steps') === undefined ? undefined : Number(value('--steps'));
-  return { backbones: backbones as BackboneName[], resolutions, batchSize, steps, kernels: !argv.includes('--no-kernels') };
+  const out = value('--out') ?? 'bench/results/train.json';
+  return { backbones: backbones as BackboneName[], resolutions, batchSize, steps, kernels: !argv.includes('--no-kernels'), out };
 }
 
 /** Timed steps after the warm-up: fewer where one step takes many seconds on wasm. */
@@ -69,6 +72,7 @@ interface Row {
   batchSize: number;
   estimatedBytes?: number;
   skipped?: string;
+  note?: string;
   steps?: number;
   msPerStep?: number;
   firstStepMs?: number;
@@ -77,27 +81,38 @@ interface Row {
   fractionOfMatmul?: number;
 }
 
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+/**
+ * One row. A batch whose estimated memory exceeds the wasm heap is reduced to the largest that fits
+ * (noted in the row); when not even one image fits, the row is skipped with the reason.
+ */
 function measure(backbone: BackboneName, resolution: number, variant: Variant, options: Options, matmulGflops: number): Row {
   const row: Row = { backbone, resolution, backend: variant, batchSize: options.batchSize };
   if (resolution < backboneDefaults(backbone).minResolution) return { ...row, skipped: `needs >= ${backboneDefaults(backbone).minResolution} px` };
-  const estimate = estimateTrainingMemory(backbone, { resolution, batchSize: options.batchSize }).bytes;
-  row.estimatedBytes = estimate;
-  if (variant !== 'cpu' && estimate > WASM_HEAP_BYTES) {
-    return { ...row, skipped: `estimated ${(estimate / 2 ** 30).toFixed(1)} GiB > wasm 4 GiB heap: needs a native backend or a smaller batch` };
+  const requested = estimateTrainingMemory(backbone, { resolution, batchSize: options.batchSize }).bytes;
+  if (variant !== 'cpu' && requested > WASM_HEAP_BYTES) {
+    const fits = largestFittingBatch(backbone, resolution, WASM_HEAP_BYTES);
+    const why = `batch ${options.batchSize} needs ~${gib(requested)} > wasm 4 GiB heap`;
+    if (fits < 1) return { ...row, estimatedBytes: requested, skipped: `${why}, even batch 1 does not fit: needs a native backend` };
+    row.batchSize = fits;
+    row.note = `${why}: ran batch ${fits}`;
   }
+  row.estimatedBytes = estimateTrainingMemory(backbone, { resolution, batchSize: row.batchSize }).bytes;
   const steps = options.steps ?? defaultSteps(backbone, resolution, variant);
-  process.stderr.write(`  ${backbone} ${resolution}px ${variant}: warm-up + ${steps} step(s)...`);
+  const warmup = variant !== 'cpu';
+  process.stderr.write(`  ${backbone} ${resolution}px ${variant} batch ${row.batchSize}: ${warmup ? 'warm-up + ' : ''}${steps} step(s)...`);
   const started = performance.now();
   try {
-    const result = runWorker<StepResult>({ kind: 'step', backbone, resolution, batchSize: options.batchSize, variant, steps });
+    const result = runWorker<StepResult>({ kind: 'step', backbone, resolution, batchSize: row.batchSize, variant, steps, warmup });
     process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
-    const gflops = (3 * result.flopsPerImage * options.batchSize) / (result.msPerStep / 1000) / 1e9;
+    const gflops = (3 * result.flopsPerImage * row.batchSize) / (result.msPerStep / 1000) / 1e9;
     return {
       ...row,
       steps,
       msPerStep: result.msPerStep,
       firstStepMs: result.firstStepMs,
-      imagesPerSecond: options.batchSize / (result.msPerStep / 1000),
+      imagesPerSecond: row.batchSize / (result.msPerStep / 1000),
       achievedGflops: gflops,
       fractionOfMatmul: gflops / matmulGflops,
     };
@@ -131,13 +146,13 @@ function main(): void {
   const kernels = options.kernels ? runWorker<Array<{ name: string; stockMs: number; oursMs: number }>>({ kind: 'kernels' }) : [];
 
   const fmt = (v: number | undefined, digits = 1) => (v === undefined ? '-' : v.toFixed(digits));
-  process.stdout.write(`\nwasm matmul ${MATMUL_SIZE}^3: ${matmul.gflops.toFixed(1)} GFLOP/s (single thread)   batch ${options.batchSize}\n\n`);
+  process.stdout.write(`\nwasm matmul ${MATMUL_SIZE}^3: ${matmul.gflops.toFixed(1)} GFLOP/s (single thread); GFLOP/s of a step = 3 x forward FLOPs / time\n\n`);
   process.stdout.write(
     table(
-      ['backbone', 'px', 'backend', 'steps', 'ms/step', 'first ms', 'img/s', 'GFLOP/s', '% of matmul', 'note'],
+      ['backbone', 'px', 'backend', 'batch', 'steps', 'ms/step', 'first ms', 'img/s', 'GFLOP/s', '% of matmul', 'note'],
       rows.map((r) => [
-        r.backbone, String(r.resolution), r.backend, r.steps === undefined ? '-' : String(r.steps), fmt(r.msPerStep, 0), fmt(r.firstStepMs, 0),
-        fmt(r.imagesPerSecond, 2), fmt(r.achievedGflops, 2), r.fractionOfMatmul === undefined ? '-' : `${(100 * r.fractionOfMatmul).toFixed(0)}%`, r.skipped ?? '',
+        r.backbone, String(r.resolution), r.backend, String(r.batchSize), r.steps === undefined ? '-' : String(r.steps), fmt(r.msPerStep, 0), fmt(r.firstStepMs, 0),
+        fmt(r.imagesPerSecond, 2), fmt(r.achievedGflops, 2), r.fractionOfMatmul === undefined ? '-' : `${(100 * r.fractionOfMatmul).toFixed(0)}%`, r.skipped ?? r.note ?? '',
       ]),
     ) + '\n',
   );
@@ -164,10 +179,10 @@ function main(): void {
     kernels,
     seconds: (Date.now() - started) / 1000,
   };
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/train.json', `${JSON.stringify(result, null, 2)}\n`);
+  mkdirSync(path.dirname(options.out), { recursive: true });
+  writeFileSync(options.out, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(
-    `\nwrote bench/results/train.json in ${result.seconds.toFixed(0)} s (load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}: ` +
+    `\nwrote ${options.out} in ${result.seconds.toFixed(0)} s (load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}: ` +
       `other processes skew absolute figures; ratios within this run are comparable)\n`,
   );
 }

@@ -1,8 +1,9 @@
 /**
  * Training kernels for the wasm backend. `registerWasmTrainingKernels()` adds the three gradient
- * kernels wasm 4.22 lacks and replaces three slow ones with faster compositions (each override keeps
- * the original kernel as the fallback for the cases it does not cover). Idempotent; safe to call
- * before or after the wasm backend is initialised (overrides keep the original `setupFunc`).
+ * kernels wasm 4.22 lacks and replaces stock kernels that are slow in a training step (or, for
+ * MaxPoolGrad, wrong) with compositions of fast ones; each override keeps the original kernel as the
+ * fallback for the cases it does not cover. Idempotent; safe to call before or after the wasm
+ * backend is initialised (overrides keep the original `setupFunc`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeBatchMatMul } from './batch-matmul.ts';

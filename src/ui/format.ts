@@ -65,7 +65,7 @@ export function progressBar(done: number, total: number, width: number): string 
 
 const SPARK = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] as const;
 
-/** A sparkline of the last `width` values, scaled between their min and max. */
+/** A sparkline of the last `width` values, scaled between their min and max (a flat series sits mid-height). */
 export function sparkline(values: readonly number[], width: number): string {
   const tail = values.filter((v) => Number.isFinite(v)).slice(-Math.max(1, width));
   if (tail.length === 0) return '';
@@ -73,7 +73,7 @@ export function sparkline(values: readonly number[], width: number): string {
   const high = Math.max(...tail);
   const span = high - low;
   return tail
-    .map((v) => SPARK[span === 0 ? SPARK.length - 1 : Math.min(SPARK.length - 1, Math.floor(((v - low) / span) * SPARK.length))]!)
+    .map((v) => SPARK[span === 0 ? 3 : Math.min(SPARK.length - 1, Math.floor(((v - low) / span) * SPARK.length))]!)
     .join('');
 }
 

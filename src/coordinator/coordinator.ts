@@ -96,6 +96,8 @@ class Coordinator {
   private pumping: Promise<void> | undefined;
   private pumpAgain = false;
   private startedAt = 0;
+  /** Set when run() ends: late callbacks (a result applied after the stop) start nothing. */
+  private closed = false;
   private done!: () => void;
   private fail!: (error: unknown) => void;
 
@@ -145,6 +147,7 @@ class Coordinator {
       this.kick();
       await finished;
     } finally {
+      this.closed = true;
       signal.removeEventListener('abort', onAbort);
       this.options.drain?.removeEventListener('abort', onDrain);
       stop.abort();
@@ -322,6 +325,7 @@ class Coordinator {
       if (this.options.failUnrunnable) {
         await this.store.update(trial.id, (t) => ({ ...t, state: 'failed', error: `${reason}; start an agent with a native backend` }));
         this.finishInStudy(this.trials.get(trial.id)!);
+        this.kick();
       } else {
         await this.store.update(trial.id, (t) => ({ ...t, blocked: reason }));
       }
@@ -382,6 +386,7 @@ class Coordinator {
 
   /** Runs `pump` now or right after the current one: never two at once (the sampler asks in order). */
   private kick(): void {
+    if (this.closed) return;
     if (this.pumping) {
       this.pumpAgain = true;
       return;
@@ -406,14 +411,16 @@ class Coordinator {
       if ([...this.trials.values()].every((t) => isFinished(t.state))) this.done();
       return;
     }
-    while (!this.exhausted && this.trials.size < this.config.trials && this.inFlight() < this.parallelism()) {
+    while (!this.closed && !this.exhausted && this.trials.size < this.config.trials && this.inFlight() < this.parallelism()) {
       const asked = this.study.ask();
       if (!asked) {
         this.exhausted = true;
         break;
       }
       const trial = buildTrial(this.config, asked, this.clock());
-      if (!(await this.store.create(trial))) {
+      const created = await this.store.create(trial);
+      this.trials.set(trial.id, trial);
+      if (!created) {
         throw new UserError(`trial ${trial.id} of study '${this.config.name}' was created by someone else`, {
           where: studyBucketName(this.config.name),
           hint: 'Another coordinator is running this study; stop one of them.',

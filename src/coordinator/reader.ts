@@ -124,9 +124,10 @@ async function kvReader(name: string, kv: KvStore<StudyRecordValue>): Promise<St
   if (!entry || entry.value.type !== 'study') throw missing(name, `bucket ${studyBucketName(name)}`);
   const snapshot = async () => split((await kv.list('')).map((e) => e.value));
   const changes = async function* (signal: AbortSignal): AsyncGenerator<RecordChange> {
-    // Study record first, so study-started leads the stream whatever order the bucket lists.
+    // The study record as it started leads the stream (study-started first); its current state
+    // follows in revision order, after the trials it waited for.
     const first = await kv.get(STUDY_KEY);
-    if (first) yield { key: STUDY_KEY, value: first.value };
+    if (first?.value.type === 'study') yield { key: STUDY_KEY, value: { ...first.value, state: 'running' } };
     for await (const change of kv.watch('', signal)) yield { key: change.key, value: change.value };
   };
   return makeReader(name, entry.value, snapshot, changes);
@@ -178,7 +179,7 @@ async function* tailJournal(file: string, signal: AbortSignal): AsyncGenerator<R
         }
         if (first) {
           // Study record first, as from a KV watch.
-          studyLine = rows.findLast((r) => r.key === STUDY_KEY);
+          studyLine = rows.find((r) => r.key === STUDY_KEY);
           if (studyLine) yield studyLine;
           first = false;
         }

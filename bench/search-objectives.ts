@@ -5,6 +5,7 @@
  */
 import type { Params } from '../src/core/trial.ts';
 import type { SearchSpace } from '../src/config/space.ts';
+import { OBJECTIVE_FUNCTIONS, evaluateObjective } from '../src/search/objectives.ts';
 
 export interface Objective {
   readonly name: string;
@@ -18,59 +19,28 @@ export interface Objective {
 
 const num = (params: Params, name: string): number => params[name] as number;
 
-function branin(x1: number, x2: number): number {
-  const b = 5.1 / (4 * Math.PI * Math.PI);
-  const c = 5 / Math.PI;
-  const t = 1 / (8 * Math.PI);
-  return (x2 - b * x1 * x1 + c * x1 - 6) ** 2 + 10 * (1 - t) * Math.cos(x1) + 10;
+/** The textbook functions from src/search/objectives.ts (what agents run), adapted to this harness. */
+function fromSearchObjective(name: 'branin' | 'hartmann6', gridSpace?: SearchSpace): Objective {
+  const fn = OBJECTIVE_FUNCTIONS[name]!;
+  return {
+    name,
+    space: fn.space,
+    ...(gridSpace ? { gridSpace } : {}),
+    direction: fn.direction,
+    optimum: fn.optimum,
+    evaluate: (p) => evaluateObjective(name, p),
+  };
 }
 
 const linspace = (low: number, high: number, n: number): number[] => Array.from({ length: n }, (_, i) => low + ((high - low) * i) / (n - 1));
 
-export const BRANIN: Objective = {
-  name: 'branin',
-  space: { x1: { type: 'float', low: -5, high: 10 }, x2: { type: 'float', low: 0, high: 15 } },
-  gridSpace: {
-    x1: { type: 'float', low: -5, high: 10, values: linspace(-5, 10, 10) },
-    x2: { type: 'float', low: 0, high: 15, values: linspace(0, 15, 10) },
-  },
-  direction: 'minimize',
-  optimum: 0.397887357729738,
-  evaluate: (p) => branin(num(p, 'x1'), num(p, 'x2')),
-};
+/** Branin, with a 10 x 10 grid for the grid sampler (100 points = the trial budget). */
+export const BRANIN = fromSearchObjective('branin', {
+  x1: { type: 'float', low: -5, high: 10, values: linspace(-5, 10, 10) },
+  x2: { type: 'float', low: 0, high: 15, values: linspace(0, 15, 10) },
+});
 
-const HARTMANN_ALPHA = [1.0, 1.2, 3.0, 3.2];
-const HARTMANN_A = [
-  [10, 3, 17, 3.5, 1.7, 8],
-  [0.05, 10, 17, 0.1, 8, 14],
-  [3, 3.5, 1.7, 10, 17, 8],
-  [17, 8, 0.05, 10, 0.1, 14],
-];
-const HARTMANN_P = [
-  [0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886],
-  [0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991],
-  [0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650],
-  [0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381],
-];
-
-export function hartmann6(x: readonly number[]): number {
-  let sum = 0;
-  for (let i = 0; i < 4; i++) {
-    let inner = 0;
-    for (let j = 0; j < 6; j++) inner += HARTMANN_A[i]![j]! * (x[j]! - HARTMANN_P[i]![j]!) ** 2;
-    sum += HARTMANN_ALPHA[i]! * Math.exp(-inner);
-  }
-  return -sum;
-}
-
-const HARTMANN_NAMES = ['x1', 'x2', 'x3', 'x4', 'x5', 'x6'];
-export const HARTMANN6: Objective = {
-  name: 'hartmann6',
-  space: Object.fromEntries(HARTMANN_NAMES.map((n) => [n, { type: 'float' as const, low: 0, high: 1 }])),
-  direction: 'minimize',
-  optimum: -3.322368011415515,
-  evaluate: (p) => hartmann6(HARTMANN_NAMES.map((n) => num(p, n))),
-};
+export const HARTMANN6 = fromSearchObjective('hartmann6');
 
 /**
  * A made-up but plausible response of balanced accuracy to the recipe, with interactions a

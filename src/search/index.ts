@@ -6,3 +6,4 @@ export { createStudy, trialId, type Study, type StudyOptions, type AskedTrial, t
 export { enumerateGrid } from './grid.ts';
 export { checkParams, isActive, orderedParams, paramsKey, sampleRandomParams } from './space.ts';
 export { SearchSpaceSchema, parseSearchSpace, type SearchSpace, type ParamDef } from '../config/space.ts';
+export type { FrozenTrial, Params } from './types.ts';

@@ -141,7 +141,8 @@ export async function resolveDataset(
     verified.set(ref.hash, resolved);
     return resolved;
   };
-  const { root, entry } = splitDatasetPath(ref.path);
+  const entry = ref.entry;
+  const root = entry ? path.dirname(ref.path) : ref.path;
   if (existsSync(root) && (await hashDataset(root)) === ref.hash) return remember(ref.path);
   const cached = path.join(cacheRoot, ref.hash);
   const inside = (dir: string): string => (entry ? path.join(dir, entry) : dir);

@@ -11,6 +11,7 @@ export { ImageCache, type ImageCacheStats } from './cache.ts';
 export { decodeImage, decodeImageBytes, checkDecodeOptions, type DecodeOptions } from './decode.ts';
 export { augmentBatch, augmentHostBatch, toTensors, checkAugmentations, type AugmentedBatch, type AugmentedHostBatch, type AugmentExtras } from './augment.ts';
 export type { HostBatch } from './host-batch.ts';
+export { AugmentPool, sharedAugmentPool } from './augment-pool.ts';
 export { batchStream, type BatchStreamOptions } from './stream.ts';
 export { writeSyntheticDataset, syntheticImage, type SyntheticDatasetOptions } from './synth.ts';
 export { describeDataset, type DatasetSummary } from './describe.ts';

@@ -5,8 +5,10 @@
  * `rng.fork(batchIndex)`, so the batches are the same whatever the prefetch depth or cache budget.
  */
 import { DatasetError } from '../core/errors.ts';
-import type { Rng } from '../core/rng.ts';
-import { augmentHostBatch, checkAugmentations, toTensors, type AugmentedBatch, type AugmentedHostBatch } from './augment.ts';
+import { createRng, type Rng } from '../core/rng.ts';
+import { augmentHostBatch, checkAugmentations, type AugmentedHostBatch } from './augment-host.ts';
+import { sharedAugmentPool } from './augment-pool.ts';
+import { toTensors, type AugmentedBatch } from './augment.ts';
 import type { ImageCache } from './cache.ts';
 import { bytesToFloats } from './decode.ts';
 import type { AugmentationName, AugmentationOptions, Fit, PlannedImage } from './types.ts';
@@ -19,6 +21,11 @@ export interface BatchStreamOptions {
   classNames: readonly string[];
   /** Batches decoded ahead of the consumer (default 2). */
   prefetch?: number;
+  /**
+   * Worker threads for augmentation (default 0: augment on this thread). With 1 or more, batches
+   * are augmented off the training thread; the batches are identical either way.
+   */
+  augmentWorkers?: number;
   augmentations?: readonly AugmentationName[];
   augmentationOptions?: AugmentationOptions;
   rng: Rng;
@@ -66,5 +73,14 @@ async function prepare(rows: PlannedImage[], index: number, options: BatchStream
   const augmentations = options.augmentations ?? [];
   const repeats = rows.map((r) => r.augment && (r.repeat ?? 0) > 0);
   if (augmentations.length === 0 && !repeats.some(Boolean)) return batch;
-  return augmentHostBatch(batch, augmentations, options.rng.fork(index), options.augmentationOptions, rows.map((r) => r.augment), { forceTransform: repeats });
+  // A numeric seed per batch, so a worker thread can rebuild the very same Rng.
+  const seed = options.rng.fork(index).seed32();
+  const mask = rows.map((r) => r.augment);
+  const extras = { forceTransform: repeats };
+  const workers = options.augmentWorkers ?? 0;
+  if (workers > 0) {
+    const job = { batch, augmentations, seed, mask, extras, ...(options.augmentationOptions && { options: options.augmentationOptions }) };
+    return sharedAugmentPool(workers).run(job);
+  }
+  return augmentHostBatch(batch, augmentations, createRng(seed), options.augmentationOptions, mask, extras);
 }

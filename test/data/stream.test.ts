@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../src/core/rng.ts';
 import { DatasetError } from '../../src/core/errors.ts';
-import { batchStream, ImageCache, planEpoch, scanDataset, type DatasetIndex, type PlannedImage } from '../../src/data/index.ts';
+import { AugmentPool, batchStream, ImageCache, planEpoch, scanDataset, type AugmentationName, type DatasetIndex, type PlannedImage } from '../../src/data/index.ts';
 import { tinyDataset } from './fixtures.ts';
 
 let index: DatasetIndex;
@@ -15,8 +15,8 @@ before(async () => {
   index = await scanDataset(await tinyDataset({ images: 40, minorityFraction: 0.25, size: 24 }));
 });
 
-async function collect(batches: PlannedImage[][], cache: ImageCache, extra: { prefetch?: number; augment?: boolean } = {}) {
-  const out: Array<{ x: Float32Array; y: Float32Array; shape: number[] }> = [];
+async function collect(batches: PlannedImage[][], cache: ImageCache, extra: { prefetch?: number; augment?: boolean; workers?: number; augmentations?: AugmentationName[] } = {}) {
+  const out: Array<{ x: Float32Array; y: Float32Array; shape: number[]; views: unknown }> = [];
   for await (const batch of batchStream(batches, {
     cache,
     resolution: RES,
@@ -24,11 +24,11 @@ async function collect(batches: PlannedImage[][], cache: ImageCache, extra: { pr
     classNames: index.classNames,
     rng: createRng(5),
     prefetch: extra.prefetch ?? 2,
-    augmentations: extra.augment ? ['hflip', 'rot90', 'mixup'] : [],
+    augmentations: extra.augmentations ?? (extra.augment ? ['hflip', 'rot90', 'mixup'] : []),
+    augmentWorkers: extra.workers ?? 0,
   })) {
-    out.push({ x: batch.x.dataSync() as Float32Array, y: batch.y.dataSync() as Float32Array, shape: batch.x.shape });
-    batch.x.dispose();
-    batch.y.dispose();
+    out.push({ x: batch.x.dataSync() as Float32Array, y: batch.y.dataSync() as Float32Array, shape: batch.x.shape, views: batch.augmixViews?.map((v) => v.dataSync()) });
+    tf.dispose([batch.x, batch.y, ...(batch.augmixViews ?? [])]);
   }
   return out;
 }
@@ -123,4 +123,20 @@ test('an image that fails to decode mid-stream is a DatasetError naming it; earl
     break;
   }
   assert.equal(tf.memory().numTensors, 0);
+});
+
+test('augmenting on worker threads gives the very same batches as on this thread', async () => {
+  const batches = planEpoch('oversample', index.items, { epoch: 1, batchSize: 8, seed: 6, minorityClass: index.minorityClass });
+  const augmentations: AugmentationName[] = ['hflip', 'vflip', 'rot90', 'crop', 'augmix', 'cutmix', 'mixup'];
+  const cache = new ImageCache({ budgetBytes: 1e8 });
+  const inThread = await collect(batches, cache, { augmentations });
+  const onWorkers = await collect(batches, cache, { augmentations, workers: 2 });
+  assert.equal(onWorkers.length, batches.length);
+  assert.ok(onWorkers.every((b) => Array.isArray(b.views) && b.views.length === 2));
+  assert.deepEqual(onWorkers, inThread);
+
+  const pool = new AugmentPool();
+  const batch = { pixels: new Float32Array(RES * RES * 3), labels: new Float32Array([1, 0]), batch: 1, height: RES, width: RES, classes: 2 };
+  await assert.rejects(pool.run({ batch, augmentations: ['blur' as AugmentationName], seed: 1 }), /augmentation worker: UserError: unknown augmentation 'blur'/);
+  await pool.close();
 });

@@ -1,9 +1,7 @@
 import path from 'node:path';
 import { trainFinal, type FinalReport } from '../../training/index.ts';
 import type { RegisterCommand } from './index.ts';
-import { abortOnSignal, confusionLines, describeSpec, loadSpecWithOverrides, progressLine, rethrowAbort, table } from './train.ts';
-
-const f3 = (value: number): string => (Number.isFinite(value) ? value.toFixed(3) : '-');
+import { abortOnSignal, confusionLines, describeSpec, f3, loadSpecWithOverrides, progressLine, rethrowAbort, table } from './train.ts';
 
 /** The holdout figures `skewer retrain` prints. */
 export function formatFinalReport(report: FinalReport, outDir: string): string {

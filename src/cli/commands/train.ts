@@ -50,7 +50,8 @@ export function progressLine(p: TrialProgress, elapsedMs: number): string {
   return `fold ${p.fold + 1}/${p.folds}  epoch ${p.epoch + 1}/${p.epochs}  loss ${p.loss.toFixed(4)}${validation}  (${(elapsedMs / 1000).toFixed(1)} s)`;
 }
 
-const f3 = (value: number): string => (Number.isFinite(value) ? value.toFixed(3) : '  -  ');
+/** Three decimals, or `-` for an undefined metric (e.g. AUC of a fold without minority images). */
+export const f3 = (value: number): string => (Number.isFinite(value) ? value.toFixed(3) : '-');
 
 /** Rows of text as aligned columns. */
 export function table(rows: readonly (readonly string[])[]): string {

@@ -5,7 +5,8 @@
  * bench/results/search.json.
  *
  * Flags (defaults = the full protocol): --seeds 20 --trials 100 --objective branin,hartmann6,recipe
- * --sampler random,tpe,gp,grid --mode sequential,parallel --timing 100,500 (or --timing none)
+ * --sampler random,tpe,gp,grid --mode sequential,parallel --timing 100,500 (or --timing none),
+ * --regret none (timings only), --out bench/results/search.json
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +29,7 @@ const objectiveNames = flag('objective', 'branin,hartmann6,recipe').split(',');
 const samplerNames = flag('sampler', 'random,tpe,gp,grid').split(',') as SamplerName[];
 const modes = flag('mode', 'sequential,parallel').split(',') as Array<'sequential' | 'parallel'>;
 const timingSizes = flag('timing', '100,500') === 'none' ? [] : flag('timing', '100,500').split(',').map(Number);
+const regretRuns = flag('regret', 'yes') !== 'none';
 const out = flag('out', 'bench/results/search.json');
 
 const recipe = recipeObjective(await loadConfigFile(SearchSpaceSchema, 'configs/recipe-space.yaml'));
@@ -76,7 +78,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
-for (const objective of objectives) {
+for (const objective of regretRuns ? objectives : []) {
   for (const sampler of samplerNames) {
     if (sampler === 'grid' && !objective.gridSpace) continue;
     for (const mode of modes) {
@@ -106,28 +108,36 @@ function fmt(x: number): string {
   return x === 0 ? '0' : Math.abs(x) >= 0.01 ? x.toFixed(3) : x.toExponential(1);
 }
 
-/** Mean ms per ask with `size` complete random trials of history (the ask adds one in flight each time). */
-function timeSuggestions(objective: Objective, sampler: SamplerName, size: number): number {
+/**
+ * Mean ms per ask with `size` complete random trials of history. `fresh`: every ask on a new study
+ * restored from that history, so the GP refits its hyperparameters each time (its worst case, as
+ * after a restart); otherwise asks pile up in flight on one study and the GP reuses its memoised
+ * fit (the usual case between refits, which come every ~10% more trials).
+ */
+function timeSuggestions(objective: Objective, sampler: SamplerName, size: number, fresh: boolean): number {
   const history = createStudy({ space: objective.space, sampler: 'random', seed: 'timing', direction: objective.direction });
   for (let i = 0; i < size; i++) {
     const t = history.ask()!;
     history.tell(t.id, objective.evaluate(t.params));
   }
-  const study = createStudy({ space: objective.space, sampler, seed: 'timing', direction: objective.direction, trials: history.trials() });
+  const restore = () => createStudy({ space: objective.space, sampler, seed: 'timing', direction: objective.direction, trials: history.trials() });
   const reps = sampler === 'gp' ? (size > 200 ? 3 : 10) : 20;
+  const study = restore();
   study.ask(); // warm-up (JIT, caches)
+  const studies = Array.from({ length: reps }, () => (fresh ? restore() : study));
   const started = performance.now();
-  for (let i = 0; i < reps; i++) study.ask();
+  for (const s of studies) s.ask();
   return (performance.now() - started) / reps;
 }
 
-const timings: Array<{ objective: string; sampler: string; historySize: number; msPerSuggestion: number }> = [];
+const timings: Array<{ objective: string; sampler: string; historySize: number; msPerSuggestion: number; msPerSuggestionWithRefit?: number }> = [];
 for (const objective of objectives) {
   for (const sampler of samplerNames.filter((s) => s !== 'grid')) {
     for (const size of timingSizes) {
-      const ms = timeSuggestions(objective, sampler, size);
-      timings.push({ objective: objective.name, sampler, historySize: size, msPerSuggestion: ms });
-      console.log(`time/suggestion ${objective.name.padEnd(10)} ${sampler.padEnd(7)} history ${String(size).padEnd(4)} ${ms.toFixed(2)} ms`);
+      const ms = timeSuggestions(objective, sampler, size, false);
+      const refit = sampler === 'gp' ? timeSuggestions(objective, sampler, size, true) : undefined;
+      timings.push({ objective: objective.name, sampler, historySize: size, msPerSuggestion: ms, ...(refit === undefined ? {} : { msPerSuggestionWithRefit: refit }) });
+      console.log(`time/suggestion ${objective.name.padEnd(10)} ${sampler.padEnd(7)} history ${String(size).padEnd(4)} ${ms.toFixed(2)} ms${refit === undefined ? '' : ` (${refit.toFixed(1)} ms when it refits its hyperparameters)`}`);
     }
   }
 }

@@ -14,6 +14,7 @@
  */
 import { UserError } from '../core/errors.ts';
 import { createRng, type Rng } from '../core/rng.ts';
+import { byPath, compareText } from './order.ts';
 import { SAMPLING_STRATEGIES, type ImageItem, type PlannedImage, type SamplingStrategy } from './types.ts';
 
 export interface PlanOptions {
@@ -136,12 +137,12 @@ function cycleStream(members: readonly ImageItem[], rng: Rng): () => PlannedImag
 
 function groupSorted(train: readonly ImageItem[]): Map<string, ImageItem[]> {
   const byClass = new Map<string, ImageItem[]>();
-  for (const item of [...train].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+  for (const item of [...train].sort(byPath)) {
     const members = byClass.get(item.label) ?? [];
     members.push(item);
     byClass.set(item.label, members);
   }
-  return new Map([...byClass.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  return new Map([...byClass.entries()].sort(([a], [b]) => compareText(a, b)));
 }
 
 function chunk<T>(rows: T[], size: number): T[][] {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { DatasetError } from '../core/errors.ts';
 import { checkImage } from './decode.ts';
 import { readManifest } from './manifest.ts';
+import { compareText } from './order.ts';
 import type { DatasetIndex, ImageItem, ImageSizes } from './types.ts';
 
 /** File extensions taken as images (case-insensitive). Other files are ignored. */
@@ -125,11 +126,11 @@ async function checkCandidate(candidate: Candidate, mode: 'decode' | 'header'): 
 
 function buildIndex(root: string, checked: Checked[], minorityOption: string | undefined): DatasetIndex {
   const classNames = [...new Set(checked.map((c) => c.label))].sort();
-  const readable = checked.filter((c) => c.ok).sort((a, b) => compare(a.relative, b.relative));
+  const readable = checked.filter((c) => c.ok).sort((a, b) => compareText(a.relative, b.relative));
   const unreadable = checked
     .filter((c) => !c.ok && c.missing !== 'empty')
     .map((c) => ({ path: c.path, reason: c.reason ?? 'unreadable' }))
-    .sort((a, b) => compare(a.path, b.path));
+    .sort((a, b) => compareText(a.path, b.path));
   const counts: Record<string, number> = Object.fromEntries(classNames.map((name) => [name, 0]));
   for (const c of readable) counts[c.label] = (counts[c.label] ?? 0) + 1;
   const countText = classNames.map((n) => `${n}=${counts[n]}`).join(', ');
@@ -147,7 +148,7 @@ function buildIndex(root: string, checked: Checked[], minorityOption: string | u
       hint: 'classification needs at least two classes, e.g. DIR/defect and DIR/ok',
     });
   }
-  const byCount = [...classNames].sort((a, b) => counts[a]! - counts[b]! || compare(a, b));
+  const byCount = [...classNames].sort((a, b) => counts[a]! - counts[b]! || compareText(a, b));
   if (minorityOption !== undefined && !classNames.includes(minorityOption)) {
     throw new DatasetError(`minority class '${minorityOption}' is not in the dataset (counts: ${countText})`, {
       where: root,
@@ -183,10 +184,6 @@ function sizesOf(readable: Checked[]): ImageSizes {
     sizes.maxHeight = Math.max(sizes.maxHeight, c.height ?? 0);
   }
   return sizes;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Maps with at most `limit` promises in flight, keeping the input order. */

@@ -5,6 +5,7 @@
  */
 import { DatasetError, UserError } from '../core/errors.ts';
 import { createRng } from '../core/rng.ts';
+import { byPath } from './order.ts';
 import type { DatasetIndex, DatasetSplits, ImageItem } from './types.ts';
 
 export interface SplitOptions {
@@ -75,10 +76,10 @@ function groupByClass(index: DatasetIndex): Map<string, ImageItem[]> {
     members.push(item);
   }
   // Shuffles start from a canonical order, so the split does not depend on the scan's order.
-  for (const members of byClass.values()) members.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const members of byClass.values()) members.sort(byPath);
   return byClass;
 }
 
 function sortByPath(items: ImageItem[]): ImageItem[] {
-  return items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return items.sort(byPath);
 }

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 // The live UI rendered with ink-testing-library from a scripted event stream.
 import './fixtures/force-color.ts';
 import assert from 'node:assert/strict';

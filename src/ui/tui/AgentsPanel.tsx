@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 /** One line per agent: name, backend, busy slots, last heartbeat; lost agents in red and marked LOST. */
 import { Box, Text } from 'ink';
 import { memo } from 'react';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 /**
  * The state owner of the live UI: reads the study view from the store, owns the selection, sort,
  * detail and quit prompt, handles keys, and lays out the pure components below it.

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 /**
  * Finished trials, printed once each in the order they finish, above the live region (Ink's
  * `<Static>`): the scrollback keeps the study's history while only live rows re-render.

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 /** The study header: name, sampler, progress, elapsed and time left, best-so-far with its history. */
 import { Box, Text } from 'ink';
 import { fit, formatDuration, formatScore, formatSummary, sparkline } from '../format.ts';
@@ -22,7 +23,7 @@ export function Header({ state, now, width }: HeaderProps) {
     `${progress.done}/${progress.total ?? '?'} done`,
     status,
     `elapsed ${formatDuration(progress.elapsedMs)}`,
-    `left ~${eta}`,
+    ...(state.finishedAt !== undefined ? [] : [`left ~${eta}`]),
   ].join(' · ');
   const best = state.bestTrialId ? state.trials.get(state.bestTrialId) : undefined;
   const bestText = best

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 /**
  * The live, ranked leaderboard: a header row and a window of rows around the selection. Rows are
  * small pure components; the window keeps the live region within the terminal's height.

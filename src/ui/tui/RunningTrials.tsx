@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 /** Running trials with their progress bars (fold x/k, epoch y/n) and current validation balanced accuracy. */
 import { Box, Text } from 'ink';
 import { memo } from 'react';

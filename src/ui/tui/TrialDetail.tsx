@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 /** One trial in full: params, per-fold metrics, the confusion matrix summed over folds, the error if it failed. */
 import { Box, Text } from 'ink';
 import type { TrialResult } from '../../core/result.ts';

@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic */
 /** Mounts the live UI on a terminal and adapts it to the Reporter interface. */
 import { render } from 'ink';
 import type { Reporter } from '../plain.ts';

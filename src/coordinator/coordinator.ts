@@ -9,18 +9,16 @@
  */
 import type { StudyEvent } from '../core/events.ts';
 import { UserError } from '../core/errors.ts';
-import { isFinished, type FrozenTrial } from '../core/trial.ts';
+import { isFinished } from '../core/trial.ts';
 import type { StudyConfig } from '../config/study.ts';
-import { createStudy, type Study } from '../search/index.ts';
-import type { Bus, KvStore, Transport, WorkQueue } from '../transport/types.ts';
+import type { Study } from '../search/index.ts';
+import type { Bus, KvStore, Transport } from '../transport/types.ts';
 import {
   PROTOCOL_VERSION,
   RESULT_QUEUE_OPTIONS,
   busCodec,
-  queueSettingsCodec,
   resultCodec,
   studyRecordCodec,
-  trialCodec,
   type BusMessage,
   type DatasetRef,
   type ResultMessage,
@@ -30,21 +28,18 @@ import {
 } from '../transport/messages.ts';
 import {
   ALL_HEARTBEAT_SUBJECTS,
-  SETTINGS_BUCKET,
-  TRIAL_QUEUE_SETTINGS_KEY,
   pruneSubject,
   reportSubjectsOf,
   resultQueueName,
   studyBucketName,
-  trialQueueName,
-  type ResourceClass,
 } from '../transport/subjects.ts';
 import { AgentRegistry } from './agents.ts';
 import { eventsFromAgentChange, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { applyOutcome, applyStarted, closeOpenAttempt, mergeReports } from './outcomes.ts';
-import { resolveStrategies } from './strategies.ts';
+import { studyFromStore } from './strategies.ts';
 import { TrialStore } from './store.ts';
 import { buildTrial } from './trials.ts';
+import { Dispatcher } from './dispatcher.ts';
 
 export interface CoordinatorOptions {
   readonly config: StudyConfig;
@@ -86,7 +81,7 @@ class Coordinator {
   private readonly emit: (event: StudyEvent) => void;
   private readonly agents: AgentRegistry;
   private readonly trials = new Map<string, StoredTrial>();
-  private readonly queues = new Map<ResourceClass, Promise<WorkQueue<TrialMessage>>>();
+  private readonly dispatcher: Dispatcher;
   private readonly pruneSent = new Set<string>();
   private readonly cleanups: Array<() => void> = [];
   private store!: TrialStore;
@@ -107,6 +102,7 @@ class Coordinator {
     this.log = options.log ?? ((line) => process.stderr.write(`skewer coordinator: ${line}\n`));
     this.emit = options.onEvent ?? (() => undefined);
     this.agents = new AgentRegistry(this.config.agentLostMs);
+    this.dispatcher = new Dispatcher(options.transport, this.config, options.dataset, (message, attempts) => this.onExhausted(message, attempts));
   }
 
   async run(signal: AbortSignal): Promise<StudyOutcome> {
@@ -117,7 +113,7 @@ class Coordinator {
     this.startedAt = this.clock();
     const stored = await this.store.trials();
     for (const trial of stored) this.trials.set(trial.id, trial);
-    this.study = this.restoreStudy(stored);
+    this.study = studyFromStore(this.config, stored);
     this.agents.restore(await this.store.agents(), this.startedAt);
     for (const trial of stored) {
       const open = trial.state === 'running' ? trial.attempts.find((a) => a.outcome === undefined) : undefined;
@@ -139,10 +135,10 @@ class Coordinator {
     const onDrain = (): void => this.kick();
     this.options.drain?.addEventListener('abort', onDrain, { once: true });
     try {
-      await this.publishQueueSettings();
+      await this.dispatcher.publishQueueSettings();
       this.listen(stop.signal);
       // Exhausted items of unfinished trials may have piled up while no coordinator listened.
-      for (const trial of this.trials.values()) if (!isFinished(trial.state)) await this.queue(trial.resources.class);
+      for (const trial of this.trials.values()) if (!isFinished(trial.state)) await this.dispatcher.open(trial.resources.class);
       if (this.options.requeueUnfinished) await this.requeueUnfinished();
       this.kick();
       await finished;
@@ -152,6 +148,7 @@ class Coordinator {
       this.options.drain?.removeEventListener('abort', onDrain);
       stop.abort();
       for (const cleanup of this.cleanups) cleanup();
+      this.dispatcher.close();
       await this.pumping?.catch(() => undefined);
     }
     const trials = await this.store.trials();
@@ -181,20 +178,6 @@ class Coordinator {
     }
     const record = (await this.store.study())!;
     this.emit(studyStartedEvent(record, this.clock()));
-  }
-
-  private restoreStudy(stored: readonly StoredTrial[]): Study {
-    const { sampler, pruner } = resolveStrategies(this.config);
-    const sign = this.config.direction === 'maximize' ? 1 : -1;
-    const history: FrozenTrial[] = stored.map((t) => ({
-      id: t.id,
-      number: t.number,
-      state: t.state,
-      params: t.params,
-      ...(t.state === 'complete' && t.value !== undefined && { value: sign * t.value }),
-      reports: t.reports.map((r) => ({ step: r.step, value: sign * r.value })),
-    }));
-    return createStudy({ space: this.config.space, sampler, pruner, seed: this.config.seed, direction: this.config.direction, trials: history });
   }
 
   // ------------------------------------------------------------------ listening
@@ -348,33 +331,6 @@ class Coordinator {
 
   // ------------------------------------------------------------------ dispatch
 
-  /** Tells agents the trial queues' settings before opening them (opening applies them). */
-  private async publishQueueSettings(): Promise<void> {
-    const settings = await this.options.transport.kv(SETTINGS_BUCKET, queueSettingsCodec);
-    await settings.put(TRIAL_QUEUE_SETTINGS_KEY, {
-      v: PROTOCOL_VERSION,
-      type: 'queue-settings',
-      ackWaitMs: this.config.ackWaitMs,
-      maxAttempts: this.config.maxAttempts,
-    });
-  }
-
-  private queue(resourceClass: ResourceClass): Promise<WorkQueue<TrialMessage>> {
-    let queue = this.queues.get(resourceClass);
-    if (!queue) {
-      queue = this.options.transport
-        .workQueue(trialQueueName(resourceClass), trialCodec, { ackWaitMs: this.config.ackWaitMs, maxAttempts: this.config.maxAttempts })
-        .then((opened) => {
-          this.cleanups.push(
-            opened.onMaxAttempts((item) => this.onExhausted(item.data, item.attempts)),
-          );
-          return opened;
-        });
-      this.queues.set(resourceClass, queue);
-    }
-    return queue;
-  }
-
   private async requeueUnfinished(): Promise<void> {
     const now = this.clock();
     for (const trial of [...this.trials.values()]) {
@@ -448,25 +404,7 @@ class Coordinator {
   }
 
   private async dispatch(trial: StoredTrial): Promise<void> {
-    const dispatch = trial.dispatches + 1;
-    const attemptOffset = trial.attempts.reduce((max, a) => Math.max(max, a.attempt), 0);
-    const message: TrialMessage = {
-      v: PROTOCOL_VERSION,
-      type: 'trial',
-      study: this.config.name,
-      trialId: trial.id,
-      number: trial.number,
-      params: trial.params,
-      work: trial.work!,
-      resources: trial.resources,
-      ...(this.options.dataset && { dataset: this.options.dataset }),
-      attemptOffset,
-      maxAttempts: this.config.maxAttempts,
-      retryDelayMs: this.config.retryDelayMs,
-      ackWaitMs: this.config.ackWaitMs,
-    };
-    const queue = await this.queue(trial.resources.class);
-    await queue.publish(`${this.config.name}.${trial.id}.${dispatch}`, message);
+    const dispatch = await this.dispatcher.dispatch(trial);
     await this.store.update(trial.id, (t) => ({ ...t, dispatches: dispatch }));
   }
 }

@@ -1,11 +1,14 @@
 /**
  * The study config names its sampler and pruner loosely (config may not import search); here they
- * are checked against what src/search offers, with errors naming the config field.
+ * are checked against what src/search offers, with errors naming the config field, and the
+ * search's Study is rebuilt from the store.
  */
 import { ConfigError } from '../core/errors.ts';
 import { strategyOf, type StudyConfig } from '../config/study.ts';
-import { SamplerNameSchema, createPruner, createSampler, type Pruner, type PrunerConfig, type Sampler } from '../search/index.ts';
+import { SamplerNameSchema, createPruner, createSampler, createStudy, type Study, type Pruner, type PrunerConfig, type Sampler } from '../search/index.ts';
 import { OBJECTIVE_NAMES, objectiveFunction } from '../search/objectives.ts';
+import type { FrozenTrial } from '../core/trial.ts';
+import type { StoredTrial } from '../transport/messages.ts';
 
 export interface Strategies {
   readonly sampler: Sampler;
@@ -44,4 +47,22 @@ export function resolveStrategies(config: StudyConfig): Strategies {
     }
   }
   return { sampler, pruner };
+}
+
+/**
+ * The ask/tell Study rebuilt from stored trials (values and reports normalised so larger is
+ * better): trial n is proposed from (seed, history) exactly as it would have been before a restart.
+ */
+export function studyFromStore(config: StudyConfig, stored: readonly StoredTrial[]): Study {
+  const { sampler, pruner } = resolveStrategies(config);
+  const sign = config.direction === 'maximize' ? 1 : -1;
+  const history: FrozenTrial[] = stored.map((t) => ({
+    id: t.id,
+    number: t.number,
+    state: t.state,
+    params: t.params,
+    ...(t.state === 'complete' && t.value !== undefined && { value: sign * t.value }),
+    reports: t.reports.map((r) => ({ step: r.step, value: sign * r.value })),
+  }));
+  return createStudy({ space: config.space, sampler, pruner, seed: config.seed, direction: config.direction, trials: history });
 }

@@ -86,7 +86,8 @@ export const register: RegisterCommand = (program) => {
         name,
         slots,
         capabilities,
-        runner: childProcessRunner(),
+        // Trials run on the backend the agent advertised (routing and execution agree).
+        runner: childProcessRunner({ env: { SKEWER_BACKEND: capabilities.backend } }),
         heartbeatMs,
         queueSettings: () => queueSettingsFromServer(transport, stop.signal, () => log('waiting for a study on this server…')),
         resolveDataset: async (trial) => (trial.dataset ? resolveDataset(objects, trial.dataset, flags.cacheDir, verified) : undefined),

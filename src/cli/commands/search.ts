@@ -134,7 +134,8 @@ async function runSearch(target: string, flags: SearchFlags, remote: Transport |
           name: embedded ? `local-${i}` : `${config.name}-local-${i}`,
           slots,
           capabilities,
-          runner: childProcessRunner(),
+          // Trials run on the backend the agent advertised (routing and execution agree).
+          runner: childProcessRunner({ env: { SKEWER_BACKEND: capabilities.backend } }),
           heartbeatMs: config.heartbeatMs,
           queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
         });

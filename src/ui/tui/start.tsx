@@ -21,13 +21,15 @@ export interface TuiReporter extends Reporter {
   readonly exited: Promise<QuitChoice | undefined>;
 }
 
-const RAW_MODE_GUARD_MS = 1000;
+const RAW_MODE_GUARD_MS = 100;
 
 /**
  * Keeps keys working when a child process that inherited the terminal exits: Node restores, at
  * exit, the terminal mode it saw at its start, so a trial process started before Ink switched the
  * terminal to raw mode puts it back to line mode (keys then wait for Enter and echo over the UI).
- * While Ink wants raw mode, re-apply it every second (off and on: libuv skips a same-mode call).
+ * While Ink wants raw mode, re-apply it every 100 ms (off and on: libuv skips a same-mode call).
+ * This narrows the damage; the cure is that trial processes never get the terminal as stdin,
+ * stdout or stderr while the TUI runs (childProcessRunner({ stdio: 'ignore' })).
  */
 function guardRawMode(stdin: NodeJS.ReadStream): () => void {
   if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') return () => {};

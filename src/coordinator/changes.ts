@@ -22,6 +22,10 @@ export function eventsFromTrialChange(before: StoredTrial | undefined, after: St
       events.push({ type: 'trial-requeued', at, trialId, reason: describeRequeue(attempt.outcome, attempt.agent, attempt.error) });
     }
   }
+  // No live agent can run it: still waiting, now with a reason a person can act on.
+  if (after.blocked && !before?.blocked && !isFinished(after.state)) {
+    events.push({ type: 'trial-requeued', at, trialId, reason: `waiting for an agent that can run it: ${after.blocked}` });
+  }
   for (const attempt of after.attempts) {
     if (known.some((a) => a.attempt === attempt.attempt)) continue;
     events.push({ type: 'trial-started', at, trialId, attempt: attempt.attempt, agent: attempt.agent });

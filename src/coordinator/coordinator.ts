@@ -211,7 +211,12 @@ class Coordinator {
         continue;
       }
       this.applyResult(data).then(
-        () => lease.complete(),
+        () =>
+          lease.complete().catch((error: unknown) => {
+            // The ack did not reach the server (it may be restarting): the result comes again
+            // after the lease expires, and applying it twice is a no-op.
+            this.log(`could not acknowledge ${data.type} of trial ${data.trialId} (${(error as Error).message}); it will be redelivered`);
+          }),
         (error: unknown) => {
           this.log(`could not apply ${data.type} of trial ${data.trialId}: ${(error as Error).message}; retrying`);
           lease.retry(500);

@@ -105,5 +105,6 @@ test('routing: trials no live agent can run are failed (embedded) or shown block
   assert.equal(distributed.outcome.finished, false);
   const blocked = distributed.outcome.trials.filter((t) => t.state === 'waiting' && t.blocked);
   assert.ok(blocked.length >= 1, JSON.stringify(distributed.outcome.trials.map((t) => [t.state, t.blocked])));
+  assert.ok(distributed.events.some((e) => e.type === 'trial-requeued' && /waiting for an agent that can run it: no live agent runs 'gpu'/.test(e.reason)));
   await transport.close();
 });

@@ -32,7 +32,7 @@ interface AgentFlags extends NatsFlags {
 function wholeNumber(flag: string, text: string, min: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < min) {
-    throw new UserError(`${flag} is '${text}', but must be a whole number of at least ${min}`, { where: flag });
+    throw new UserError(`'${text}' is not allowed: give a whole number of at least ${min}`, { where: flag });
   }
   return value;
 }

@@ -40,7 +40,7 @@ interface SearchFlags extends NatsFlags {
 function positiveInt(flag: string, text: string, min = 1): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < min) {
-    throw new UserError(`${flag} is '${text}', but must be a whole number of at least ${min}`, { where: flag });
+    throw new UserError(`'${text}' is not allowed: give a whole number of at least ${min}`, { where: flag });
   }
   return value;
 }

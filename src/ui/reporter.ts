@@ -82,7 +82,11 @@ function createLazyTuiReporter(options: ReporterOptions, out: TextSink): StudyRe
   });
   return {
     mode: 'tui',
-    exited: loading.then((reporter) => reporter.exited),
+    // A TUI that failed to load has no person to quit it; the failure surfaces from close().
+    exited: loading.then(
+      (reporter) => reporter.exited,
+      () => undefined,
+    ),
     onEvent(event) {
       if (live) live.onEvent(event);
       else queued.push(event);

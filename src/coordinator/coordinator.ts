@@ -40,6 +40,7 @@ import { studyFromStore } from './strategies.ts';
 import { TrialStore } from './store.ts';
 import { buildTrial } from './trials.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { reapLostAgents, sweepUnrunnable, type ReaperContext } from './reaper.ts';
 
 export interface CoordinatorOptions {
   readonly config: StudyConfig;
@@ -68,6 +69,9 @@ export interface StudyOutcome {
 }
 
 const RESULT_CONSUMERS = 16;
+/** How long background work may keep failing (a server restart) before the study stops. */
+const OUTAGE_BUDGET_MS = 60_000;
+const RETRY_PUMP_MS = 1_000;
 
 export async function runCoordinator(options: CoordinatorOptions, signal: AbortSignal): Promise<StudyOutcome> {
   const coordinator = new Coordinator(options);
@@ -84,6 +88,7 @@ class Coordinator {
   private readonly dispatcher: Dispatcher;
   private readonly pruneSent = new Set<string>();
   private readonly cleanups: Array<() => void> = [];
+  private readonly failingSince = new Map<string, number>();
   private store!: TrialStore;
   private study!: Study;
   private bus!: Bus<BusMessage>;
@@ -192,14 +197,33 @@ class Coordinator {
     this.cleanups.push(() => clearInterval(reaper));
   }
 
-  /** Background work must not throw into a timer: a failure stops the study with the error. */
+  /**
+   * Background work never throws into a timer. Heartbeats, reports, the reaper and the pump are
+   * idempotent and come round again, so a failure (the server restarting, a KV timeout) is logged
+   * and retried; one that persists longer than the outage budget stops the study with the error.
+   */
   private guard(what: string, work: () => void | Promise<void>): void {
+    const onError = (error: unknown): void => {
+      const since = this.failingSince.get(what) ?? this.clock();
+      this.failingSince.set(what, since);
+      if (this.clock() - since > this.outageBudgetMs()) return this.fail(annotate(error, what));
+      this.log(`${what}: ${(error as Error).message ?? String(error)} (retrying)`);
+      if (what === 'pump') setTimeout(() => this.kick(), RETRY_PUMP_MS).unref();
+    };
+    const onSuccess = (): void => {
+      this.failingSince.delete(what);
+    };
     try {
       const result = work();
-      if (result) result.catch((error: unknown) => this.fail(annotate(error, what)));
+      if (result) result.then(onSuccess, onError);
+      else onSuccess();
     } catch (error) {
-      this.fail(annotate(error, what));
+      onError(error);
     }
+  }
+
+  private outageBudgetMs(): number {
+    return Math.max(OUTAGE_BUDGET_MS, 3 * this.config.ackWaitMs);
   }
 
   private async consumeResults(signal: AbortSignal): Promise<void> {
@@ -293,31 +317,18 @@ class Coordinator {
   // ------------------------------------------------------------------ lost agents and stuck trials
 
   private async reap(): Promise<void> {
-    const now = this.clock();
-    for (const name of this.agents.overdue(now)) {
-      if (!this.agents.markLost(name)) continue;
-      await this.saveAgent(name);
-      for (const trial of this.trials.values()) {
-        if (trial.state !== 'running' || trial.attempts.at(-1)?.agent !== name) continue;
-        await this.store.update(trial.id, (t) => closeOpenAttempt(t, 'lost', now, `agent ${name} stopped sending heartbeats`));
-      }
-      this.kick();
-    }
-    if (now - this.startedAt < this.config.agentLostMs) return; // agents may not have spoken yet
-    for (const trial of this.trials.values()) {
-      if (trial.state !== 'waiting' || trial.dispatches === 0) continue;
-      const runnable = this.agents.canRun(trial.resources.class);
-      if (runnable && trial.blocked) await this.store.update(trial.id, (t) => ({ ...t, blocked: undefined }));
-      if (runnable || trial.blocked) continue;
-      const reason = `no live agent runs '${trial.resources.class}' trials (about ${Math.ceil(trial.resources.memoryBytes / 2 ** 20)} MiB)`;
-      if (this.options.failUnrunnable) {
-        await this.store.update(trial.id, (t) => ({ ...t, state: 'failed', error: `${reason}; start an agent with a native backend` }));
-        this.finishInStudy(this.trials.get(trial.id)!);
-        this.kick();
-      } else {
-        await this.store.update(trial.id, (t) => ({ ...t, blocked: reason }));
-      }
-    }
+    const context: ReaperContext = {
+      agents: this.agents,
+      trials: this.trials,
+      store: this.store,
+      now: this.clock(),
+      saveAgent: (name) => this.saveAgent(name),
+    };
+    if (await reapLostAgents(context)) this.kick();
+    if (context.now - this.startedAt < this.config.agentLostMs) return; // agents may not have spoken yet
+    const failed = await sweepUnrunnable(context, this.options.failUnrunnable ?? false);
+    for (const trial of failed) this.finishInStudy(trial);
+    if (failed.length) this.kick();
   }
 
   private async onExhausted(message: TrialMessage, attempts: number): Promise<void> {
@@ -352,16 +363,20 @@ class Coordinator {
       this.pumpAgain = true;
       return;
     }
-    this.pumping = (async () => {
-      do {
-        this.pumpAgain = false;
-        await this.pump();
-      } while (this.pumpAgain);
-    })()
-      .catch((error: unknown) => this.fail(error))
-      .finally(() => {
-        this.pumping = undefined;
+    this.pumping = new Promise<void>((resolve) => {
+      this.guard('pump', async () => {
+        try {
+          do {
+            this.pumpAgain = false;
+            await this.pump();
+          } while (this.pumpAgain && !this.closed);
+        } finally {
+          resolve();
+        }
       });
+    }).finally(() => {
+      this.pumping = undefined;
+    });
   }
 
   private async pump(): Promise<void> {

@@ -123,7 +123,8 @@ function timeSuggestions(objective: Objective, sampler: SamplerName, size: numbe
   const restore = () => createStudy({ space: objective.space, sampler, seed: 'timing', direction: objective.direction, trials: history.trials() });
   const reps = sampler === 'gp' ? (size > 200 ? 3 : 10) : 20;
   const study = restore();
-  study.ask(); // warm-up (JIT, caches)
+  for (let i = 0; i < 3; i++) restore().ask(); // warm-up (JIT)
+  study.ask(); // and this study's memoised fit
   const studies = Array.from({ length: reps }, () => (fresh ? restore() : study));
   const started = performance.now();
   for (const s of studies) s.ask();

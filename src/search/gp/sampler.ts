@@ -40,9 +40,12 @@ function buildData(points: readonly EncodedPoint[], y: readonly number[], dn: nu
 /**
  * How many observed trials the hyperparameters are fitted on: all of them up to 20, then the first
  * m (in trial-number order) for the largest m on a ~10% geometric schedule (20, 22, 24, …, 33, 36,
- * …). Hyperparameters move slowly, so refitting at every trial buys little; the posterior always
- * uses every observation. Still a pure function of the history, and memoised per sampler.
+ * …), of which at most the last MAX_FIT_TRIALS. Hyperparameters move slowly, so refitting at every
+ * trial buys little and the O(n^3) fit stays bounded; the posterior always uses every observation.
+ * Still a pure function of the history, and memoised per sampler.
  */
+export const MAX_FIT_TRIALS = 200;
+
 export function hyperparameterFitSize(observed: number): number {
   if (observed <= 20) return observed;
   let size = 20;
@@ -64,14 +67,15 @@ export function createGpSampler(options: GpOptions = {}): Sampler {
   const fits = new WeakMap<SearchSpace, Map<string, GpHyperparameters>>();
   const fitFor = (space: SearchSpace, observed: readonly FrozenTrial[], points: readonly EncodedPoint[], full: GpData): GpHyperparameters => {
     const size = hyperparameterFitSize(observed.length);
-    const subset = observed.slice(0, size);
+    const from = Math.max(0, size - MAX_FIT_TRIALS);
+    const subset = observed.slice(from, size);
     const raw = rawValues(subset);
     const key = subset.map((t) => `${t.id}:${t.state}:${t.value}`).join(',');
     let cache = fits.get(space);
     if (!cache) fits.set(space, (cache = new Map()));
     const cached = cache.get(key);
     if (cached) return cached;
-    const data = size === observed.length || !raw ? full : buildData(points.slice(0, size), warpValues(raw), full.numericDims, full.categoricalDims);
+    const data = subset.length === observed.length || !raw ? full : buildData(points.slice(from, size), warpValues(raw), full.numericDims, full.categoricalDims);
     const hyper = fitHyperparameters(data);
     if (cache.size >= 16) cache.clear();
     cache.set(key, hyper);

@@ -5,6 +5,7 @@
  * have joined; SIGTERM stops them.
  *   node --import tsx bench/dispatch-agents.ts nats://127.0.0.1:PORT N
  */
+import { setMaxListeners } from 'node:events';
 import { Agent, inProcessRunner, queueSettingsFromServer } from '../src/agent/index.ts';
 import { connectNats } from '../src/transport/index.ts';
 
@@ -16,6 +17,7 @@ if (!url || !Number.isInteger(count) || count < 1) {
 }
 
 const stop = new AbortController();
+setMaxListeners(4 * count + 16, stop.signal); // every agent listens on the one stop signal
 process.once('SIGTERM', () => stop.abort());
 const transports = await Promise.all(Array.from({ length: count }, (_, i) => connectNats({ servers: url, name: `bench-agent-${i}` })));
 const runs = transports.map((transport, i) =>

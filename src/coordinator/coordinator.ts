@@ -204,6 +204,7 @@ class Coordinator {
    */
   private guard(what: string, work: () => void | Promise<void>): void {
     const onError = (error: unknown): void => {
+      if (error instanceof UserError) return this.fail(error); // not an outage: retrying cannot help
       const since = this.failingSince.get(what) ?? this.clock();
       this.failingSince.set(what, since);
       if (this.clock() - since > this.outageBudgetMs()) return this.fail(annotate(error, what));
@@ -387,6 +388,8 @@ class Coordinator {
       if ([...this.trials.values()].every((t) => isFinished(t.state))) this.done();
       return;
     }
+    // Ask in order (the sampler sees every earlier trial), then store and queue them concurrently.
+    const launches: Array<Promise<void>> = [];
     while (!this.closed && !this.exhausted && this.trials.size < this.config.trials && this.inFlight() < this.parallelism()) {
       const asked = this.study.ask();
       if (!asked) {
@@ -394,18 +397,22 @@ class Coordinator {
         break;
       }
       const trial = buildTrial(this.config, asked, this.clock());
-      const created = await this.store.create(trial);
       this.trials.set(trial.id, trial);
-      if (!created) {
-        throw new UserError(`trial ${trial.id} of study '${this.config.name}' was created by someone else`, {
-          where: studyBucketName(this.config.name),
-          hint: 'Another coordinator is running this study; stop one of them.',
-        });
-      }
-      if (trial.state === 'failed') this.finishInStudy(trial);
-      else await this.dispatch(trial);
+      launches.push(this.launch(trial));
     }
+    await Promise.all(launches);
     if (this.isComplete([...this.trials.values()])) this.done();
+  }
+
+  private async launch(trial: StoredTrial): Promise<void> {
+    if (!(await this.store.create(trial))) {
+      throw new UserError(`trial ${trial.id} of study '${this.config.name}' was created by someone else`, {
+        where: studyBucketName(this.config.name),
+        hint: 'Another coordinator is running this study; stop one of them.',
+      });
+    }
+    if (trial.state === 'failed') this.finishInStudy(trial);
+    else await this.dispatch(trial);
   }
 
   private inFlight(): number {

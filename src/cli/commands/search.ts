@@ -5,6 +5,7 @@
  * With --server the coordinator publishes trials to JetStream and keeps the study in a KV bucket;
  * agents join with `skewer agent --server URL` (and `--agents N` adds local ones here too).
  */
+import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../core/errors.ts';
@@ -123,6 +124,8 @@ async function runSearch(target: string, flags: SearchFlags, remote: Transport |
   process.on('SIGTERM', onSigint);
 
   const agentsStop = new AbortController();
+  // Every local agent listens on these (one listener per queue and slot wait).
+  setMaxListeners(8 * agentCount + 16, agentsStop.signal, handBack.signal);
   const agentRuns: Array<Promise<void>> = [];
   try {
     const dataset = embedded ? undefined : await publishStudyDataset(transport, config);

@@ -73,6 +73,8 @@ interface MutableTrial {
   params: Params;
   value?: number;
   reports: IntermediateReport[];
+  /** The last snapshot of this trial; dropped whenever the trial changes. */
+  snapshot?: FrozenTrial;
 }
 
 export function createStudy(options: StudyOptions): Study {
@@ -86,7 +88,11 @@ export function createStudy(options: StudyOptions): Study {
   let frozen: readonly FrozenTrial[] | undefined;
 
   const snapshot = (): readonly FrozenTrial[] =>
-    (frozen ??= Object.freeze(records.map(freeze)));
+    (frozen ??= Object.freeze(records.map((t) => (t.snapshot ??= freeze(t)))));
+  const changed = (trial: MutableTrial): void => {
+    trial.snapshot = undefined;
+    frozen = undefined;
+  };
 
   const find = (id: string): MutableTrial => {
     const trial = byId.get(id);
@@ -126,7 +132,7 @@ export function createStudy(options: StudyOptions): Study {
       if (at === -1) trial.reports.push(entry);
       else if (trial.reports[at]!.step === step) trial.reports[at] = entry;
       else trial.reports.splice(at, 0, entry);
-      frozen = undefined;
+      changed(trial);
       if (!pruner) return 'continue';
       const history = snapshot();
       return pruner.decide(history.find((t) => t.id === id)!, history);
@@ -152,7 +158,7 @@ export function createStudy(options: StudyOptions): Study {
       }
       trial.state = state;
       if (value !== undefined) trial.value = value;
-      frozen = undefined;
+      changed(trial);
     },
 
     best() {

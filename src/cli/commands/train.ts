@@ -59,9 +59,11 @@ export function table(rows: readonly (readonly string[])[]): string {
   return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
 }
 
+/** `mean ± std  [low, high]  n=k`; the interval is shown clipped to [0, 1], the range of every metric here. */
 export function formatSummary(summary: Summary): string {
   if (summary.n === 0) return '-';
-  return `${f3(summary.mean)} ± ${f3(summary.std)}  [${f3(summary.ci95[0])}, ${f3(summary.ci95[1])}]  n=${summary.n}`;
+  const clip = (value: number): number => Math.min(1, Math.max(0, value));
+  return `${f3(summary.mean)} ± ${f3(summary.std)}  [${f3(clip(summary.ci95[0]))}, ${f3(clip(summary.ci95[1]))}]  n=${summary.n}`;
 }
 
 export function confusionLines(rule: RuleMetrics, classNames: readonly string[]): string {

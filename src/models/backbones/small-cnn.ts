@@ -2,7 +2,8 @@
  * `small-cnn`: four conv blocks (3x3 conv, batch norm, ReLU, 2x2 max-pool) with 16-32-64-128
  * filters and a global average pool: ~98k parameters. Fast enough on the pure-JS `cpu` backend
  * for demos and tests, and enough to learn the synthetic defect task at 32-64 px.
- * Input: RGB in [0, 1].
+ * Input: RGB in [0, 1]. Batch-norm momentum 0.9 (not Keras' 0.99) so the moving statistics
+ * settle within the few dozen steps of a demo run.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SeededInitialisers } from './init.ts';
@@ -17,7 +18,7 @@ export function buildSmallCnn(resolution: number, init: SeededInitialisers): tf.
     x = tf.layers
       .conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init.glorotUniform(), name: `${name}_conv` })
       .apply(x) as tf.SymbolicTensor;
-    x = tf.layers.batchNormalization({ epsilon: 1e-3, momentum: 0.99, name: `${name}_bn` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ epsilon: 1e-3, momentum: 0.9, name: `${name}_bn` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.activation({ activation: 'relu', name: `${name}_relu` }).apply(x) as tf.SymbolicTensor;
     // Stop pooling once the map is 1 px so tiny inputs (16 px) still build.
     const size = x.shape[1] ?? 1;

@@ -151,3 +151,33 @@ test('an unknown sampler, or an objective whose parameters the space lacks, is a
     (e: unknown) => e instanceof UserError && /needs parameters x2/.test(e.message),
   );
 });
+
+test('a trial whose lease keeps expiring is failed after maxAttempts with the history of its attempts', async () => {
+  const { createMemoryTransport } = await import('../../src/transport/index.ts');
+  const { trialCodec, resultCodec, RESULT_QUEUE_OPTIONS, PROTOCOL_VERSION } = await import('../../src/transport/messages.ts');
+  const { trialQueueName, resultQueueName } = await import('../../src/transport/subjects.ts');
+  const config = functionStudy({ trials: 1, maxAttempts: 2, ackWaitMs: 200, agentLostMs: 5_000, heartbeatMs: 1_000 });
+  const transport = createMemoryTransport({ onInvalid: () => undefined });
+  const stop = new AbortController();
+  // Two agents in turn take the trial, say so, and die silently: no renew, no ack.
+  const dying = (async () => {
+    const queue = await transport.workQueue(trialQueueName('cpu'), trialCodec, { ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts });
+    const results = await transport.workQueue(resultQueueName('unit'), resultCodec, RESULT_QUEUE_OPTIONS);
+    let taken = 0;
+    for await (const { data, lease } of queue.consume({ maxInFlight: 2, signal: stop.signal })) {
+      taken += 1;
+      await results.publish(`dying-${taken}`, {
+        v: PROTOCOL_VERSION, type: 'trial-started', study: 'unit', trialId: data.trialId, attempt: lease.attempt, agent: `dying-${taken}`, at: Date.now(),
+      });
+    }
+    return taken;
+  })();
+  const { outcome } = await runStudy(config, [], { transport });
+  stop.abort();
+  assert.equal(await dying, 2, 'delivered exactly maxAttempts times');
+  await transport.close();
+  const trial = outcome.trials[0]!;
+  assert.equal(outcome.finished, true);
+  assert.equal(trial.state, 'failed');
+  assert.match(trial.error!, /gave up after 2 deliveries: #1 on dying-1: lost; #2 on dying-2: lost/);
+});

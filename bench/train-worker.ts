@@ -59,7 +59,7 @@ async function measureMatmul(size: number): Promise<{ gflops: number; ms: number
   const a = tf.randomUniform([size, size], -1, 1, 'float32', 1);
   const b = tf.randomUniform([size, size], -1, 1, 'float32', 2);
   let best = Infinity;
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 6; i++) {
     const start = performance.now();
     const product = tf.matMul(a, b);
     product.dataSync();

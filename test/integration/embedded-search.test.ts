@@ -2,6 +2,7 @@
 // agents in one process (each trial still in a child process), journals the study in
 // .skewer/<study>/, and `--resume` continues it after a SIGKILL with no trial lost or duplicated.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { openStudyReader } from '../../src/coordinator/index.ts';
 import { assertAllCompleteOnce, spawnSkewer, tempDir, writeFunctionStudy } from './helpers.ts';
@@ -24,6 +25,7 @@ test('the same 30-trial study runs embedded with 3 local agents', async () => {
   assert.equal(document.state, 'finished');
   assert.equal(document.trials.length, 30);
   assert.equal(document.best, (await reader.best())!.id);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('an embedded search SIGKILLed mid-study resumes from its journal', async () => {
@@ -49,4 +51,5 @@ test('an embedded search SIGKILLed mid-study resumes from its journal', async ()
   for (const [id, value] of doneBefore) assert.equal(after.find((t) => t.id === id)!.value, value);
   const interrupted = after.filter((t) => t.attempts.some((a) => a.outcome === 'interrupted'));
   assert.ok(interrupted.every((t) => t.attempts.at(-1)!.outcome === 'complete'));
+  rmSync(dir, { recursive: true, force: true });
 });

@@ -2,6 +2,7 @@
 // separate processes: (2) an agent SIGKILLed mid-trial, (3) the coordinator SIGKILLed and resumed,
 // (4) the nats-server restarted with its store kept.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startTestNatsServer, type TestNatsServer } from '../helpers/nats-server.ts';
 import {
@@ -25,6 +26,7 @@ before(async () => {
 
 after(async () => {
   await server.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Waits until the coordinator has printed `n` finished trials (plain reporter lines). */

@@ -2,6 +2,7 @@
 // (1) 30 function trials across 3 agents, each finished exactly once; (5) malformed messages on
 // the trial subject are rejected, never executed.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -29,6 +30,7 @@ before(async () => {
 
 after(async () => {
   await server.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('30 function trials across 3 agents complete, each finished exactly once', async () => {

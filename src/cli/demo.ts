@@ -1,12 +1,20 @@
 /**
  * `npm run demo`: the main job on the embedded default. Makes the synthetic defect dataset in
- * data/demo if it is absent, then runs the furthest step that exists (today: the data inspection).
+ * data/demo if it is absent, shows what skewer sees in it, then runs a whole local search over
+ * configs/demo.yaml with the live UI (plain lines where there is no terminal, or CI is set).
+ * A demo study that already exists is resumed: a finished one just shows its results again.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { studyDir } from '../coordinator/journal.ts';
 import { DEMO_DATASET, describeDataset, ensureDemoDataset, scanDataset } from '../data/index.ts';
 import { formatDatasetSummary } from './commands/data.ts';
 import { reportError } from './errors.ts';
+import { main } from './main.ts';
 
-export async function runDemo(write: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
+const DEMO_STUDY = { name: 'demo', file: path.join('configs', 'demo.yaml'), agents: 2 };
+
+export async function runDemo(write: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   const { dir, created } = await ensureDemoDataset();
   const { images, minorityFraction, size, seed } = DEMO_DATASET;
   write(
@@ -15,10 +23,33 @@ export async function runDemo(write: (text: string) => void = (t) => process.std
       : `using the demo dataset in ${dir} (delete it to make it afresh)\n\n`,
   );
   write(formatDatasetSummary(describeDataset(await scanDataset(dir))));
+
+  const resume = existsSync(studyDir(DEMO_STUDY.name));
+  write(
+    resume
+      ? `\nresuming the demo study in ${studyDir(DEMO_STUDY.name)} (delete that folder to search afresh)\n`
+      : `\nsearching ${DEMO_STUDY.file} with ${DEMO_STUDY.agents} local agents (Ctrl-C stops; \`npm run demo\` again resumes)\n`,
+  );
+  const argv = ['node', 'skewer', 'search', resume ? DEMO_STUDY.name : DEMO_STUDY.file, '--agents', String(DEMO_STUDY.agents)];
+  const code = await main(resume ? [...argv, '--resume'] : argv);
+  if (code === 0) {
+    write(
+      [
+        '',
+        'next:',
+        `  npx skewer status ${DEMO_STUDY.name}                     every trial, its state and metrics`,
+        `  npx skewer export ${DEMO_STUDY.name} --out best.yaml     the best recipe as a trial spec`,
+        '  npx skewer retrain best.yaml --out model/      train it on all non-holdout data, judge it once on the sealed holdout',
+        '  npx skewer server & npx skewer agent --server nats://HOST:4222    add machines (see README)',
+        '',
+      ].join('\n'),
+    );
+  }
+  return code;
 }
 
 try {
-  await runDemo();
+  process.exitCode = await runDemo();
 } catch (error) {
   process.exitCode = reportError(error);
 }

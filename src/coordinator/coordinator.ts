@@ -275,8 +275,12 @@ class Coordinator {
     const now = this.clock();
     if (message.type === 'heartbeat') {
       const change = this.agents.heartbeat(message.agent, now);
-      if (change !== 'same') await this.saveAgent(message.agent.name);
-      if (change !== 'same') this.kick();
+      if (change === 'same') {
+        this.announceAgent(message.agent.name); // keeps "last heartbeat" fresh; nothing to store
+      } else {
+        await this.saveAgent(message.agent.name);
+        this.kick();
+      }
     } else if (message.type === 'agent-leaving') {
       if (this.agents.markLost(message.agent)) await this.saveAgent(message.agent);
     } else if (message.type === 'report') {
@@ -285,9 +289,12 @@ class Coordinator {
   }
 
   private async saveAgent(name: string): Promise<void> {
-    const record = this.agents.record(name)!;
-    await this.store.putAgent(record);
-    for (const event of eventsFromAgentChange(undefined, record, this.clock())) this.emit(event);
+    await this.store.putAgent(this.agents.record(name)!);
+    this.announceAgent(name);
+  }
+
+  private announceAgent(name: string): void {
+    for (const event of eventsFromAgentChange(undefined, this.agents.record(name)!, this.clock())) this.emit(event);
   }
 
   private async onReport(message: Extract<BusMessage, { type: 'report' }>): Promise<void> {

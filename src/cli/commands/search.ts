@@ -6,7 +6,7 @@
  * agents join with `skewer agent --server URL` (and `--agents N` adds local ones here too).
  */
 import { setMaxListeners } from 'node:events';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import { loadStudyConfig, parseStudyConfig, type StudyConfig } from '../../config/study.ts';
@@ -24,7 +24,7 @@ import { createMemoryTransport, connectNats, type Transport } from '../../transp
 import { publishDataset } from '../../transport/dataset-archive.ts';
 import { StudyRecordValueSchema, studyRecordCodec, type DatasetRef } from '../../transport/messages.ts';
 import { DATASET_BUCKET, STUDY_KEY, studyBucketName } from '../../transport/subjects.ts';
-import { chooseReporterMode, createReporter, type StudyReporter } from '../../ui/index.ts';
+import { chooseReporterMode, createReporter, exportStudyBest, type StudyReporter } from '../../ui/index.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -111,7 +111,21 @@ async function runSearch(target: string, flags: SearchFlags, remote: Transport |
     mode: chooseReporterMode({ json: flags.json, noTui: !flags.tui, isTTY: Boolean(process.stdout.isTTY), env: process.env }),
     embedded,
     onQuit: (choice) => (choice === 'leave' ? drain.abort() : stopAll()),
+    onExport: () =>
+      exportStudyBest(
+        embedded ? { study: config.name, root: flags.dir } : { study: config.name, transport },
+        path.resolve(`${config.name}-best.yaml`),
+      ),
   });
+  const tui = reporter.mode === 'tui';
+  // Under the live UI, stray lines on the terminal would garble it: coordinator logs go to a file.
+  const logFile = path.join(dir, 'coordinator.log');
+  const log = tui
+    ? (line: string): void => {
+        mkdirSync(dir, { recursive: true });
+        appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+      }
+    : (line: string): void => void process.stderr.write(`skewer: ${line}\n`);
   const stop = new AbortController();
   const drain = new AbortController();
   const handBack = new AbortController();
@@ -138,7 +152,9 @@ async function runSearch(target: string, flags: SearchFlags, remote: Transport |
           slots,
           capabilities,
           // Trials run on the backend the agent advertised (routing and execution agree).
-          runner: childProcessRunner({ env: { SKEWER_BACKEND: capabilities.backend } }),
+          // Under the live UI a trial process must not own the terminal: on exit it would reset
+          // it to line mode (keys lost) and its output would garble the screen.
+          runner: childProcessRunner({ env: { SKEWER_BACKEND: capabilities.backend }, ...(tui && { stdio: 'ignore' as const }) }),
           heartbeatMs: config.heartbeatMs,
           queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
         });
@@ -156,7 +172,7 @@ async function runSearch(target: string, flags: SearchFlags, remote: Transport |
         requeueUnfinished: embedded && Boolean(flags.resume),
         failUnrunnable: embedded,
         drain: drain.signal,
-        log: (line) => process.stderr.write(`skewer: ${line}\n`),
+        log,
       },
       stop.signal,
     );

@@ -1,6 +1,6 @@
 import { decodeOrReport, type InvalidMessageHandler } from '../codec.ts';
 import type { Codec, Delivery, ExhaustedItem, Lease, WorkQueue, WorkQueueOptions } from '../types.ts';
-import { untilAborted } from './channel.ts';
+import { InFlightSlots } from '../slots.ts';
 
 const DEFAULT_DEDUPE_WINDOW_MS = 120_000;
 /** How long an exhausted item waits before it is offered again when its handler threw. */
@@ -237,22 +237,11 @@ async function* consume<T>(
   maxInFlight: number,
   callerSignal: AbortSignal,
 ): AsyncGenerator<Delivery<T>> {
-  if (!(maxInFlight >= 1)) throw new RangeError(`maxInFlight is ${maxInFlight}, but must be at least 1`);
+  const slots = new InFlightSlots(maxInFlight);
   const signal = AbortSignal.any([callerSignal, state.closedSignal]);
-  let inFlight = 0;
-  let slotFreed: (() => void) | undefined;
-  const release = (): void => {
-    inFlight -= 1;
-    slotFreed?.();
-  };
   while (!signal.aborted) {
-    if (inFlight >= maxInFlight) {
-      await untilAborted(signal, (wake) => {
-        slotFreed = wake;
-      });
-      slotFreed = undefined;
-      continue;
-    }
+    await slots.free(signal);
+    if (signal.aborted) break;
     const item = await state.take(signal);
     if (!item) return;
     const token = state.leaseTokenOf(item);
@@ -261,8 +250,8 @@ async function* consume<T>(
       state.remove(item, token);
       continue;
     }
-    inFlight += 1;
-    yield { data: decoded.value, lease: memoryLease(state, item, token, release) };
+    slots.take();
+    yield { data: decoded.value, lease: memoryLease(state, item, token, slots.release) };
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeOrReport, type InvalidMessageHandler } from '../codec.ts';
-import { untilAborted } from '../memory/channel.ts';
+import { InFlightSlots } from '../slots.ts';
 import { queueSubject } from '../subjects.ts';
 import type { Codec, Delivery, Lease, WorkQueue, WorkQueueOptions } from '../types.ts';
 import { watchExhausted } from './exhausted.ts';
@@ -59,23 +59,12 @@ async function* consume<T>(
   maxInFlight: number,
   callerSignal: AbortSignal,
 ): AsyncGenerator<Delivery<T>> {
-  if (!(maxInFlight >= 1)) throw new RangeError(`maxInFlight is ${maxInFlight}, but must be at least 1`);
+  const slots = new InFlightSlots(maxInFlight);
   const signal = AbortSignal.any([callerSignal, context.closing]);
-  let inFlight = 0;
-  let slotFreed: (() => void) | undefined;
-  const release = (): void => {
-    inFlight -= 1;
-    slotFreed?.();
-  };
   let retryMs = RETRY_FIRST_MS;
   while (!signal.aborted) {
-    if (inFlight >= maxInFlight) {
-      await untilAborted(signal, (wake) => {
-        slotFreed = wake;
-      });
-      slotFreed = undefined;
-      continue;
-    }
+    await slots.free(signal);
+    if (signal.aborted) break;
     let message: JsMsg | undefined;
     try {
       message = await pullOne(consumer, signal);
@@ -98,8 +87,8 @@ async function* consume<T>(
       message.term();
       continue;
     }
-    inFlight += 1;
-    yield { data: decoded.value, lease: natsLease(message, release) };
+    slots.take();
+    yield { data: decoded.value, lease: natsLease(message, slots.release) };
   }
 }
 

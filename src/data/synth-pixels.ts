@@ -142,17 +142,18 @@ function strokePolyline(image: Gray, size: number, points: number[][], width: nu
 }
 
 /**
- * Adds one defect. `strength` is in texture-contrast units (about 0.06..0.22 of the full range),
- * the sign chosen at random, so a defect is a subtle local change rather than a bright mark.
+ * Adds one defect. `strength` is 0.12..0.32 of the full range (a crack 1.15x, a spot's core 1.3x),
+ * the sign chosen at random: faint ones sit within the texture's own contrast, strong ones stand
+ * out, and at 64 px strokes are 1-2 px wide so a small CNN can see them in ~30 training examples.
  */
 export function addDefect(image: Gray, size: number, kind: DefectKind, rng: Rng): void {
-  const strength = rng.uniform(0.06, 0.18) * (rng.next() < 0.55 ? -1 : 1);
+  const strength = rng.uniform(0.12, 0.32) * (rng.next() < 0.55 ? -1 : 1);
   const margin = size * 0.1;
   const x0 = rng.uniform(margin, size - margin);
   const y0 = rng.uniform(margin, size - margin);
   const scale = size / 64;
   if (kind === 'spot') {
-    const rx = rng.uniform(1.2, 4.5) * scale;
+    const rx = rng.uniform(1.6, 4.5) * scale;
     const ry = rx * rng.uniform(0.5, 1.5);
     const tilt = rng.uniform(0, Math.PI);
     const c = Math.cos(tilt);
@@ -183,13 +184,14 @@ export function addDefect(image: Gray, size: number, kind: DefectKind, rng: Rng)
     const [px, py] = points[points.length - 1] as [number, number];
     points.push([px + (Math.cos(angle) * length) / segments, py + (Math.sin(angle) * length) / segments]);
   }
-  const width = (kind === 'scratch' ? rng.uniform(0.6, 1.4) : rng.uniform(0.8, 1.8)) * Math.max(1, scale * 0.7);
+  const width = (kind === 'scratch' ? rng.uniform(1.0, 2.0) : rng.uniform(1.2, 2.2)) * Math.max(1, scale * 0.7);
   strokePolyline(image, size, points, width, kind === 'crack' ? -Math.abs(strength) * 1.15 : strength);
 }
 
 /**
  * Benign blotches (both classes alike): large, soft, low-contrast patches such as stains or uneven
- * lighting. They make "the darkest pixel" a poor cue, so a model has to learn the defects' shapes.
+ * lighting, up to about the defects' strength. They make "the darkest pixel" a poor cue, so a
+ * model has to learn the defects' shapes.
  */
 export function addBlotches(image: Gray, size: number, rng: Rng): void {
   const count = rng.next() < 0.6 ? rng.int(1, 3) : 0;
@@ -197,7 +199,7 @@ export function addBlotches(image: Gray, size: number, rng: Rng): void {
     const x0 = rng.uniform(0, size);
     const y0 = rng.uniform(0, size);
     const radius = rng.uniform(0.08, 0.18) * size;
-    const amount = rng.uniform(0.05, 0.16) * (rng.next() < 0.5 ? -1 : 1);
+    const amount = rng.uniform(0.08, 0.3) * (rng.next() < 0.5 ? -1 : 1);
     paint(image, size, (x, y) => Math.exp(-((x - x0) ** 2 + (y - y0) ** 2) / (2 * radius * radius)), amount, x0 - 3 * radius, y0 - 3 * radius, x0 + 3 * radius, y0 + 3 * radius);
   }
 }

@@ -81,7 +81,9 @@ test('the same seed gives the same weights, another seed other weights', async (
 test('buildModel adds dropout and a dense softmax head over numClasses', async () => {
   const model = await buildModel('small-cnn', { resolution: 32, numClasses: 3, seed: 1, dropout: 0.5 });
   const backbone = buildBackbone('small-cnn', { resolution: 32, seed: 1 });
-  assert.equal(model.countParams(), backbone.countParams() + 128 * 3 + 3);
+  // small-cnn pools its last 128 maps two ways (average and max) into 256 features.
+  assert.deepEqual(backbone.outputs[0]!.shape, [null, 2 * 128]);
+  assert.equal(model.countParams(), backbone.countParams() + 2 * 128 * 3 + 3);
   assert.deepEqual(model.layers.slice(-2).map((l) => l.name), ['head_dropout', 'head_dense']);
   const x = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 3);
   const probabilities = model.predict(x) as tf.Tensor;

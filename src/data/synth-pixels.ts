@@ -194,7 +194,7 @@ export function addDefect(image: Gray, size: number, kind: DefectKind, rng: Rng)
  * model has to learn the defects' shapes.
  */
 export function addBlotches(image: Gray, size: number, rng: Rng): void {
-  const count = rng.next() < 0.6 ? rng.int(1, 3) : 0;
+  const count = rng.next() < 0.85 ? rng.int(1, 3) : 0;
   for (let b = 0; b < count; b++) {
     const x0 = rng.uniform(0, size);
     const y0 = rng.uniform(0, size);
@@ -207,7 +207,7 @@ export function addBlotches(image: Gray, size: number, rng: Rng): void {
 /** Gray -> RGB bytes with a mild random tint, sensor noise, clipped to [0, 255]. */
 export function toRgbBytes(image: Gray, rng: Rng): Buffer {
   const tint = [rng.uniform(0.92, 1.08), rng.uniform(0.92, 1.08), rng.uniform(0.92, 1.08)];
-  const noise = rng.uniform(0.01, 0.035);
+  const noise = rng.uniform(0.02, 0.05);
   const out = Buffer.alloc(image.length * 3);
   for (let i = 0; i < image.length; i++) {
     const v = image[i]! + noise * rng.normal();

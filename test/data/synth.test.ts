@@ -78,3 +78,34 @@ test('bad options are UserErrors', async () => {
   await assert.rejects(writeSyntheticDataset({ out, images: 10, minorityFraction: 0.1, size: 8, seed: 1 }), UserError);
   await assert.rejects(writeSyntheticDataset({ out, images: 10, minorityFraction: 0.1, size: 16, seed: 1, minorityClass: 'ok' }), UserError);
 });
+
+test('no single global pixel statistic separates the classes well: the model must find the defect', () => {
+  // Best-threshold balanced accuracy of one per-image number (darkest, brightest pixel, largest
+  // deviation from the mean in standard deviations) over independent clean and defective surfaces.
+  const stats = (defective: boolean) =>
+    Array.from({ length: 100 }, (_, i) => {
+      const rgb = syntheticImage(64, defective, createRng(`${defective ? 'd' : 'c'}-${i}`));
+      const gray = Array.from({ length: rgb.length / 3 }, (_, p) => (rgb[p * 3]! + rgb[p * 3 + 1]! + rgb[p * 3 + 2]!) / 3);
+      const mean = gray.reduce((s, v) => s + v, 0) / gray.length;
+      const std = Math.sqrt(gray.reduce((s, v) => s + (v - mean) ** 2, 0) / gray.length);
+      const [min, max] = [Math.min(...gray), Math.max(...gray)];
+      return { min, max, extreme: Math.max(mean - min, max - mean) / std };
+    });
+  const clean = stats(false);
+  const defective = stats(true);
+  const bestBalancedAccuracy = (key: 'min' | 'max' | 'extreme') => {
+    const values = [...clean, ...defective].map((s) => s[key]).sort((a, b) => a - b);
+    let best = 0;
+    for (const threshold of values) {
+      const defectRecall = defective.filter((s) => s[key] >= threshold).length / defective.length;
+      const cleanRecall = clean.filter((s) => s[key] < threshold).length / clean.length;
+      const accuracy = (defectRecall + cleanRecall) / 2;
+      best = Math.max(best, accuracy, 1 - accuracy);
+    }
+    return best;
+  };
+  for (const key of ['min', 'max', 'extreme'] as const) {
+    const accuracy = bestBalancedAccuracy(key);
+    assert.ok(accuracy < 0.8, `${key} pixel alone reaches balanced accuracy ${accuracy.toFixed(2)}`);
+  }
+});

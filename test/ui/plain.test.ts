@@ -73,35 +73,3 @@ test('plain reporter: study finished names the best trial and its recipe', () =>
   const last = out.text().trimEnd().split('\n').at(-1)!;
   assert.match(last, /study finished: 4 trials done \(1 pruned, 1 failed\); best trial #2 0\.900±0\.025: sampling=balanced-batch/);
 });
-
-test('tui reporter: events sent before Ink loads are shown, q resolves `exited` with the answer', async () => {
-  const { EventEmitter } = await import('node:events');
-  const written: string[] = [];
-  const out = Object.assign(new EventEmitter(), { columns: 100, rows: 40, isTTY: true, write: (text: string) => (written.push(text), true) });
-  const stdin = Object.assign(new EventEmitter(), {
-    isTTY: true,
-    data: null as string | null,
-    setEncoding() {},
-    setRawMode() {},
-    ref() {},
-    unref() {},
-    resume() {},
-    pause() {},
-    read() {
-      const data = this.data;
-      this.data = null;
-      return data;
-    },
-  });
-  const quits: string[] = [];
-  const reporter = createReporter({ mode: 'tui', out, stdin: stdin as unknown as NodeJS.ReadStream, color: false, onQuit: (c) => quits.push(c) });
-  for (const event of scriptedStudy()) reporter.onEvent(event);
-  const deadline = Date.now() + 10_000;
-  while (!written.join('').includes('study parts') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.match(written.join(''), /study parts · sampler tpe · 4\/10 done/);
-  stdin.data = 'q';
-  stdin.emit('readable');
-  assert.equal(await reporter.exited, 'detach');
-  assert.deepEqual(quits, ['detach']);
-  await reporter.close();
-});

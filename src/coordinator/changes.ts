@@ -71,10 +71,12 @@ export function agentInfoOf(record: StoredAgent): AgentInfo {
     memoryBytes: info.memoryBytes,
     lastHeartbeat: record.lastHeartbeat,
     lost: record.lost,
+    left: record.left === true,
   };
 }
 
 export function eventsFromAgentChange(before: StoredAgent | undefined, after: StoredAgent, at: number): StudyEvent[] {
+  if (after.left) return before?.left ? [] : [{ type: 'agent-left', at, name: after.info.name }];
   if (after.lost) return before?.lost ? [] : [{ type: 'agent-lost', at, name: after.info.name }];
   return [{ type: 'agent-seen', at, agent: agentInfoOf(after) }];
 }

@@ -282,7 +282,7 @@ class Coordinator {
         this.kick();
       }
     } else if (message.type === 'agent-leaving') {
-      if (this.agents.markLost(message.agent)) await this.saveAgent(message.agent);
+      if (this.agents.markLeft(message.agent)) await this.saveAgent(message.agent);
     } else if (message.type === 'report') {
       await this.onReport(message);
     }

@@ -104,7 +104,7 @@ async function* deriveEvents(changes: AsyncIterable<RecordChange>, direction: 'm
       trials.set(value.id, value);
     } else {
       const before = agents.get(value.info.name);
-      if (!before || before.lost !== value.lost || before.info.busy !== value.info.busy || before.info.slots !== value.info.slots) {
+      if (!before || before.lost !== value.lost || before.left !== value.left || before.info.busy !== value.info.busy || before.info.slots !== value.info.slots) {
         yield* eventsFromAgentChange(before, value, at);
       }
       agents.set(value.info.name, value);

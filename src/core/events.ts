@@ -10,7 +10,10 @@ export interface AgentInfo {
   readonly gpus: number;
   readonly memoryBytes: number;
   readonly lastHeartbeat: number;
+  /** Missed its heartbeats: it may have died with trials on it. */
   readonly lost: boolean;
+  /** Said goodbye (stopped cleanly, its trials finished or handed back): not a fault. */
+  readonly left: boolean;
 }
 
 /**
@@ -34,6 +37,7 @@ export type StudyEvent =
   | { readonly type: 'trial-requeued'; readonly at: number; readonly trialId: string; readonly reason: string }
   | { readonly type: 'agent-seen'; readonly at: number; readonly agent: AgentInfo }
   | { readonly type: 'agent-lost'; readonly at: number; readonly name: string }
+  | { readonly type: 'agent-left'; readonly at: number; readonly name: string }
   | { readonly type: 'study-finished'; readonly at: number; readonly bestTrialId?: string; readonly bestValue?: number };
 
 export type StudyEventType = StudyEvent['type'];

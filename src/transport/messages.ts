@@ -247,6 +247,8 @@ export const StoredAgentSchema = z.strictObject({
   info: AgentInfoSchema,
   lastHeartbeat: timestamp,
   lost: z.boolean(),
+  /** Stopped cleanly (an `agent-leaving` message); absent in records written before it existed. */
+  left: z.boolean().optional(),
 });
 
 export const StudyRecordValueSchema = z.discriminatedUnion('type', [StoredStudySchema, StoredTrialSchema, StoredAgentSchema]);

@@ -50,13 +50,15 @@ export function formatPlainEvent(event: StudyEvent, before: StudyViewState, afte
     }
     case 'agent-seen': {
       const known = before.agents.get(event.agent.name);
-      if (known && known.lost === event.agent.lost && known.slots === event.agent.slots) return undefined;
       const a = event.agent;
-      const verb = known?.lost && !a.lost ? 'back' : 'joined';
+      if (known && known.lost === a.lost && known.left === a.left && known.slots === a.slots) return undefined;
+      const verb = (known?.lost || known?.left) && !a.lost && !a.left ? 'back' : 'joined';
       return `${time} agent ${a.name} ${verb}: backend ${a.backend}, ${a.slots} slot${a.slots === 1 ? '' : 's'}, ${a.gpus} GPU${a.gpus === 1 ? '' : 's'}`;
     }
     case 'agent-lost':
       return `${time} agent ${event.name} LOST (no heartbeat)`;
+    case 'agent-left':
+      return `${time} agent ${event.name} left`;
     case 'study-finished': {
       const best = event.bestTrialId ? after.trials.get(event.bestTrialId) : undefined;
       const { done, failed, pruned } = studyProgress(after, event.at);

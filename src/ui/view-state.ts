@@ -141,13 +141,16 @@ export function reduceStudyView(state: StudyViewState, event: StudyEvent): Study
       agents.set(event.agent.name, event.agent);
       return { ...stamped, agents };
     }
-    case 'agent-lost': {
+    case 'agent-lost':
+    case 'agent-left': {
       const agents = new Map(stamped.agents);
       const known = agents.get(event.name);
+      const lost = event.type === 'agent-lost';
       agents.set(event.name, {
-        ...(known ?? { name: event.name, backend: '?', slots: 0, busy: 0, gpus: 0, memoryBytes: 0, lastHeartbeat: 0 }),
+        ...(known ?? { name: event.name, backend: '?', slots: 0, gpus: 0, memoryBytes: 0, lastHeartbeat: 0 }),
         busy: 0,
-        lost: true,
+        lost,
+        left: !lost,
       });
       return { ...stamped, agents };
     }

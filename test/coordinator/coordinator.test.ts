@@ -113,6 +113,50 @@ test('an agent that goes silent is shown lost; its trial is redelivered and comp
   assert.ok(events.some((e) => e.type === 'trial-requeued' && e.trialId === stolen && /ghost/.test(e.reason)));
 });
 
+test('an agent that stops cleanly is shown as left, never lost, while the study goes on without it', async () => {
+  const { createMemoryTransport } = await import('../../src/transport/index.ts');
+  const { Agent, inProcessRunner } = await import('../../src/agent/index.ts');
+  const { studyRecordCodec } = await import('../../src/transport/messages.ts');
+  const { studyBucketName } = await import('../../src/transport/subjects.ts');
+  // The study outlasts the lost-agent limit (200 ms) several times after the leaver has gone, so a
+  // goodbye mistaken for silence would show up as agent-lost.
+  const config = functionStudy({ trials: 8, agentLostMs: 200, heartbeatMs: 50 });
+  const slow: TrialRunner = {
+    kind: 'in-process',
+    async run(trial) {
+      await sleep(150);
+      return { value: evaluateObjective('branin', trial.params) };
+    },
+  };
+  const transport = createMemoryTransport({ onInvalid: () => undefined });
+  const leaverStop = new AbortController();
+  let leaverTrials = 0;
+  const leaverRunner: TrialRunner = {
+    kind: 'in-process',
+    async run(trial, options) {
+      const result = await inProcessRunner().run(trial, options);
+      leaverTrials += 1;
+      leaverStop.abort(); // Ctrl-C once: finish what runs, then leave
+      return result;
+    },
+  };
+  const leaver = new Agent({
+    transport, name: 'leaver', slots: 1, capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] },
+    runner: leaverRunner, heartbeatMs: config.heartbeatMs,
+    queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
+  }).run(leaverStop.signal);
+  const { outcome, events } = await runStudy(config, [{ name: 'stays', runner: slow }], { transport });
+  await leaver;
+  const kv = await transport.kv(studyBucketName('unit'), studyRecordCodec);
+  const record = (await kv.list('agent.')).map((e) => e.value).find((v) => v.type === 'agent' && v.info.name === 'leaver');
+  await transport.close();
+  assert.equal(outcome.finished, true);
+  assert.equal(leaverTrials, 1);
+  assert.equal(outcome.trials.filter((t) => t.attempts.at(-1)?.agent === 'leaver').length, 1);
+  assert.deepEqual(events.filter((e) => (e.type === 'agent-left' || e.type === 'agent-lost') && e.name === 'leaver').map((e) => e.type), ['agent-left']);
+  assert.ok(record && record.type === 'agent' && record.left === true && record.lost === false, `stored as left: ${JSON.stringify(record)}`);
+});
+
 test('reports reach the pruner; a prune command kills the trial, which ends pruned', async () => {
   // Trials report five steps; a trial's quality is -x1, so the pruner can rank them.
   const runner: TrialRunner = {

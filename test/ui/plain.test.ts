@@ -65,6 +65,18 @@ test('plain reporter folds repeated heartbeats of a known agent, but reports its
   assert.match(lines[2]!, /agent a1 back/);
 });
 
+test('plain reporter: an agent that leaves cleanly is reported as left, not lost, and its return as back', () => {
+  const out = collect();
+  const reporter = createReporter({ mode: 'plain', out });
+  reporter.onEvent({ type: 'agent-seen', at: T0, agent: agent('a1') });
+  reporter.onEvent({ type: 'agent-left', at: T0 + 60_000, name: 'a1' });
+  reporter.onEvent({ type: 'agent-seen', at: T0 + 70_000, agent: agent('a1', { lastHeartbeat: T0 + 70_000 }) });
+  const lines = out.text().trimEnd().split('\n');
+  assert.equal(lines.length, 3);
+  assert.match(lines[1]!, /agent a1 left$/);
+  assert.match(lines[2]!, /agent a1 back/);
+});
+
 test('plain reporter: study finished names the best trial and its recipe', () => {
   const out = collect();
   const reporter = createReporter({ mode: 'plain', out });

@@ -8,7 +8,7 @@ import type { QuitChoice } from '../../src/ui/reporter.ts';
 import { StudyApp, type StudyAppProps } from '../../src/ui/tui/App.tsx';
 import { createStudyStore } from '../../src/ui/tui/store.ts';
 import { createPalette, PaletteContext } from '../../src/ui/tui/theme.ts';
-import { scriptedStudy, T0 } from './fixtures/study-events.ts';
+import { agent, scriptedStudy, T0 } from './fixtures/study-events.ts';
 
 const NOW = T0 + 20_000;
 const ANSI = /\u001B\[[0-9;]*m/g;
@@ -75,6 +75,16 @@ test('header, agents panel and progress bars of running trials', () => {
   const [, foldDone, foldLeft, epochDone, epochLeft] = running.match(/fold 2\/3 (█+)(░+) ep 1\/2 (█+)(░+)/)!;
   assert.equal(foldDone!.length / (foldDone!.length + foldLeft!.length), 0.5);
   assert.equal(epochDone!.length, epochLeft!.length);
+});
+
+test('an agent that left cleanly is counted apart from lost ones, marked left, and counts as up again when it returns', async () => {
+  const app = mount();
+  app.store.dispatch({ type: 'agent-left', at: NOW, name: 'a1' });
+  const text = await until(app.frame, /agents 0 up, 1 lost, 1 left/);
+  assert.match(text, /a1 +wasm +0\/2 busy +left/);
+  assert.match(text, /a2 +tensorflow +0\/2 busy +LOST/);
+  app.store.dispatch({ type: 'agent-seen', at: NOW, agent: agent('a1', { lastHeartbeat: NOW }) });
+  assert.match(await until(app.frame, /agents 1 up, 1 lost\n/), /a1 +wasm +1\/2 busy +♥ 0ms ago/);
 });
 
 test('finished trials are printed once to the static log, in finish order, and stay once', async () => {

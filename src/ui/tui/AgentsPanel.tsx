@@ -1,5 +1,8 @@
 /** @jsxRuntime automatic */
-/** One line per agent: name, backend, busy slots, last heartbeat; lost agents in red and marked LOST. */
+/**
+ * One line per agent: name, backend, busy slots, last heartbeat; lost agents (missed heartbeats) in
+ * red and marked LOST; agents that stopped cleanly dimmed and marked `left`, since that is no fault.
+ */
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { AgentInfo } from '../../core/events.ts';
@@ -12,10 +15,10 @@ const AgentRow = memo(function AgentRow({ agent, now, width }: { agent: AgentInf
     fit(agent.name, 14),
     fit(agent.backend, 10),
     fit(`${agent.busy}/${agent.slots} busy`, 9),
-    agent.lost ? 'LOST' : `♥ ${formatAge(agent.lastHeartbeat, now)}`,
+    agent.lost ? 'LOST' : agent.left ? 'left' : `♥ ${formatAge(agent.lastHeartbeat, now)}`,
   ].join(' ');
   return (
-    <Text color={agent.lost ? paint('red') : undefined} bold={agent.lost} wrap="truncate">
+    <Text color={agent.lost ? paint('red') : undefined} bold={agent.lost} dimColor={agent.left} wrap="truncate">
       {fit(`  ${text}`, width)}
     </Text>
   );
@@ -23,10 +26,11 @@ const AgentRow = memo(function AgentRow({ agent, now, width }: { agent: AgentInf
 
 export function AgentsPanel({ agents, now, width }: { agents: readonly AgentInfo[]; now: number; width: number }) {
   const lost = agents.filter((agent) => agent.lost).length;
+  const left = agents.filter((agent) => agent.left).length;
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
-        {`agents ${agents.length - lost} up${lost ? `, ${lost} lost` : ''}`}
+        {`agents ${agents.length - lost - left} up${lost ? `, ${lost} lost` : ''}${left ? `, ${left} left` : ''}`}
       </Text>
       {agents.map((agent) => (
         <AgentRow key={agent.name} agent={agent} now={now} width={width} />

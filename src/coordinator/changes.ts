@@ -34,12 +34,13 @@ export function eventsFromTrialChange(before: StoredTrial | undefined, after: St
     events.push({ type: 'trial-progress', at, trialId, progress: after.progress });
   }
   if (isFinished(after.state) && !(before && isFinished(before.state))) {
+    const value = after.value ?? (after.state === 'pruned' ? after.reports.at(-1)?.value : undefined);
     events.push({
       type: 'trial-finished',
       at,
       trialId,
       state: after.state as 'complete' | 'pruned' | 'failed',
-      ...(after.value !== undefined && { value: after.value }),
+      ...(value !== undefined && { value }),
       ...(after.result !== undefined && { result: after.result as never }),
       ...(after.error !== undefined && { error: after.error }),
     });

@@ -30,6 +30,7 @@ export type StudyEvent =
       readonly at: number;
       readonly trialId: string;
       readonly state: Extract<TrialState, 'complete' | 'pruned' | 'failed'>;
+      /** The objective value; for a pruned trial, the last intermediate value it reported (what got it pruned). */
       readonly value?: number;
       readonly result?: TrialResult;
       readonly error?: string;

@@ -177,13 +177,16 @@ test('reports reach the pruner; a prune command kills the trial, which ends prun
     parallelism: 1,
     pruner: { type: 'median', warmupSteps: 0, minTrials: 2 },
   });
-  const { outcome } = await runStudy(config, [{ name: 'solo', runner }]);
+  const { outcome, events } = await runStudy(config, [{ name: 'solo', runner }]);
   assert.equal(outcome.finished, true);
   const pruned = outcome.trials.filter((t) => t.state === 'pruned');
   assert.ok(pruned.length >= 1, `some trial pruned: ${outcome.trials.map((t) => t.state).join(',')}`);
   for (const trial of pruned) {
     assert.ok(trial.reports.length >= 1 && trial.reports.length < 5, 'stopped before the end');
     assert.equal(trial.attempts.at(-1)!.outcome, 'pruned');
+    // What the UI shows of a pruned trial: the last value it reported before the prune.
+    const finished = events.find((e) => e.type === 'trial-finished' && e.trialId === trial.id);
+    assert.equal(finished?.type === 'trial-finished' && finished.value, trial.reports.at(-1)!.value);
   }
 });
 

@@ -12,9 +12,8 @@ import { UserError } from '../core/errors.ts';
 import { isFinished } from '../core/trial.ts';
 import type { StudyConfig } from '../config/study.ts';
 import type { Study } from '../search/index.ts';
-import type { Bus, KvStore, Transport } from '../transport/types.ts';
+import type { KvStore, Transport } from '../transport/types.ts';
 import {
-  PROTOCOL_VERSION,
   RESULT_QUEUE_OPTIONS,
   busCodec,
   resultCodec,
@@ -26,16 +25,12 @@ import {
   type StudyRecordValue,
   type TrialMessage,
 } from '../transport/messages.ts';
-import {
-  ALL_HEARTBEAT_SUBJECTS,
-  pruneSubject,
-  reportSubjectsOf,
-  resultQueueName,
-  studyBucketName,
-} from '../transport/subjects.ts';
+import { ALL_HEARTBEAT_SUBJECTS, reportSubjectsOf, resultQueueName, studyBucketName } from '../transport/subjects.ts';
 import { AgentRegistry } from './agents.ts';
 import { eventsFromAgentChange, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
-import { applyOutcome, applyStarted, closeOpenAttempt, mergeReports } from './outcomes.ts';
+import { OutageGuard } from './guard.ts';
+import { applyOutcome, applyStarted, closeOpenAttempt } from './outcomes.ts';
+import { PruneRelay } from './prune-relay.ts';
 import { studyFromStore } from './strategies.ts';
 import { TrialStore } from './store.ts';
 import { buildTrial } from './trials.ts';
@@ -86,12 +81,11 @@ class Coordinator {
   private readonly agents: AgentRegistry;
   private readonly trials = new Map<string, StoredTrial>();
   private readonly dispatcher: Dispatcher;
-  private readonly pruneSent = new Set<string>();
   private readonly cleanups: Array<() => void> = [];
-  private readonly failingSince = new Map<string, number>();
+  private readonly guard: OutageGuard;
   private store!: TrialStore;
   private study!: Study;
-  private bus!: Bus<BusMessage>;
+  private relay!: PruneRelay;
   private exhausted = false;
   private pumping: Promise<void> | undefined;
   private pumpAgain = false;
@@ -108,6 +102,15 @@ class Coordinator {
     this.emit = options.onEvent ?? (() => undefined);
     this.agents = new AgentRegistry(this.config.agentLostMs);
     this.dispatcher = new Dispatcher(options.transport, this.config, options.dataset, (message, attempts) => this.onExhausted(message, attempts));
+    this.guard = new OutageGuard({
+      budgetMs: Math.max(OUTAGE_BUDGET_MS, 3 * this.config.ackWaitMs),
+      clock: this.clock,
+      log: this.log,
+      fail: (error) => this.fail(error),
+      onRetry: (what) => {
+        if (what === 'pump') setTimeout(() => this.kick(), RETRY_PUMP_MS).unref();
+      },
+    });
   }
 
   async run(signal: AbortSignal): Promise<StudyOutcome> {
@@ -189,42 +192,13 @@ class Coordinator {
 
   private listen(signal: AbortSignal): void {
     const { transport, config } = this.options;
-    this.bus = transport.bus(busCodec);
-    this.cleanups.push(this.bus.subscribe(reportSubjectsOf(config.name), (message) => this.guard('report', () => this.onBus(message))));
-    this.cleanups.push(this.bus.subscribe(ALL_HEARTBEAT_SUBJECTS, (message) => this.guard('heartbeat', () => this.onBus(message))));
+    const bus = transport.bus(busCodec);
+    this.relay = new PruneRelay(config, this.trials, this.store, this.study, bus);
+    this.cleanups.push(bus.subscribe(reportSubjectsOf(config.name), (message) => this.guard.run('report', () => this.onBus(message))));
+    this.cleanups.push(bus.subscribe(ALL_HEARTBEAT_SUBJECTS, (message) => this.guard.run('heartbeat', () => this.onBus(message))));
     void this.consumeResults(signal).catch((error) => this.fail(error));
-    const reaper = setInterval(() => this.guard('reaper', () => this.reap()), Math.max(50, Math.floor(config.heartbeatMs / 2)));
+    const reaper = setInterval(() => this.guard.run('reaper', () => this.reap()), Math.max(50, Math.floor(config.heartbeatMs / 2)));
     this.cleanups.push(() => clearInterval(reaper));
-  }
-
-  /**
-   * Background work never throws into a timer. Heartbeats, reports, the reaper and the pump are
-   * idempotent and come round again, so a failure (the server restarting, a KV timeout) is logged
-   * and retried; one that persists longer than the outage budget stops the study with the error.
-   */
-  private guard(what: string, work: () => void | Promise<void>): void {
-    const onError = (error: unknown): void => {
-      if (error instanceof UserError) return this.fail(error); // not an outage: retrying cannot help
-      const since = this.failingSince.get(what) ?? this.clock();
-      this.failingSince.set(what, since);
-      if (this.clock() - since > this.outageBudgetMs()) return this.fail(annotate(error, what));
-      this.log(`${what}: ${(error as Error).message ?? String(error)} (retrying)`);
-      if (what === 'pump') setTimeout(() => this.kick(), RETRY_PUMP_MS).unref();
-    };
-    const onSuccess = (): void => {
-      this.failingSince.delete(what);
-    };
-    try {
-      const result = work();
-      if (result) result.then(onSuccess, onError);
-      else onSuccess();
-    } catch (error) {
-      onError(error);
-    }
-  }
-
-  private outageBudgetMs(): number {
-    return Math.max(OUTAGE_BUDGET_MS, 3 * this.config.ackWaitMs);
   }
 
   private async consumeResults(signal: AbortSignal): Promise<void> {
@@ -284,7 +258,7 @@ class Coordinator {
     } else if (message.type === 'agent-leaving') {
       if (this.agents.markLeft(message.agent)) await this.saveAgent(message.agent);
     } else if (message.type === 'report') {
-      await this.onReport(message);
+      await this.relay.onReport(message);
     }
   }
 
@@ -295,31 +269,6 @@ class Coordinator {
 
   private announceAgent(name: string): void {
     for (const event of eventsFromAgentChange(undefined, this.agents.record(name)!, this.clock())) this.emit(event);
-  }
-
-  private async onReport(message: Extract<BusMessage, { type: 'report' }>): Promise<void> {
-    const trial = this.trials.get(message.trialId);
-    const current = trial?.attempts.at(-1);
-    if (!trial || trial.state !== 'running' || current?.attempt !== message.attempt) return;
-    const { progress } = message;
-    const report = { step: progress.step, value: progress.validationBalancedAccuracy };
-    const decision = this.study.report(trial.id, report.step, report.value);
-    await this.store.update(trial.id, (t) => {
-      t.progress = progress;
-      t.reports = mergeReports(t.reports, [report]);
-      return t;
-    });
-    const key = `${trial.id}/${message.attempt}`;
-    if (decision === 'prune' && !this.pruneSent.has(key)) {
-      this.pruneSent.add(key);
-      this.bus.publish(pruneSubject(this.config.name, trial.id), {
-        v: PROTOCOL_VERSION,
-        type: 'prune',
-        study: this.config.name,
-        trialId: trial.id,
-        reason: `pruned by ${this.config.pruner === 'none' ? 'pruner' : JSON.stringify(this.config.pruner)} at step ${report.step}`,
-      });
-    }
   }
 
   // ------------------------------------------------------------------ lost agents and stuck trials
@@ -372,7 +321,7 @@ class Coordinator {
       return;
     }
     this.pumping = new Promise<void>((resolve) => {
-      this.guard('pump', async () => {
+      this.guard.run('pump', async () => {
         try {
           do {
             this.pumpAgain = false;
@@ -443,7 +392,3 @@ class Coordinator {
   }
 }
 
-function annotate(error: unknown, what: string): unknown {
-  if (error instanceof Error && !(error instanceof UserError)) error.message = `${what}: ${error.message}`;
-  return error;
-}

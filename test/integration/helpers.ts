@@ -5,12 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { stringify } from 'yaml';
 import { openStudyReader, type StoredTrial } from '../../src/coordinator/index.ts';
 import { connectNats } from '../../src/transport/index.ts';
+import { startTestNatsServer, type TestNatsServer } from '../helpers/nats-server.ts';
 
 const RUN = path.resolve('src/cli/run.ts');
 /** tsx's loader by absolute URL: the processes run in temp folders, where `--import tsx` would not resolve. */
@@ -93,6 +95,29 @@ export async function stopAll(processes: readonly SkewerProcess[]): Promise<void
 
 export function tempDir(label: string): string {
   return mkdtempSync(path.join(tmpdir(), `skewer-${label}-`));
+}
+
+/**
+ * The setting of a test file: one real nats-server (started before its tests, stopped after them)
+ * and a temp folder removed after them.
+ */
+export function natsSuite(label: string): { readonly server: TestNatsServer; readonly dir: string } {
+  let server: TestNatsServer | undefined;
+  const dir = tempDir(label);
+  before(async () => {
+    server = await startTestNatsServer();
+  });
+  after(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    get server() {
+      if (!server) throw new Error('the nats-server of this suite starts in its before() hook');
+      return server;
+    },
+  };
 }
 
 /** A branin study with test-sized timings; `overrides` replace top-level fields. */

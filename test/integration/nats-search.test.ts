@@ -2,14 +2,12 @@
 // (1) 30 function trials across 3 agents, each finished exactly once; (5) malformed messages on
 // the trial subject are rejected, never executed.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connectNats } from '../../src/transport/index.ts';
 import { trialCodec } from '../../src/transport/messages.ts';
 import { queueSubject, trialQueueName } from '../../src/transport/subjects.ts';
-import { startTestNatsServer, type TestNatsServer } from '../helpers/nats-server.ts';
 import {
   assertAllCompleteOnce,
   completionsPerTrial,
@@ -17,30 +15,21 @@ import {
   spawnSkewer,
   startAgents,
   stopAll,
-  tempDir,
+  natsSuite,
   writeFunctionStudy,
 } from './helpers.ts';
 
-let server: TestNatsServer;
-const dir = tempDir('nats-search');
-
-before(async () => {
-  server = await startTestNatsServer();
-});
-
-after(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const nats = natsSuite('nats-search');
+const { dir } = nats;
 
 test('30 function trials across 3 agents complete, each finished exactly once', async () => {
-  const agents = startAgents(server.url, ['a1', 'a2', 'a3'], dir);
+  const agents = startAgents(nats.server.url, ['a1', 'a2', 'a3'], dir);
   try {
     const file = writeFunctionStudy(dir, 'spread', { trials: 30 });
-    const coordinator = spawnSkewer('coordinator', ['search', file, '--server', server.url, '--no-tui'], dir);
+    const coordinator = spawnSkewer('coordinator', ['search', file, '--server', nats.server.url, '--no-tui'], dir);
     assert.equal(await coordinator.exited, 0, coordinator.lines.slice(-10).join('\n'));
     assert.match(coordinator.lines.join('\n'), /finished: 30 complete/);
-    const trials = await readTrials(server.url, 'spread');
+    const trials = await readTrials(nats.server.url, 'spread');
     assertAllCompleteOnce(trials, 30);
     // Every agent took part, and no trial was run to completion twice.
     const ranBy = new Set(trials.map((t) => t.attempts.at(-1)!.agent));
@@ -56,10 +45,10 @@ test('30 function trials across 3 agents complete, each finished exactly once', 
 test('a malformed message on the trial subject is rejected and never executed', async () => {
   const subject = queueSubject(trialQueueName('cpu'));
   // The queue as a study of these settings opens it (this test may run first).
-  const transport = await connectNats({ servers: server.url });
+  const transport = await connectNats({ servers: nats.server.url });
   await transport.workQueue(trialQueueName('cpu'), trialCodec, { ackWaitMs: 3_000, maxAttempts: 4 });
   await transport.close();
-  const nc = await connect({ servers: server.url });
+  const nc = await connect({ servers: nats.server.url });
   try {
     const js = jetstream(nc);
     const bad = [
@@ -69,7 +58,7 @@ test('a malformed message on the trial subject is rejected and never executed', 
       JSON.stringify({ v: 1, type: 'rm -rf', study: 'x' }),
     ];
     for (const [i, text] of bad.entries()) await js.publish(subject, new TextEncoder().encode(text), { msgID: `bad-${i}` });
-    const agent = startAgents(server.url, ['checker'], dir)[0]!;
+    const agent = startAgents(nats.server.url, ['checker'], dir)[0]!;
     try {
       // The agent pulls all four, rejects each with a reason, and runs nothing.
       for (let seen = 0; seen < 4; seen = agent.count(/rejected a malformed message/)) {
@@ -83,9 +72,9 @@ test('a malformed message on the trial subject is rejected and never executed', 
       assert.equal(info.state.messages, 0, 'rejected messages leave the queue');
       // The agent is still healthy: a real study runs on it.
       const file = writeFunctionStudy(dir, 'after-garbage', { trials: 4, objective: { function: 'branin', delayMs: 0 } });
-      const coordinator = spawnSkewer('coordinator', ['search', file, '--server', server.url, '--no-tui'], dir);
+      const coordinator = spawnSkewer('coordinator', ['search', file, '--server', nats.server.url, '--no-tui'], dir);
       assert.equal(await coordinator.exited, 0, coordinator.lines.slice(-10).join('\n'));
-      assertAllCompleteOnce(await readTrials(server.url, 'after-garbage'), 4);
+      assertAllCompleteOnce(await readTrials(nats.server.url, 'after-garbage'), 4);
     } finally {
       await stopAll([agent]);
     }

@@ -37,15 +37,24 @@ export async function runDemo(write: (text: string) => void = (t) => process.std
       [
         '',
         'next:',
-        `  npx skewer status ${DEMO_STUDY.name}                     every trial, its state and metrics`,
-        `  npx skewer export ${DEMO_STUDY.name} --out best.yaml     the best recipe as a trial spec`,
-        '  npx skewer retrain best.yaml --out model/      train it on all non-holdout data, judge it once on the sealed holdout',
-        '  npx skewer server & npx skewer agent --server nats://HOST:4222    add machines (see README)',
+        ...nextSteps([
+          [`npx skewer status ${DEMO_STUDY.name}`, 'every trial, its state and metrics'],
+          [`npx skewer export ${DEMO_STUDY.name} --out best.yaml`, 'the best recipe as a trial spec'],
+          ['npx skewer retrain best.yaml --out model/', 'train it, judge it once on the sealed holdout'],
+          ['npx skewer server', 'a NATS server for a distributed search, then'],
+          ['npx skewer agent --server nats://HOST:4222', 'on each machine that joins (see README)'],
+        ]),
         '',
       ].join('\n'),
     );
   }
   return code;
+}
+
+/** Commands in one column and what they do in the next, aligned. */
+function nextSteps(rows: ReadonlyArray<readonly [string, string]>): string[] {
+  const width = Math.max(...rows.map(([command]) => command.length));
+  return rows.map(([command, what]) => `  ${command.padEnd(width)}  ${what}`);
 }
 
 try {

@@ -48,6 +48,40 @@ export function eventsFromTrialChange(before: StoredTrial | undefined, after: St
   return events;
 }
 
+/**
+ * The events that tell a stored trial's story from its beginning, stamped with the times its record
+ * keeps (created, each attempt's start, the end of the last attempt), so that a resumed study or a
+ * view attached mid-study shows the history with real durations rather than all at one instant.
+ */
+export function eventsFromStoredTrial(trial: StoredTrial): StudyEvent[] {
+  const ended = trial.attempts.at(-1)?.endedAt ?? trial.updatedAt;
+  return eventsFromTrialChange(undefined, trial, trial.updatedAt).map((event): StudyEvent => {
+    switch (event.type) {
+      case 'trial-created':
+        return { ...event, at: trial.createdAt };
+      case 'trial-started':
+        return { ...event, at: trial.attempts.find((a) => a.attempt === event.attempt)?.startedAt ?? event.at };
+      case 'trial-finished':
+        return { ...event, at: ended };
+      default:
+        return event;
+    }
+  });
+}
+
+/**
+ * A resumed study shows its history first, so reporters know its earlier trials and results: each
+ * trial's events together, finished trials in the order they finished, then the unfinished ones.
+ */
+export function replayHistory(trials: readonly StoredTrial[]): StudyEvent[] {
+  const stories = trials.map((trial) => {
+    const events = eventsFromStoredTrial(trial);
+    const finished = events.find((e) => e.type === 'trial-finished');
+    return { events, order: finished ? finished.at : Infinity };
+  });
+  return stories.sort((a, b) => a.order - b.order).flatMap((story) => story.events);
+}
+
 function describeRequeue(outcome: string, agent: string, error: string | undefined): string {
   switch (outcome) {
     case 'lost':

@@ -27,7 +27,7 @@ import {
 } from '../transport/messages.ts';
 import { ALL_HEARTBEAT_SUBJECTS, reportSubjectsOf, resultQueueName, studyBucketName } from '../transport/subjects.ts';
 import { AgentRegistry } from './agents.ts';
-import { eventsFromAgentChange, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
+import { eventsFromAgentChange, eventsFromTrialChange, replayHistory, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { OutageGuard } from './guard.ts';
 import { applyOutcome, applyStarted, closeOpenAttempt } from './outcomes.ts';
 import { PruneRelay } from './prune-relay.ts';
@@ -121,6 +121,7 @@ class Coordinator {
     this.startedAt = this.clock();
     const stored = await this.store.trials();
     for (const trial of stored) this.trials.set(trial.id, trial);
+    for (const event of replayHistory(stored)) this.emit(event);
     this.study = studyFromStore(this.config, stored);
     this.agents.restore(await this.store.agents(), this.startedAt);
     for (const trial of stored) {
@@ -391,4 +392,3 @@ class Coordinator {
     await this.store.update(trial.id, (t) => ({ ...t, dispatches: dispatch }));
   }
 }
-

@@ -19,7 +19,7 @@ import {
   type StudyRecordValue,
 } from '../transport/messages.ts';
 import { STUDY_KEY, studyBucketName } from '../transport/subjects.ts';
-import { bestTrial, eventsFromAgentChange, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
+import { bestTrial, eventsFromAgentChange, eventsFromStoredTrial, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { journalPath, readJournal, replayJournal, studyDir } from './journal.ts';
 
 export interface StudyReader {
@@ -100,7 +100,8 @@ async function* deriveEvents(changes: AsyncIterable<RecordChange>, direction: 'm
       if (value.state === 'finished' && studyState !== 'finished') yield studyFinishedEvent([...trials.values()], direction, at);
       studyState = value.state;
     } else if (value.type === 'trial') {
-      yield* eventsFromTrialChange(trials.get(value.id), value, at);
+      const before = trials.get(value.id);
+      yield* before ? eventsFromTrialChange(before, value, at) : eventsFromStoredTrial(value);
       trials.set(value.id, value);
     } else {
       const before = agents.get(value.info.name);

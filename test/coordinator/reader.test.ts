@@ -66,9 +66,20 @@ test('an embedded study stopped midway resumes from its journal: nothing lost, f
 
   const second = createMemoryTransport();
   const kv = await restoreJournaledKv(await second.kv(studyBucketName('unit'), studyRecordCodec), dir, (v) => StudyRecordValueSchema.parse(v));
-  const { outcome } = await runStudy(config, [{ name: 'b' }], { transport: second, kv, mode: 'resume', requeueUnfinished: true });
+  const { outcome, events } = await runStudy(config, [{ name: 'b' }], { transport: second, kv, mode: 'resume', requeueUnfinished: true });
   await second.close();
   assert.equal(outcome.finished, true);
+  // The resumed run tells its history first: the trials finished before the stop, in the order
+  // they finished, stamped with the times their records keep, then the new ones.
+  const finishedEvents = events.filter((e) => e.type === 'trial-finished');
+  const earlier = [...done].sort((a, b) => a.attempts.at(-1)!.endedAt! - b.attempts.at(-1)!.endedAt!);
+  assert.deepEqual(
+    finishedEvents.slice(0, earlier.length).map((e) => [e.trialId, e.value, e.at]),
+    earlier.map((t) => [t.id, t.value, t.attempts.at(-1)!.endedAt]),
+  );
+  assert.equal(finishedEvents.length, 10);
+  const created = events.find((e) => e.type === 'trial-created' && e.trialId === earlier[0]!.id);
+  assert.equal(created?.at, earlier[0]!.createdAt);
   assert.deepEqual(outcome.trials.map((t) => t.number), [...Array(10).keys()]);
   assert.ok(outcome.trials.every((t) => t.state === 'complete'));
   for (const before of done) assert.deepEqual(outcome.trials[before.number], before, 'finished trials untouched');

@@ -50,6 +50,8 @@ function formatParams(trial: StoredTrial): string {
 function formatMetrics(trial: StoredTrial): string {
   if (trial.error) return `error: ${trial.error}`;
   if (trial.blocked) return `blocked: ${trial.blocked}`;
+  const lastReport = trial.reports.at(-1);
+  if (trial.state === 'pruned' && lastReport) return `pruned at step ${lastReport.step} (last value ${num(lastReport.value, 3)})`;
   const result = trial.result as { balancedAccuracy?: { mean: number; std: number }; minorityClass?: string; perClassRecall?: Record<string, { mean: number }> } | undefined;
   if (!result?.balancedAccuracy) return '';
   const recalls = Object.entries(result.perClassRecall ?? {})
@@ -86,10 +88,12 @@ export async function statusTable(reader: StudyReader): Promise<string> {
   }
   if (agents.length) {
     lines.push('', 'agents:');
-    for (const { info, lastHeartbeat, lost } of agents) {
+    for (const { info, lastHeartbeat, lost, left } of agents) {
+      // Once the study has finished, an agent's last record says when it was seen, not that it lives.
+      const standing = lost ? 'LOST' : left ? 'left' : state === 'running' ? 'alive' : 'seen';
       lines.push(
         `  ${pad(info.name, 24)} ${pad(info.backend, 10)} ${info.busy}/${info.slots} busy  ${info.gpus} GPU  ` +
-          `${lost ? 'LOST' : 'alive'} (last heartbeat ${new Date(lastHeartbeat).toISOString()})`,
+          `${standing} (last heartbeat ${new Date(lastHeartbeat).toISOString()})`,
       );
     }
   }

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { statusTable } from '../../src/cli/commands/status.ts';
+import type { StoredAgent, StoredTrial, StudyReader } from '../../src/coordinator/index.ts';
+import { functionStudy } from '../coordinator/harness.ts';
+
+const T = Date.UTC(2026, 11, 1, 12);
+
+function trial(number: number, overrides: Partial<StoredTrial>): StoredTrial {
+  return {
+    v: 1, type: 'trial', id: `t${number}`, number, state: 'waiting', params: { x1: number, x2: 1 },
+    resources: { class: 'cpu', memoryBytes: 0 }, dispatches: 1, attempts: [], reports: [], createdAt: T, updatedAt: T,
+    ...overrides,
+  };
+}
+
+function agent(name: string, overrides: Partial<StoredAgent> = {}): StoredAgent {
+  return {
+    v: 1, type: 'agent', lastHeartbeat: T, lost: false,
+    info: { name, backend: 'wasm', slots: 1, busy: 0, gpus: 0, memoryBytes: 1, classes: ['cpu'], running: [], startedAt: T },
+    ...overrides,
+  };
+}
+
+function reader(state: 'running' | 'finished', trials: StoredTrial[], agents: StoredAgent[]): StudyReader {
+  return {
+    name: 'unit',
+    config: () => functionStudy({ trials: 3 }),
+    state: async () => state,
+    trials: async () => trials,
+    agents: async () => agents,
+    best: async () => trials.find((t) => t.state === 'complete'),
+    events: () => (async function* () {})(),
+  };
+}
+
+test('status: a pruned trial says at which step and with which value; agents say lost, left, alive or only seen', async () => {
+  const attempt = (agentName: string) => [{ attempt: 1, agent: agentName, startedAt: T, endedAt: T + 1, outcome: 'complete' as const }];
+  const trials = [
+    trial(0, { state: 'complete', value: 0.5, attempts: attempt('a') }),
+    trial(1, { state: 'pruned', attempts: attempt('b'), reports: [{ step: 0, value: 0.91 }, { step: 2, value: 0.875 }] }),
+    trial(2, { state: 'failed', error: 'out of memory at batch size 1', attempts: attempt('a') }),
+  ];
+  const agents = [agent('a'), agent('gone', { left: true }), agent('ghost', { lost: true })];
+  const running = await statusTable(reader('running', trials, agents));
+  assert.match(running, /^study unit \(running\): 3\/3 trials, 1 complete, 1 pruned, 1 failed; minimize branin\(\); best #0 = 0\.5$/m);
+  assert.match(running, /^1 +pruned +1 +b +- +x1=1 x2=1 \| pruned at step 2 \(last value 0\.875\)$/m);
+  assert.match(running, /^2 +failed .*\| error: out of memory at batch size 1$/m);
+  assert.match(running, /^ +a +wasm .* alive \(last heartbeat 2026-12-01T12:00:00\.000Z\)$/m);
+  assert.match(running, /^ +gone +wasm .* left \(/m);
+  assert.match(running, /^ +ghost +wasm .* LOST \(/m);
+  const finished = await statusTable(reader('finished', trials, agents));
+  assert.match(finished, /^ +a +wasm .* seen \(last heartbeat/m);
+});

@@ -3,8 +3,10 @@
  * Float32Array in [0, 1] (NHWC row order), EXIF orientation honoured, grayscale expanded to RGB,
  * alpha dropped, 16-bit reduced to 8-bit. Nothing is silently resized to a default size.
  */
+import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { DatasetError, UserError } from '../core/errors.ts';
+import { bmpSize, decodeBmp, isBmp } from './bmp.ts';
 import { FITS, MAX_RESOLUTION, MIN_RESOLUTION, type Fit } from './types.ts';
 
 const SHARP_FIT = { stretch: 'fill', contain: 'contain', cover: 'cover' } as const;
@@ -28,12 +30,26 @@ export function checkDecodeOptions(options: DecodeOptions): void {
   }
 }
 
+const MAX_INPUT_PIXELS = 1 << 28;
+
+/**
+ * sharp on a file or its bytes; BMP, which this sharp build cannot read, goes through our decoder
+ * (src/data/bmp.ts) and reaches sharp as raw pixels. Files are recognised by content, so a
+ * mis-named file is read as what it is.
+ */
+async function open(input: string | Buffer): Promise<Sharp> {
+  const bytes = typeof input === 'string' ? (/\.bmp$/i.test(input) ? await readFile(input) : undefined) : input;
+  if (bytes && isBmp(bytes)) {
+    const { width, height, channels, data } = decodeBmp(bytes);
+    if (width * height > MAX_INPUT_PIXELS) throw new Error(`image of ${width}x${height} pixels exceeds the pixel limit`);
+    return sharp(data, { raw: { width, height, channels } });
+  }
+  return sharp(bytes ?? input, { failOn: 'warning', limitInputPixels: MAX_INPUT_PIXELS });
+}
+
 /** The sharp pipeline shared by decoding and checking: orient, drop alpha, sRGB, 8 bit. */
-function pipeline(input: string | Buffer): Sharp {
-  return sharp(input, { failOn: 'warning', limitInputPixels: 1 << 28 })
-    .autoOrient()
-    .removeAlpha()
-    .toColourspace('srgb');
+async function pipeline(input: string | Buffer): Promise<Sharp> {
+  return (await open(input)).autoOrient().removeAlpha().toColourspace('srgb');
 }
 
 /**
@@ -46,7 +62,7 @@ export async function decodeImageBytes(input: string | Buffer, options: DecodeOp
   let data: Buffer;
   let channels: number;
   try {
-    const out = await pipeline(input)
+    const out = await (await pipeline(input))
       .resize(resolution, resolution, { fit: SHARP_FIT[fit], position: 'centre', background: { r: 0, g: 0, b: 0 } })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
@@ -94,9 +110,13 @@ export interface ImageCheck {
  */
 export async function checkImage(bytes: Buffer, mode: 'decode' | 'header' = 'decode'): Promise<ImageCheck> {
   try {
+    if (isBmp(bytes)) {
+      const { width, height } = mode === 'decode' ? decodeBmp(bytes) : bmpSize(bytes);
+      return { ok: true, width, height };
+    }
     const meta = await sharp(bytes, { failOn: 'warning' }).metadata();
     // Decoding every pixel is what catches truncation; a tiny output keeps it cheap.
-    if (mode === 'decode') await pipeline(bytes).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
+    if (mode === 'decode') await (await pipeline(bytes)).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
     const width = meta.autoOrient?.width ?? meta.width;
     const height = meta.autoOrient?.height ?? meta.height;
     return { ok: true, width, height };

@@ -144,6 +144,13 @@ test('RLE8: runs, an absolute run, end of line, a delta and end of bitmap', () =
   assert.deepEqual(image.data, fromPalette(GRAYS, [...top, ...bottom]));
 });
 
+test('RLE4: a run alternates its two nibbles; an absolute run reads nibbles in order', () => {
+  const rle = [4, 0x13, 0, 0, 0, 3, 0x21, 0x30, 0, 1];
+  const file = encode({ bits: 4, palette: GRAYS, indices: [], rle }, 4, 2);
+  file.writeUInt32LE(2, 30); // BI_RLE4 (the encoder writes RLE8's code)
+  assert.deepEqual(decodeBmp(file).data, fromPalette(GRAYS, [2, 1, 3, 0, 1, 3, 1, 3]));
+});
+
 test('bad BMPs are refused with the reason: truncated pixels, truncated RLE, unsupported compression', () => {
   const whole = encode({ bits: 24 });
   assert.throws(() => decodeBmp(whole.subarray(0, whole.length - 5)), /truncated \(pixel data/);

@@ -2,7 +2,8 @@
  * `npm run bench:data`: can the data pipeline keep a GPU fed? Images per second for
  * decode + resize (600x600 PNG and JPEG -> 256 and -> 600, sharp) and for each augmentation
  * (a batch of 32 at 256 px, on host arrays), on one worker thread and on two (this machine's
- * cores). Prints a table and writes bench/results/data.json. Takes about a minute.
+ * cores); and the dataset scan every trial starts with, decoding every image versus taking the
+ * verdicts remembered by content. Prints tables and writes bench/results/data.json. About a minute.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import { createRng } from '../src/core/rng.ts';
 import { augmentHostBatch } from '../src/data/augment.ts';
 import { decodeImage } from '../src/data/decode.ts';
 import type { HostBatch } from '../src/data/host-batch.ts';
+import { scanDataset } from '../src/data/scan.ts';
 import { syntheticImage } from '../src/data/synth.ts';
 import type { AugmentationName } from '../src/data/types.ts';
 
@@ -108,6 +110,29 @@ async function makeSources(dir: string): Promise<{ png: string[]; jpeg: string[]
   return { png, jpeg };
 }
 
+const SCAN_IMAGES = 48;
+
+/** A folder dataset of distinct 600x600 PNGs; scanned without, then with, remembered verdicts. */
+async function benchScan(dir: string): Promise<{ images: number; decodeImagesPerSecond: number; rememberedImagesPerSecond: number; speedup: number }> {
+  const root = path.join(dir, 'scan');
+  for (const label of ['defect', 'ok']) mkdirSync(path.join(root, label), { recursive: true });
+  for (let i = 0; i < SCAN_IMAGES; i++) {
+    const defect = i % 4 === 0;
+    const rgb = syntheticImage(600, defect, createRng(`bench-scan/${i}`));
+    await sharp(rgb, { raw: { width: 600, height: 600, channels: 3 } }).png().toFile(path.join(root, defect ? 'defect' : 'ok', `${i}.png`));
+  }
+  const cache = path.join(dir, 'verdicts');
+  const time = async (verdictCache?: string): Promise<number> => {
+    const start = performance.now();
+    await scanDataset(root, verdictCache ? { verdictCache } : {});
+    return SCAN_IMAGES / ((performance.now() - start) / 1000);
+  };
+  await time(); // warm-up: sharp's first load, the page cache
+  const decodeImagesPerSecond = await time(cache); // an empty cache: every image decoded, verdicts written
+  const rememberedImagesPerSecond = await time(cache);
+  return { images: SCAN_IMAGES, decodeImagesPerSecond, rememberedImagesPerSecond, speedup: rememberedImagesPerSecond / decodeImagesPerSecond };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'skewer-bench-data-'));
   try {
@@ -133,6 +158,12 @@ async function main(): Promise<void> {
       rows.push(row);
       process.stdout.write(`${row.name.padEnd(30)} ${oneWorker.toFixed(0).padStart(15)} ${allWorkers.toFixed(0).padStart(16)} ${`${row.speedup.toFixed(2)}x`.padStart(8)}\n`);
     }
+    process.stdout.write(`\nscanning ${SCAN_IMAGES} distinct 600x600 PNGs (what every trial process does first)...\n`);
+    const scan = await benchScan(dir);
+    process.stdout.write(
+      `${'scan, decoding every image'.padEnd(30)} ${scan.decodeImagesPerSecond.toFixed(0).padStart(8)} img/s\n` +
+        `${'scan, remembered verdicts'.padEnd(30)} ${scan.rememberedImagesPerSecond.toFixed(0).padStart(8)} img/s  (${scan.speedup.toFixed(1)}x)\n`,
+    );
     const result = {
       benchmark: 'data',
       date: new Date().toISOString(),
@@ -144,6 +175,7 @@ async function main(): Promise<void> {
       augmentationResolution: AUG_RESOLUTION,
       secondsPerMeasurement: SECONDS,
       rows,
+      scan,
     };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/data.json', `${JSON.stringify(result, null, 2)}\n`);

@@ -3,7 +3,8 @@
 // runner through tsx, two files at a time (this is a 2-core machine). Arguments narrow the run:
 // `npm test -- test/data` runs the files under test/data only.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 function collect(entry, out) {
@@ -23,9 +24,13 @@ if (files.length === 0) {
   console.error(`no test files under ${roots.join(', ') || 'test'}`);
   process.exit(1);
 }
+// Caches (fetched datasets, scan verdicts) go to a folder of this run, removed after it: the
+// tests neither read what an earlier run or a real search left in ~/.cache nor leave anything there.
+const cacheHome = mkdtempSync(path.join(tmpdir(), 'skewer-test-cache-'));
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=600000', ...flags, ...files],
-  { stdio: 'inherit', env: { ...process.env, SKEWER_TEST: '1' } },
+  { stdio: 'inherit', env: { ...process.env, SKEWER_TEST: '1', XDG_CACHE_HOME: cacheHome } },
 );
+rmSync(cacheHome, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -6,9 +6,10 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError } from '../core/errors.ts';
-import { checkImage } from './decode.ts';
+import { checkImage, type ImageCheck } from './decode.ts';
 import { readManifest } from './manifest.ts';
 import { compareText } from './order.ts';
+import { loadVerdicts, saveVerdicts, type Verdicts } from './scan-cache.ts';
 import type { DatasetIndex, ImageItem, ImageSizes } from './types.ts';
 
 /** File extensions taken as images (case-insensitive). Other files are ignored. */
@@ -25,6 +26,11 @@ export interface ScanOptions {
    * file then fails later, when a batch decodes it.
    */
   check?: 'decode' | 'header';
+  /**
+   * A folder of remembered verdicts (src/data/scan-cache.ts): an image whose bytes were checked
+   * before is not decoded again. Off when omitted; trials use defaultScanCacheDir().
+   */
+  verdictCache?: string;
 }
 
 interface Candidate {
@@ -40,7 +46,9 @@ interface Checked extends Candidate {
   reason?: string;
   width?: number;
   height?: number;
+  /** sha256 of the bytes, for every file that could be read. */
   digest?: string;
+  check?: ImageCheck;
 }
 
 export async function scanDataset(source: string, options: ScanOptions = {}): Promise<DatasetIndex> {
@@ -57,7 +65,14 @@ export async function scanDataset(source: string, options: ScanOptions = {}): Pr
   }
   const candidates = sourceStat.isDirectory() ? await listClassFolders(root) : await readManifest(root);
   const mode = options.check ?? 'decode';
-  const checked = await mapLimit(candidates, options.concurrency ?? 8, (candidate) => checkCandidate(candidate, mode));
+  const known = options.verdictCache ? await loadVerdicts(options.verdictCache, root, mode) : undefined;
+  const checked = await mapLimit(candidates, options.concurrency ?? 8, (candidate) => checkCandidate(candidate, mode, known));
+  if (options.verdictCache) {
+    const verdicts: Verdicts = new Map();
+    for (const c of checked) if (c.digest) verdicts.set(c.digest, c.check!);
+    const changed = verdicts.size !== known!.size || [...verdicts.keys()].some((digest) => !known!.has(digest));
+    if (changed) await saveVerdicts(options.verdictCache, root, mode, verdicts);
+  }
   return buildIndex(root, checked, options.minorityClass);
 }
 
@@ -110,7 +125,7 @@ async function isLinkedDirectory(link: string): Promise<boolean> {
   }
 }
 
-async function checkCandidate(candidate: Candidate, mode: 'decode' | 'header'): Promise<Checked> {
+async function checkCandidate(candidate: Candidate, mode: 'decode' | 'header', known: Verdicts | undefined): Promise<Checked> {
   if (candidate.missing) return { ...candidate, ok: false, reason: candidate.missing };
   let bytes: Buffer;
   try {
@@ -118,10 +133,10 @@ async function checkCandidate(candidate: Candidate, mode: 'decode' | 'header'): 
   } catch (error) {
     return { ...candidate, ok: false, reason: `cannot read file (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
   }
-  const check = await checkImage(bytes, mode);
-  if (!check.ok) return { ...candidate, ok: false, reason: check.reason ?? 'unreadable' };
   const digest = createHash('sha256').update(bytes).digest('hex');
-  return { ...candidate, ok: true, width: check.width, height: check.height, digest };
+  const check = known?.get(digest) ?? (await checkImage(bytes, mode));
+  if (!check.ok) return { ...candidate, ok: false, reason: check.reason ?? 'unreadable', digest, check };
+  return { ...candidate, ok: true, width: check.width, height: check.height, digest, check };
 }
 
 function buildIndex(root: string, checked: Checked[], minorityOption: string | undefined): DatasetIndex {

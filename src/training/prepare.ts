@@ -8,6 +8,7 @@ import type { TrialSpec } from '../config/trial.ts';
 import { UserError } from '../core/errors.ts';
 import { createRng } from '../core/rng.ts';
 import {
+  defaultScanCacheDir,
   ImageCache,
   planEpoch,
   scanDataset,
@@ -48,7 +49,11 @@ export async function prepareTrial(spec: TrialSpec, log: (line: string) => void 
   // image and its two views through one forward pass, so the step holds three batches.
   const forwardBatch = spec.batchSize * (spec.augmentations.includes('augmix') ? 3 : 1);
   assertFitsBackend(spec.backbone, { resolution: spec.resolution, batchSize: forwardBatch, backend: backend.name });
-  const index = await scanDataset(spec.dataset.path, spec.dataset.minorityClass === undefined ? {} : { minorityClass: spec.dataset.minorityClass });
+  // Verdicts are remembered by file content: the first trial decodes every image, later ones only hash them.
+  const index = await scanDataset(spec.dataset.path, {
+    verdictCache: defaultScanCacheDir(),
+    ...(spec.dataset.minorityClass !== undefined && { minorityClass: spec.dataset.minorityClass }),
+  });
   if (index.unreadable.length > 0) log(`left out ${index.unreadable.length} unreadable image(s), e.g. ${index.unreadable[0]!.path}: ${index.unreadable[0]!.reason}`);
   const splits = splitDataset(index, { holdout: spec.holdout, folds: spec.folds, seed: spec.seed });
   const minorityWeight = resolveMinorityWeight(spec.minorityWeight, index.counts, index.minorityClass, index.majorityClass);

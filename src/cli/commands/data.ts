@@ -1,5 +1,6 @@
 import { describeDataset, type DatasetSummary } from '../../data/describe.ts';
 import { scanDataset } from '../../data/scan.ts';
+import { defaultScanCacheDir } from '../../data/scan-cache.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** The plain-text inspection table of `skewer data`. */
@@ -37,7 +38,8 @@ export const register: RegisterCommand = (program) => {
     .option('--minority <name>', 'the rare class (default: the class with the fewest images)')
     .option('--json', 'print one JSON document instead of the table')
     .action(async (source: string, flags: { minority?: string; json?: boolean }) => {
-      const index = await scanDataset(source, flags.minority ? { minorityClass: flags.minority } : {});
+      // Decoding every image here also warms the verdict cache the trials on this dataset use.
+      const index = await scanDataset(source, { verdictCache: defaultScanCacheDir(), ...(flags.minority && { minorityClass: flags.minority }) });
       const summary = describeDataset(index);
       process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatDatasetSummary(summary));
     });

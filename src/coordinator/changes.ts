@@ -117,9 +117,17 @@ export function eventsFromAgentChange(before: StoredAgent | undefined, after: St
 }
 
 export function studyStartedEvent(study: StoredStudy, at: number): StudyEvent {
-  const config = study.config as { sampler?: unknown; trials?: number; direction?: 'maximize' | 'minimize' };
+  const config = study.config as { sampler?: unknown; trials?: number; direction?: 'maximize' | 'minimize'; objective?: unknown };
   const sampler = typeof config.sampler === 'string' ? config.sampler : String((config.sampler as { type?: string } | undefined)?.type ?? 'random');
-  return { type: 'study-started', at, study: study.name, sampler, totalTrials: config.trials ?? 0, direction: config.direction ?? 'maximize' };
+  return {
+    type: 'study-started',
+    at,
+    study: study.name,
+    sampler,
+    totalTrials: config.trials ?? 0,
+    direction: config.direction ?? 'maximize',
+    metric: config.objective ? 'objective' : 'balanced-accuracy',
+  };
 }
 
 /** The best complete trial in the study's direction (ties: the earliest). */

@@ -21,7 +21,16 @@ export interface AgentInfo {
  * JSON-lines reporter consume. `at` is a wall-clock millisecond timestamp.
  */
 export type StudyEvent =
-  | { readonly type: 'study-started'; readonly at: number; readonly study: string; readonly sampler: string; readonly totalTrials: number; readonly direction: 'maximize' | 'minimize' }
+  | {
+      readonly type: 'study-started';
+      readonly at: number;
+      readonly study: string;
+      readonly sampler: string;
+      readonly totalTrials: number;
+      readonly direction: 'maximize' | 'minimize';
+      /** What a trial's value is: the balanced accuracy of image trials, or a benchmark function's value. */
+      readonly metric?: 'balanced-accuracy' | 'objective';
+    }
   | { readonly type: 'trial-created'; readonly at: number; readonly trialId: string; readonly number: number; readonly params: Params }
   | { readonly type: 'trial-started'; readonly at: number; readonly trialId: string; readonly attempt: number; readonly agent: string }
   | { readonly type: 'trial-progress'; readonly at: number; readonly trialId: string; readonly progress: TrialProgress }

@@ -135,6 +135,7 @@ export function classNamesOf(state: StudyViewState): { minority: string; majorit
 
 /** Whether scores are balanced accuracies (image trials) or a plain objective (benchmark functions). */
 export function scoreLabel(state: StudyViewState): string {
+  if (state.metric) return state.metric === 'balanced-accuracy' ? 'bal.acc' : 'value';
   for (const trial of state.trials.values()) if (trial.result) return 'bal.acc';
   return 'value';
 }

@@ -30,6 +30,8 @@ export interface StudyViewState {
   readonly study?: string;
   readonly sampler?: string;
   readonly direction: 'maximize' | 'minimize';
+  /** From study-started; unknown when attached to an event stream that did not say. */
+  readonly metric?: 'balanced-accuracy' | 'objective';
   readonly totalTrials?: number;
   readonly startedAt?: number;
   readonly finishedAt?: number;
@@ -114,6 +116,7 @@ export function reduceStudyView(state: StudyViewState, event: StudyEvent): Study
         sampler: event.sampler,
         totalTrials: event.totalTrials,
         direction: event.direction,
+        ...(event.metric && { metric: event.metric }),
         startedAt: stamped.startedAt ?? event.at,
       };
     case 'trial-created':

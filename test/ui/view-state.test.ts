@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StudyEvent } from '../../src/core/events.ts';
 import { foldStudyEvents, initialStudyView, reduceStudyView } from '../../src/ui/view-state.ts';
-import { classNamesOf, keyParamNames, nextSort, rankTrials, SORT_KEYS, studyProgress, type SortKey } from '../../src/ui/selectors.ts';
+import { classNamesOf, keyParamNames, scoreLabel, nextSort, rankTrials, SORT_KEYS, studyProgress, type SortKey } from '../../src/ui/selectors.ts';
 import { makeResult, recipe, scriptedStudy, T0 } from './fixtures/study-events.ts';
 
 test('the reducer follows each trial through its states, attempts and agents', () => {
@@ -82,4 +82,17 @@ test('progress: done/total, elapsed and time left at the observed rate', () => {
   assert.equal(progress.etaMs, (20_000 / 4) * 6);
   assert.deepEqual(classNamesOf(view), { minority: 'defect', majority: 'ok' });
   assert.deepEqual(keyParamNames(view), ['sampling', 'augmentation', 'backbone', 'resolution', 'minorityWeight']);
+});
+
+test('the score is called balanced accuracy from the start of an image study, before any result; value for a benchmark function', () => {
+  const started = (metric?: 'balanced-accuracy' | 'objective'): StudyEvent => ({
+    type: 'study-started', at: T0, study: 's', sampler: 'gp', totalTrials: 4, direction: 'maximize', ...(metric && { metric }),
+  });
+  const created: StudyEvent = { type: 'trial-created', at: T0, trialId: 'a', number: 0, params: recipe('none', 'small-cnn', 1) };
+  assert.equal(scoreLabel(foldStudyEvents([started('balanced-accuracy'), created])), 'bal.acc');
+  assert.equal(scoreLabel(foldStudyEvents([started('objective'), created])), 'value');
+  // A stream that does not say (an older journal) still learns it from the first result.
+  const withResult: StudyEvent = { type: 'trial-finished', at: T0 + 1, trialId: 'a', state: 'complete', value: 0.8, result: makeResult([[0.7, 0.9]]) };
+  assert.equal(scoreLabel(foldStudyEvents([started(), created])), 'value');
+  assert.equal(scoreLabel(foldStudyEvents([started(), created, withResult])), 'bal.acc');
 });

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { hostname, totalmem } from 'node:os';
 import { UserError } from '../core/errors.ts';
 import { NAME_PATTERN, type ResourceClass } from '../transport/subjects.ts';
+import { probeBackend, type BackendProbe } from './backend-probe.ts';
 
 export const AGENT_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type AgentBackend = (typeof AGENT_BACKENDS)[number];
@@ -65,6 +66,34 @@ export function detectCapabilities(wanted: AgentBackend = 'auto'): Capabilities 
   const backend = wanted === 'auto' ? (nativePackage ? 'tensorflow' : 'wasm') : wanted;
   const gpus = backend === 'tensorflow' && gpuPackage ? countGpus() : 0;
   return { backend, gpus, memoryBytes: totalmem(), classes: classesFor(backend, gpus) };
+}
+
+export interface CheckOptions {
+  readonly detect?: (wanted: AgentBackend) => Capabilities;
+  readonly probe?: BackendProbe;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The capabilities an agent may advertise: detected, and for a native backend also proven to
+ * load (in a child process, once, at start). A native package that is installed but broken is a
+ * clear error when asked for by name, and under `auto` the agent falls back to wasm and says why,
+ * rather than taking native trials it would fail.
+ */
+export async function checkedCapabilities(wanted: AgentBackend, options: CheckOptions = {}): Promise<Capabilities> {
+  const detect = options.detect ?? detectCapabilities;
+  const detected = detect(wanted);
+  if (detected.backend !== 'tensorflow') return detected;
+  const probe = await (options.probe ?? probeBackend)('tensorflow');
+  if (probe.ok) return detected;
+  if (wanted === 'tensorflow') {
+    throw new UserError(`--backend tensorflow: the native tfjs package is installed but does not load (${probe.reason})`, {
+      where: '--backend',
+      hint: 'See `npx skewer doctor --backend tensorflow`; reinstall @tensorflow/tfjs-node(-gpu) for this platform, or use --backend wasm.',
+    });
+  }
+  options.log?.(`the native tfjs package is installed but does not load (${probe.reason}); this agent runs trials on wasm`);
+  return detect('wasm');
 }
 
 /** `host-pid` with anything NATS cannot carry in a subject token replaced. */

@@ -8,9 +8,9 @@ import { UserError } from '../../core/errors.ts';
 import {
   Agent,
   checkAgentNameOption,
+  checkedCapabilities,
   childProcessRunner,
   defaultAgentName,
-  detectCapabilities,
   queueSettingsFromServer,
   resolveAgentBackend,
 } from '../../agent/index.ts';
@@ -53,10 +53,10 @@ export const register: RegisterCommand = (program) => {
     if (!nats) throw new UserError('skewer agent needs --server', { where: '--server', hint: 'Give the URL of the NATS server the study runs on (skewer server starts one).' });
     const slots = wholeNumber('--slots', flags.slots, 1);
     const heartbeatMs = wholeNumber('--heartbeat-ms', flags.heartbeatMs, 50);
-    const capabilities = detectCapabilities(resolveAgentBackend(flags.backend));
     const log = (line: string): void => {
       if (!flags.quiet) process.stdout.write(`${new Date().toISOString()} ${line}\n`);
     };
+    const capabilities = await checkedCapabilities(resolveAgentBackend(flags.backend), { log });
     const transport = await connectNats(nats);
     const stop = new AbortController();
     const handBack = new AbortController();

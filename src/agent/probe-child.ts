@@ -1,0 +1,17 @@
+/**
+ * Started by probeBackend (src/agent/backend-probe.ts) with a backend name: activates that tfjs
+ * backend as a trial process would and prints one JSON line, `{"ok":true,"name":…}` or
+ * `{"ok":false,"reason":…}`. Kept apart so the agent itself never loads tfjs.
+ */
+import { SkewerError } from '../core/errors.ts';
+import { parseBackendPreference, selectBackend } from '../models/index.ts';
+
+try {
+  const backend = await selectBackend(parseBackendPreference(process.argv[2] ?? 'auto'));
+  process.stdout.write(`${JSON.stringify({ ok: true, name: backend.name, package: backend.package })}\n`);
+} catch (error) {
+  // The per-package reasons (not installed, failed to load: …) are in the hint of selectBackend's error.
+  const message = String((error as Error).message ?? error).split('\n')[0];
+  const hint = error instanceof SkewerError && error.hint ? ` (${error.hint})` : '';
+  process.stdout.write(`${JSON.stringify({ ok: false, reason: `${message}${hint}` })}\n`);
+}

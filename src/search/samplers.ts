@@ -11,7 +11,9 @@ export type SamplerName = z.infer<typeof SamplerNameSchema>;
 
 /**
  * The Bayesian default, chosen by `npm run bench:search`: the GP reaches a median simple regret at
- * 50 trials of ~1e-5 on Branin and ~2e-3 on Hartmann-6 (TPE: 0.11 and 0.58).
+ * 50 trials of 1.3e-5 on Branin and 9.7e-3 on Hartmann-6 (TPE: 0.068 and 0.27); with 8 trials in
+ * flight 2.4e-5 and 0.12 (Hartmann-6 at 50 trials is bimodal: ~12 of 20 seeds sequential, ~7 with
+ * 8 in flight, have left the 0.12 / 0.19 local modes by then).
  */
 export const DEFAULT_SAMPLER: SamplerName = 'gp';
 

@@ -1,8 +1,9 @@
 /**
- * Maximising log expected improvement over a mixed space: score many candidates (uniform ones and
- * perturbations of the best observed points), polish the best few with L-BFGS over their active
- * numeric coordinates (categories held), try every single-category change of the winner, then snap
- * to legal values (steps, ints) and re-score. Points already in the history are never proposed.
+ * Maximising an acquisition (log expected improvement, or an upper confidence bound for local
+ * steps) over a mixed space: score many candidates (uniform ones and perturbations of the best
+ * observed points), polish the best few with L-BFGS over their active numeric coordinates
+ * (categories held), try every single-category change of the winner, then snap to legal values
+ * (steps, ints) and re-score. Points already in the history are never proposed.
  */
 import type { Rng } from '../../core/rng.ts';
 import type { Params } from '../../core/trial.ts';
@@ -24,6 +25,9 @@ export interface AcquisitionOptions {
 }
 
 export const DEFAULT_ACQUISITION: AcquisitionOptions = { randomCandidates: 300, perturbationsPerAnchor: 40, polishStarts: 4, polishIterations: 40 };
+
+/** A local step: only perturbations of the anchors (the incumbent), at scales 0.01 / 0.05 / 0.2. */
+export const LOCAL_ACQUISITION: AcquisitionOptions = { randomCandidates: 0, perturbationsPerAnchor: 120, polishStarts: 4, polishIterations: 40 };
 
 export function imputed(point: EncodedPoint): Float64Array {
   return point.numeric.map((x) => (Number.isNaN(x) ? INACTIVE_COORDINATE : x));
@@ -56,11 +60,42 @@ interface Scored {
   readonly score: number;
 }
 
+/** An acquisition to maximise: its value at a point and, when `grad` is given, its numeric gradient. */
+export type Acquisition = (numeric: Float64Array, categorical: Int32Array, grad?: Float64Array) => number;
+
+/** Upper confidence bound mean + beta sd (latent), with its gradient over the numeric coordinates. */
+export function ucb(posterior: GpPosterior, beta: number): Acquisition {
+  return (numeric, categorical, grad) => {
+    if (!grad) {
+      const { mean, variance } = posterior.predict(numeric, categorical);
+      return mean + beta * Math.sqrt(variance);
+    }
+    const gm = new Float64Array(numeric.length);
+    const gv = new Float64Array(numeric.length);
+    const { mean, variance } = posterior.predict(numeric, categorical, gm, gv);
+    const sd = Math.sqrt(variance);
+    for (let d = 0; d < numeric.length; d++) grad[d] = gm[d]! + (beta * gv[d]!) / (2 * sd);
+    return mean + beta * sd;
+  };
+}
+
 export function maximizeLogEi(
   space: SearchSpace,
   encoding: SpaceEncoding,
   posterior: GpPosterior,
   best: number,
+  anchors: readonly EncodedPoint[],
+  taken: ReadonlySet<string>,
+  rng: Rng,
+  options: AcquisitionOptions = DEFAULT_ACQUISITION,
+): Params {
+  return maximizeAcquisition(space, encoding, (x, c, g) => logEi(posterior, x, c, best, g), anchors, taken, rng, options);
+}
+
+export function maximizeAcquisition(
+  space: SearchSpace,
+  encoding: SpaceEncoding,
+  acquisition: Acquisition,
   anchors: readonly EncodedPoint[],
   taken: ReadonlySet<string>,
   rng: Rng,
@@ -73,7 +108,7 @@ export function maximizeLogEi(
     if (seen.has(key)) return undefined;
     seen.add(key);
     const point = encodeParams(encoding, params);
-    const entry = { params, point, score: logEi(posterior, imputed(point), point.categorical, best) };
+    const entry = { params, point, score: acquisition(imputed(point), point.categorical) };
     scored.push(entry);
     return entry;
   };
@@ -104,7 +139,7 @@ export function maximizeLogEi(
   scored.sort((a, b) => b.score - a.score);
   let winner = scored[0]!;
   for (const start of scored.slice(0, options.polishStarts)) {
-    const polished = polish(space, encoding, posterior, best, start, options.polishIterations);
+    const polished = polish(space, encoding, acquisition, start, options.polishIterations);
     const entry = polished && consider(polished);
     if (entry && entry.score > winner.score) winner = entry;
   }
@@ -128,7 +163,7 @@ export function maximizeLogEi(
 }
 
 /** L-BFGS over the active numeric coordinates of `start`, then snapped to legal params. */
-function polish(space: SearchSpace, encoding: SpaceEncoding, posterior: GpPosterior, best: number, start: Scored, iterations: number): Params | undefined {
+function polish(space: SearchSpace, encoding: SpaceEncoding, acquisition: Acquisition, start: Scored, iterations: number): Params | undefined {
   const active: number[] = [];
   start.point.numeric.forEach((x, d) => {
     if (!Number.isNaN(x)) active.push(d);
@@ -139,7 +174,7 @@ function polish(space: SearchSpace, encoding: SpaceEncoding, posterior: GpPoster
   const result = minimize(
     (x, grad) => {
       active.forEach((d, i) => (full[d] = x[i]!));
-      const value = logEi(posterior, full, start.point.categorical, best, fullGrad);
+      const value = acquisition(full, start.point.categorical, fullGrad);
       active.forEach((d, i) => (grad[i] = -fullGrad[d]!));
       return -value;
     },

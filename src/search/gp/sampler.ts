@@ -8,6 +8,14 @@
  * collapses the variance there so a batch of asks spreads out (the incumbent includes the
  * fantasies, as if they had been observed). Until the start is done (`inStartup`), proposals come
  * from the space-filling design.
+ *
+ * With trials in flight, every other ask (even trial numbers) is a local exploitation step instead
+ * of log EI: the upper confidence bound mean + 0.5 sd on the same fantasised posterior, maximised
+ * over perturbations of the incumbent only (a trust-region-like refinement step, as in TuRBO).
+ * Kriging-believer EI alone lets one pending point near the incumbent flatten the whole basin, so a
+ * batch of 8 held ~1 refinement point and the refinement advanced one step per 8 trials; the
+ * fantasies' collapsed variance spaces the local steps apart without any explicit penalty.
+ * Sequential asks (nothing in flight) are unchanged. See the `parallelExploitation` option.
  */
 import type { FrozenTrial, Params } from '../../core/trial.ts';
 import type { Sampler } from '../types.ts';
@@ -15,7 +23,7 @@ import { encodeParams, encodingOf, type EncodedPoint } from '../encoding.ts';
 import { paramsKey, sampleRandomParams } from '../space.ts';
 import { defaultStartupTrials, inStartup, spaceFillingSample } from '../startup.ts';
 import type { SearchSpace } from '../../config/space.ts';
-import { DEFAULT_ACQUISITION, imputed, maximizeLogEi, type AcquisitionOptions } from './acquisition.ts';
+import { DEFAULT_ACQUISITION, LOCAL_ACQUISITION, imputed, maximizeAcquisition, maximizeLogEi, ucb, type AcquisitionOptions } from './acquisition.ts';
 import { warpValues } from './warp.ts';
 import { GpPosterior, fitHyperparameters, type GpData, type GpHyperparameters } from './model.ts';
 
@@ -24,6 +32,19 @@ export interface GpOptions {
   readonly acquisition?: Partial<AcquisitionOptions>;
   /** Anchors for local candidates: this many best observed points. */
   readonly anchors?: number;
+  /**
+   * With trials in flight, make every other ask a local UCB step around the incumbent (default
+   * true; false = kriging-believer EI for every ask, the behaviour before).
+   */
+  readonly parallelExploitation?: boolean;
+}
+
+/** UCB weight of the local exploitation step (0.2 / 0.5 / 1: Branin 3.1e-5 / 2.2e-5 / 2.7e-5 at 50 trials, 8 in flight, 40 held-out seeds). */
+export const EXPLOITATION_BETA = 0.5;
+
+/** Whether the ask for trial number `number` (the history length) is a local exploitation step. */
+export function isExploitationStep(number: number, pendingCount: number): boolean {
+  return pendingCount > 0 && number % 2 === 0;
 }
 
 function buildData(points: readonly EncodedPoint[], y: readonly number[], dn: number, dc: number): GpData {
@@ -84,6 +105,7 @@ export function createGpSampler(options: GpOptions = {}): Sampler {
   const startupFor = (space: SearchSpace) => options.startupTrials ?? defaultStartupTrials(space);
   const acquisition = { ...DEFAULT_ACQUISITION, ...options.acquisition };
   const anchorCount = options.anchors ?? 5;
+  const parallelExploitation = options.parallelExploitation ?? true;
   return {
     name: 'gp',
     sample(space, history, rng): Params {
@@ -114,6 +136,9 @@ export function createGpSampler(options: GpOptions = {}): Sampler {
         .slice(0, anchorCount)
         .map((a) => a.point);
       const taken = new Set(history.map((t) => paramsKey(t.params)));
+      if (parallelExploitation && isExploitationStep(history.length, pending.length)) {
+        return maximizeAcquisition(space, encoding, ucb(posterior, EXPLOITATION_BETA), anchors.slice(0, 1), taken, rng, LOCAL_ACQUISITION);
+      }
       return maximizeLogEi(space, encoding, posterior, best, anchors, taken, rng, acquisition);
     },
   };

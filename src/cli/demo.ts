@@ -27,8 +27,8 @@ export async function runDemo(write: (text: string) => void = (t) => process.std
   const resume = existsSync(studyDir(DEMO_STUDY.name));
   write(
     resume
-      ? `\nresuming the demo study in ${studyDir(DEMO_STUDY.name)} (delete that folder to search afresh)\n`
-      : `\nsearching ${DEMO_STUDY.file} with ${DEMO_STUDY.agents} local agents (Ctrl-C stops; \`npm run demo\` again resumes)\n`,
+      ? `\nresuming the demo study in ${studyDir(DEMO_STUDY.name)}\n(delete that folder to search afresh)\n`
+      : `\nsearching ${DEMO_STUDY.file} with ${DEMO_STUDY.agents} local agents\n(Ctrl-C stops it; \`npm run demo\` again resumes it)\n`,
   );
   const argv = ['node', 'skewer', 'search', resume ? DEMO_STUDY.name : DEMO_STUDY.file, '--agents', String(DEMO_STUDY.agents)];
   const code = await main(resume ? [...argv, '--resume'] : argv);

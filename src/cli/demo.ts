@@ -40,9 +40,9 @@ export async function runDemo(write: (text: string) => void = (t) => process.std
         ...nextSteps([
           [`npx skewer status ${DEMO_STUDY.name}`, 'every trial, its state and metrics'],
           [`npx skewer export ${DEMO_STUDY.name} --out best.yaml`, 'the best recipe as a trial spec'],
-          ['npx skewer retrain best.yaml --out model/', 'train it, judge it once on the sealed holdout'],
-          ['npx skewer server', 'a NATS server for a distributed search, then'],
-          ['npx skewer agent --server nats://HOST:4222', 'on each machine that joins (see README)'],
+          ['npx skewer retrain best.yaml --out model/', 'final model, judged on the holdout'],
+          ['npx skewer server', 'a NATS server for many machines,'],
+          ['npx skewer agent --server nats://HOST:4222', 'then this on each (see README)'],
         ]),
         '',
       ].join('\n'),

@@ -5,6 +5,7 @@ import {
   backboneInfo,
   estimateTrainingMemory,
   largestFittingBatch,
+  selectBackend,
   WASM_HEAP_BYTES,
   type BackboneName,
   type MemoryEstimate,
@@ -101,6 +102,9 @@ export const register: RegisterCommand = (program) => {
     .action(async (flags: { resolution: string; batch: string; json?: boolean }) => {
       const resolution = parsePositiveInt(flags.resolution, '--resolution', 'e.g. --resolution 64');
       const batchSizes = flags.batch.split(',').map((b) => parsePositiveInt(b.trim(), '--batch', 'e.g. --batch 8,32'));
+      // Counting parameters builds each backbone; on wasm (what trials here use) rather than the
+      // pure-JS default, which is slower and prints tfjs' "install the node backend" banner.
+      await selectBackend('wasm');
       const report = describeBackbones(resolution, batchSizes);
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatBackbones(report));
     });

@@ -1,7 +1,8 @@
 /**
  * What the coordinator knows about agents: the last heartbeat of each, who is lost (missed its
- * heartbeats) or has left (said goodbye), and how many slots the live ones offer. Time comes from the coordinator's clock (receive time), so agents'
- * clocks need not agree. After a restart, agents known from the store get a grace period.
+ * heartbeats) or has left (said goodbye), and how many slots the live ones offer. Time comes from
+ * the coordinator's clock (receive time), so agents' clocks need not agree. After a restart,
+ * agents known from the store get a grace period.
  */
 import type { AgentAdvert, StoredAgent } from '../transport/messages.ts';
 import { PROTOCOL_VERSION } from '../transport/messages.ts';

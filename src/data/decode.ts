@@ -40,8 +40,10 @@ const MAX_INPUT_PIXELS = 1 << 28;
 async function open(input: string | Buffer): Promise<Sharp> {
   const bytes = typeof input === 'string' ? (/\.bmp$/i.test(input) ? await readFile(input) : undefined) : input;
   if (bytes && isBmp(bytes)) {
+    // The same pixel limit as for sharp's own decoders, checked on the header before any allocation.
+    const size = bmpSize(bytes);
+    if (size.width * size.height > MAX_INPUT_PIXELS) throw new Error(`image of ${size.width}x${size.height} pixels exceeds the pixel limit`);
     const { width, height, channels, data } = decodeBmp(bytes);
-    if (width * height > MAX_INPUT_PIXELS) throw new Error(`image of ${width}x${height} pixels exceeds the pixel limit`);
     return sharp(data, { raw: { width, height, channels } });
   }
   return sharp(bytes ?? input, { failOn: 'warning', limitInputPixels: MAX_INPUT_PIXELS });

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import type { ParamValue, Params } from '../core/trial.ts';
+import { MetricSchema } from '../core/metric.ts';
 import { parseConfig } from './parse.ts';
 
 export const BACKBONE_NAMES = ['small-cnn', 'mobilenetv2', 'densenet121', 'densenet201', 'efficientnetb3'] as const;
@@ -87,6 +88,11 @@ export const TrialSpecSchema = z.strictObject({
     .nullable()
     .default(null),
   dropout: z.number().min(0).lt(1).default(0.2),
+  /**
+   * What the trial's value is: this metric on each validation fold, averaged over the folds (all
+   * maximised). Early stopping monitors it too. An image study sets it from its own `metric`.
+   */
+  metric: MetricSchema.default({ name: 'balancedAccuracy' }),
   /** Pretrained backbone weights: a local tfjs model directory or model.json. */
   weights: z.strictObject({ path: z.string().min(1) }).nullable().default(null),
   /** Backbone layers frozen from the input side (0 = train everything, 'all' = the whole backbone). */

@@ -9,14 +9,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseConfig, readConfigFile } from './load.ts';
+import { MetricSchema } from '../core/metric.ts';
 import { SearchSpaceSchema } from './space.ts';
+import { DEFAULT_SAMPLER, PrunerFieldSchema, SamplerFieldSchema } from './strategies.ts';
 import { TrialSpecSchema, type TrialSpecInput } from './trial.ts';
-
-/** `random`, or `{ type: tpe, startupTrials: 10 }`: options are checked by the search module. */
-const StrategySchema = z.union([
-  z.string().min(1),
-  z.looseObject({ type: z.string().min(1) }),
-]);
 
 export const ObjectiveSchema = z.strictObject({
   /** A benchmark function of src/search (branin, hartmann6, …). */
@@ -37,11 +33,17 @@ export const StudyConfigSchema = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, _ or - (it names streams and folders)'),
     seed: z.number().int().min(0).default(0),
-    direction: z.enum(['maximize', 'minimize']).default('maximize'),
+    /**
+     * Refused: the objective owns its direction (an image metric is maximised, a benchmark function
+     * says its own). Kept in the schema only to explain that, instead of "unrecognized key".
+     */
+    direction: z.unknown().optional(),
+    /** An image study's metric (default balancedAccuracy), averaged over the folds; always maximised. */
+    metric: MetricSchema.optional(),
     /** How many trials the study runs in total. */
     trials: z.number().int().min(1).max(100_000),
-    sampler: StrategySchema.default('random'),
-    pruner: StrategySchema.default('none'),
+    sampler: SamplerFieldSchema.default({ type: DEFAULT_SAMPLER }),
+    pruner: PrunerFieldSchema.default({ type: 'none' }),
     space: SearchSpaceSchema,
     base: BaseSpecSchema.optional(),
     objective: ObjectiveSchema.optional(),
@@ -65,19 +67,30 @@ export const StudyConfigSchema = z
     if (!config.objective && !hasDataset) {
       ctx.addIssue({ code: 'custom', path: ['base', 'dataset'], message: 'a study needs base.dataset.path (images to train on) or an objective function' });
     }
+    if (config.direction !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['direction'],
+        message: config.objective
+          ? `remove it: objective '${config.objective.function}' says its own direction (benchmark functions are minimised)`
+          : 'remove it: an image study always maximises its metric (balanced accuracy by default); ' +
+            'to optimise something else, name it with metric: (minorityF1, prAuc, rocAuc, { name: minorityRecallAtPrecision, precision: 0.9 })',
+      });
+    }
+    if (config.objective && config.metric) {
+      ctx.addIssue({ code: 'custom', path: ['metric'], message: 'a benchmark objective study has no image metric: its value is the function' });
+    }
+    if (config.base && 'metric' in config.base) {
+      ctx.addIssue({ code: 'custom', path: ['base', 'metric'], message: 'name the metric at the top of the study (metric:), not in base' });
+    }
     if (config.agentLostMs <= config.heartbeatMs) {
       ctx.addIssue({ code: 'custom', path: ['agentLostMs'], message: `must exceed heartbeatMs (${config.heartbeatMs})` });
     }
   });
 
-export type StudyConfig = z.infer<typeof StudyConfigSchema>;
+export type StudyConfig = Omit<z.infer<typeof StudyConfigSchema>, 'direction'>;
 export type StudyConfigInput = z.input<typeof StudyConfigSchema>;
 export type Objective = z.infer<typeof ObjectiveSchema>;
-
-/** `'tpe'` or `{ type: 'tpe', … }` -> `{ type: 'tpe', … }`. */
-export function strategyOf(value: StudyConfig['sampler']): { type: string } & Record<string, unknown> {
-  return typeof value === 'string' ? { type: value } : value;
-}
 
 /** The fixed trial spec fields of a dataset study, for `specFromParams`. */
 export function baseSpecOf(config: StudyConfig): Partial<TrialSpecInput> {
@@ -85,7 +98,17 @@ export function baseSpecOf(config: StudyConfig): Partial<TrialSpecInput> {
 }
 
 export function parseStudyConfig(value: unknown, source = 'study config'): StudyConfig {
-  return parseConfig(StudyConfigSchema, value, source, 'Fix the fields named above; configs/function-demo.yaml is a small complete study.');
+  const { direction: _refused, ...config } = parseConfig(StudyConfigSchema, value, source, 'Fix the fields named above; configs/function-demo.yaml is a small complete study.');
+  return config;
+}
+
+/**
+ * A config stored with a study by an earlier skewer, which filled in `direction` itself (always
+ * 'maximize' unless written): the objective owns the direction now, so the stored field is dropped.
+ */
+export function parseStoredStudyConfig(value: unknown, source: string): StudyConfig {
+  const { direction: _legacy, ...rest } = (value ?? {}) as Record<string, unknown>;
+  return parseStudyConfig(rest, source);
 }
 
 /**

@@ -1,28 +1,25 @@
-import { z } from 'zod';
+import { DEFAULT_SAMPLER, type SamplerConfig, type SamplerName } from '../config/strategies.ts';
 import type { Sampler } from './types.ts';
 import { createRandomSampler } from './random.ts';
 import { createGridSampler } from './grid.ts';
 import { createTpeSampler } from './tpe/sampler.ts';
 import { createGpSampler } from './gp/sampler.ts';
 
-export const SAMPLER_NAMES = ['grid', 'random', 'tpe', 'gp'] as const;
-export const SamplerNameSchema = z.enum(SAMPLER_NAMES);
-export type SamplerName = z.infer<typeof SamplerNameSchema>;
-
-/**
- * The Bayesian default, chosen by `npm run bench:search`: the GP reaches a median simple regret at
- * 50 trials of 1.3e-5 on Branin and 9.7e-3 on Hartmann-6 (TPE: 0.068 and 0.27); with 8 trials in
- * flight 2.4e-5 and 0.12 (Hartmann-6 at 50 trials is bimodal: ~12 of 20 seeds sequential, ~7 with
- * 8 in flight, have left the 0.12 / 0.19 local modes by then).
- */
-export const DEFAULT_SAMPLER: SamplerName = 'gp';
+export { DEFAULT_SAMPLER, SAMPLER_NAMES, SamplerNameSchema, SamplerConfigSchema, type SamplerConfig, type SamplerName } from '../config/strategies.ts';
 
 export interface SamplerOptions {
   /** Trials proposed by the space-filling start before a model is fitted (tpe, gp); default: one per searched dimension, 5..10. */
   readonly startupTrials?: number;
+  /** tpe: candidates drawn from the good density per proposal. */
+  readonly candidates?: number;
 }
 
-export function createSampler(name: SamplerName, options: SamplerOptions = {}): Sampler {
+/** A sampler by name (options as a study file's sampler object takes them), or from its parsed config. */
+export function createSampler(name: SamplerName | SamplerConfig = DEFAULT_SAMPLER, options: SamplerOptions = {}): Sampler {
+  if (typeof name === 'object') {
+    const { type, ...rest } = name;
+    return createSampler(type, rest);
+  }
   switch (name) {
     case 'grid':
       return createGridSampler();

@@ -14,17 +14,19 @@
  */
 import { createRng } from '../core/rng.ts';
 import { UserError } from '../core/errors.ts';
+import { DIRECTIONS, bestOf, fromMaximized, toMaximized, type Direction } from '../core/direction.ts';
 import type { FrozenTrial, IntermediateReport, Params, TrialState } from '../core/trial.ts';
 import { parseSearchSpace, type SearchSpace } from '../config/space.ts';
 import type { PruneDecision, Pruner, Sampler } from './types.ts';
-import { createSampler, type SamplerName } from './samplers.ts';
+import { DEFAULT_SAMPLER, createSampler, type SamplerName } from './samplers.ts';
 import { checkParams } from './space.ts';
 
-export type Direction = 'maximize' | 'minimize';
+export type { Direction } from '../core/direction.ts';
 
 export interface StudyOptions {
   readonly space: SearchSpace;
-  readonly sampler: SamplerName | Sampler;
+  /** Default: DEFAULT_SAMPLER, the same default a study file gets. */
+  readonly sampler?: SamplerName | Sampler;
   readonly seed: number | string;
   readonly direction: Direction;
   readonly pruner?: Pruner;
@@ -77,11 +79,31 @@ interface MutableTrial {
   snapshot?: FrozenTrial;
 }
 
+/**
+ * Trial `number` of a study: the sampler's proposal from the history so far with the rng
+ * `createRng(seed).fork(number)`, checked against the space. The one way a trial is proposed, for
+ * the in-memory Study and the coordinator (which derives `history` from its store) alike, so a
+ * study rebuilt from stored trials proposes exactly what the original would. Null: exhausted.
+ */
+export function proposeTrial(space: SearchSpace, sampler: Sampler, seed: number | string, history: readonly FrozenTrial[]): AskedTrial | null {
+  const number = history.length === 0 ? 0 : history[history.length - 1]!.number + 1;
+  const params = sampler.sample(space, history, createRng(seed).fork(number));
+  if (params === null) return null;
+  const problems = checkParams(space, params);
+  if (problems.length) throw new Error(`sampler '${sampler.name}' proposed an illegal point: ${problems.join('; ')}`);
+  return { id: trialId(number), number, params: Object.freeze({ ...params }) };
+}
+
 export function createStudy(options: StudyOptions): Study {
   const space = parseSearchSpace(options.space);
-  const sampler = typeof options.sampler === 'string' ? createSampler(options.sampler) : options.sampler;
-  const studyRng = createRng(options.seed);
-  const sign = options.direction === 'maximize' ? 1 : -1;
+  const sampler = typeof options.sampler === 'object' ? options.sampler : createSampler(options.sampler ?? DEFAULT_SAMPLER);
+  const direction = options.direction;
+  if (!DIRECTIONS.includes(direction)) {
+    throw new UserError(`direction must be 'maximize' or 'minimize', got ${JSON.stringify(direction)}`, {
+      where: 'createStudy({ direction })',
+      hint: 'Say whether larger values of the objective are better (maximize) or worse (minimize).',
+    });
+  }
   const pruner = options.pruner;
   const records: MutableTrial[] = restore(options.trials ?? []);
   const byId = new Map(records.map((t) => [t.id, t]));
@@ -102,20 +124,17 @@ export function createStudy(options: StudyOptions): Study {
 
   return {
     space,
-    direction: options.direction,
+    direction,
     samplerName: sampler.name,
 
     ask() {
-      const number = records.length === 0 ? 0 : records[records.length - 1]!.number + 1;
-      const params = sampler.sample(space, snapshot(), studyRng.fork(number));
-      if (params === null) return null;
-      const problems = checkParams(space, params);
-      if (problems.length) throw new Error(`sampler '${sampler.name}' proposed an illegal point: ${problems.join('; ')}`);
-      const trial: MutableTrial = { id: trialId(number), number, state: 'running', params: Object.freeze({ ...params }), reports: [] };
+      const asked = proposeTrial(space, sampler, options.seed, snapshot());
+      if (asked === null) return null;
+      const trial: MutableTrial = { ...asked, state: 'running', reports: [] };
       records.push(trial);
       byId.set(trial.id, trial);
       frozen = undefined;
-      return { id: trial.id, number, params: trial.params };
+      return asked;
     },
 
     report(id, step, value) {
@@ -127,7 +146,7 @@ export function createStudy(options: StudyOptions): Study {
       if (!Number.isFinite(value)) {
         throw new UserError(`report value must be finite, got ${value}`, { where: `trial ${id}`, hint: 'A diverged trial should be told { state: "failed" }.' });
       }
-      const entry = { step, value: sign * value };
+      const entry = { step, value: toMaximized(value, direction) };
       const at = trial.reports.findIndex((r) => r.step >= step);
       if (at === -1) trial.reports.push(entry);
       else if (trial.reports[at]!.step === step) trial.reports[at] = entry;
@@ -147,10 +166,10 @@ export function createStudy(options: StudyOptions): Study {
       if (typeof outcome !== 'number' && outcome.state !== 'failed' && outcome.state !== 'pruned') {
         throw new UserError(`unknown outcome state '${String((outcome as { state: unknown }).state)}'`, { where: `trial ${id}`, hint: 'Use a number, { state: "failed" } or { state: "pruned" }.' });
       }
-      const value = typeof outcome === 'number' ? sign * outcome : undefined;
+      const value = typeof outcome === 'number' ? toMaximized(outcome, direction) : undefined;
       if (trial.state === 'complete' || trial.state === 'pruned' || trial.state === 'failed') {
         if (trial.state === state && trial.value === value) return;
-        const was = trial.state === 'complete' ? `complete with ${sign * trial.value!}` : trial.state;
+        const was = trial.state === 'complete' ? `complete with ${fromMaximized(trial.value!, direction)}` : trial.state;
         throw new UserError(`trial is already ${was}; cannot tell it ${typeof outcome === 'number' ? outcome : state}`, {
           where: `trial ${id}`,
           hint: 'Finished trials are immutable; repeating the same outcome is allowed, a different one is not.',
@@ -162,9 +181,8 @@ export function createStudy(options: StudyOptions): Study {
     },
 
     best() {
-      let best: MutableTrial | undefined;
-      for (const t of records) if (t.state === 'complete' && (!best || t.value! > best.value!)) best = t;
-      return best && { id: best.id, number: best.number, params: best.params, value: sign * best.value! };
+      const best = bestOf(records, 'maximize'); // records hold larger-is-better values
+      return best && { id: best.id, number: best.number, params: best.params, value: fromMaximized(best.value!, direction) };
     },
 
     trials: snapshot,

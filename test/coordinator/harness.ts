@@ -19,7 +19,7 @@ export function functionStudy(overrides: Partial<StudyConfigInput> = {}): StudyC
   return parseStudyConfig({
     name: 'unit',
     seed: 3,
-    direction: 'minimize',
+    sampler: 'random',
     trials: 8,
     space: BRANIN_SPACE,
     objective: { function: 'branin', delayMs: 0 },

@@ -66,7 +66,6 @@ async function measure(url: string, agents: number, count: number, runner: Row['
   const config = parseStudyConfig({
     name: `dispatch-${runner}-${agents}-${process.pid}`,
     seed: agents,
-    direction: 'minimize',
     trials: count,
     space: { x1: { type: 'float', low: -5, high: 10 }, x2: { type: 'float', low: 0, high: 15 } },
     objective: { function: 'branin', delayMs: 0 },

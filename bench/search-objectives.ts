@@ -5,7 +5,7 @@
  */
 import type { Params } from '../src/core/trial.ts';
 import type { SearchSpace } from '../src/config/space.ts';
-import { OBJECTIVE_FUNCTIONS, evaluateObjective } from '../src/search/objectives.ts';
+import { OBJECTIVE_FUNCTIONS, evaluateObjective } from '../src/objectives/index.ts';
 
 export interface Objective {
   readonly name: string;

@@ -11,19 +11,21 @@ const ALLOWED: Record<string, readonly string[]> = {
   core: [],
   config: ['core'],
   search: ['core', 'config'],
+  objectives: ['core', 'config'],
   transport: ['core', 'config'],
   data: ['core', 'config'],
   models: ['core', 'config'],
   training: ['core', 'config', 'data', 'models'],
-  coordinator: ['core', 'config', 'search', 'transport', 'data'],
-  agent: ['core', 'config', 'search', 'transport', 'data', 'models', 'training'],
-  ui: ['core', 'config', 'search', 'transport', 'coordinator', 'data'],
-  cli: ['core', 'config', 'search', 'transport', 'coordinator', 'agent', 'data', 'models', 'training', 'ui'],
+  coordinator: ['core', 'config', 'search', 'objectives', 'transport', 'data'],
+  agent: ['core', 'config', 'search', 'objectives', 'transport', 'data', 'models', 'training'],
+  ui: ['core', 'config', 'search', 'objectives', 'transport', 'coordinator', 'data'],
+  cli: ['core', 'config', 'search', 'objectives', 'transport', 'coordinator', 'agent', 'data', 'models', 'training', 'ui'],
 };
 
 /** Packages a folder must never reach, even through another module's runtime imports. */
 const FORBIDDEN_TRANSITIVE: Record<string, RegExp> = {
   search: /^(@tensorflow\/|@nats-io\/|nats$|sharp$|ink$|react$|node:)/,
+  objectives: /^(@tensorflow\/|@nats-io\/|nats$|sharp$|ink$|react$|node:)/,
   coordinator: /^@tensorflow\//,
   core: /^(@tensorflow\/|@nats-io\/|sharp$|ink$|node:)/,
 };

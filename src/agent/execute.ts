@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TrialProgress } from '../core/result.ts';
 import { UserError } from '../core/errors.ts';
-import { evaluateObjective } from '../search/objectives.ts';
+import { evaluateObjective } from '../objectives/index.ts';
 import type { TrialMessage } from '../transport/messages.ts';
 import type { TrialRun } from './protocol.ts';
 

@@ -3,8 +3,11 @@
  * reader attached to a study elsewhere (`skewer ui --server`, a tail of the embedded journal)
  * derives the same events from the same records: one mapping, so both views agree.
  */
+import { bestOf, type Direction } from '../core/direction.ts';
 import type { AgentInfo, StudyEvent } from '../core/events.ts';
 import { isFinished } from '../core/trial.ts';
+import { parseStoredStudyConfig } from '../config/study.ts';
+import { directionOf, valueNameOf } from '../objectives/index.ts';
 import type { StoredAgent, StoredStudy, StoredTrial } from '../transport/messages.ts';
 
 const REQUEUE_OUTCOMES = new Set(['retry', 'handed-back', 'lost', 'interrupted']);
@@ -116,32 +119,26 @@ export function eventsFromAgentChange(before: StoredAgent | undefined, after: St
   return [{ type: 'agent-seen', at, agent: agentInfoOf(after) }];
 }
 
+/**
+ * The study as it starts: its sampler, size, the direction its objective owns and what a trial's
+ * value is (an image metric, or a benchmark function), from the stored config.
+ */
 export function studyStartedEvent(study: StoredStudy, at: number): StudyEvent {
-  const config = study.config as { sampler?: unknown; trials?: number; direction?: 'maximize' | 'minimize'; objective?: unknown };
-  const sampler = typeof config.sampler === 'string' ? config.sampler : String((config.sampler as { type?: string } | undefined)?.type ?? 'random');
+  const config = parseStoredStudyConfig(study.config, `study ${study.name} (stored config)`);
+  const value = valueNameOf(config);
   return {
     type: 'study-started',
     at,
     study: study.name,
-    sampler,
-    totalTrials: config.trials ?? 0,
-    direction: config.direction ?? 'maximize',
-    metric: config.objective ? 'objective' : 'balanced-accuracy',
+    sampler: config.sampler.type,
+    totalTrials: config.trials,
+    direction: directionOf(config),
+    metric: value.id,
+    metricLabel: value.label,
   };
 }
 
-/** The best complete trial in the study's direction (ties: the earliest). */
-export function bestTrial(trials: readonly StoredTrial[], direction: 'maximize' | 'minimize'): StoredTrial | undefined {
-  const sign = direction === 'maximize' ? 1 : -1;
-  let best: StoredTrial | undefined;
-  for (const t of trials) {
-    if (t.state !== 'complete' || t.value === undefined) continue;
-    if (!best || sign * t.value > sign * best.value!) best = t;
-  }
-  return best;
-}
-
-export function studyFinishedEvent(trials: readonly StoredTrial[], direction: 'maximize' | 'minimize', at: number): StudyEvent {
-  const best = bestTrial(trials, direction);
+export function studyFinishedEvent(trials: readonly StoredTrial[], direction: Direction, at: number): StudyEvent {
+  const best = bestOf(trials, direction);
   return { type: 'study-finished', at, ...(best && { bestTrialId: best.id, bestValue: best.value! }) };
 }

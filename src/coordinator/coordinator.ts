@@ -3,15 +3,18 @@
  * queue of their resource class, applies the starts and outcomes agents send back, lets the pruner
  * judge reports, notices lost agents, and finishes the study when every trial has finished.
  *
- * Durable state is the store alone (KV or journal): the Study (sampler/pruner) is rebuilt from it
- * on start, so a coordinator killed at any point resumes without losing or duplicating a trial.
- * Outcomes travel on a durable results queue, so the ones sent while it was down are waiting.
+ * One history: the store (KV or journal) is the only source of truth, and `trials` is its cache,
+ * written only by the store's change listener (and by a trial just asked, before it is stored).
+ * Sampler and pruner read frozen trials derived from it (src/coordinator/strategies.ts); there is
+ * no second copy to keep in step, so a coordinator killed at any point resumes without losing or
+ * duplicating a trial. Outcomes travel on a durable results queue, so the ones sent while it was
+ * down are waiting.
  */
 import type { StudyEvent } from '../core/events.ts';
 import { UserError } from '../core/errors.ts';
 import { isFinished } from '../core/trial.ts';
+import { bestOf } from '../core/direction.ts';
 import type { StudyConfig } from '../config/study.ts';
-import type { Study } from '../search/index.ts';
 import type { KvStore, Transport } from '../transport/types.ts';
 import {
   RESULT_QUEUE_OPTIONS,
@@ -31,7 +34,7 @@ import { eventsFromAgentChange, eventsFromTrialChange, replayHistory, studyFinis
 import { OutageGuard } from './guard.ts';
 import { applyOutcome, applyStarted, closeOpenAttempt } from './outcomes.ts';
 import { PruneRelay } from './prune-relay.ts';
-import { studyFromStore } from './strategies.ts';
+import { proposeFromStore, resolveStrategies, type SearchPolicy } from './strategies.ts';
 import { TrialStore } from './store.ts';
 import { buildTrial } from './trials.ts';
 import { Dispatcher } from './dispatcher.ts';
@@ -83,8 +86,8 @@ class Coordinator {
   private readonly dispatcher: Dispatcher;
   private readonly cleanups: Array<() => void> = [];
   private readonly guard: OutageGuard;
+  private readonly policy: SearchPolicy;
   private store!: TrialStore;
-  private study!: Study;
   private relay!: PruneRelay;
   private exhausted = false;
   private pumping: Promise<void> | undefined;
@@ -100,6 +103,7 @@ class Coordinator {
     this.clock = options.clock ?? Date.now;
     this.log = options.log ?? ((line) => process.stderr.write(`skewer coordinator: ${line}\n`));
     this.emit = options.onEvent ?? (() => undefined);
+    this.policy = resolveStrategies(this.config);
     this.agents = new AgentRegistry(this.config.agentLostMs);
     this.dispatcher = new Dispatcher(options.transport, this.config, options.dataset, (message, attempts) => this.onExhausted(message, attempts));
     this.guard = new OutageGuard({
@@ -122,7 +126,6 @@ class Coordinator {
     const stored = await this.store.trials();
     for (const trial of stored) this.trials.set(trial.id, trial);
     for (const event of replayHistory(stored)) this.emit(event);
-    this.study = studyFromStore(this.config, stored);
     this.agents.restore(await this.store.agents(), this.startedAt);
     for (const trial of stored) {
       const open = trial.state === 'running' ? trial.attempts.find((a) => a.outcome === undefined) : undefined;
@@ -164,10 +167,10 @@ class Coordinator {
     const complete = this.isComplete(trials);
     if (complete) {
       await this.store.setStudyState('finished');
-      this.emit(studyFinishedEvent(trials, config.direction, this.clock()));
+      this.emit(studyFinishedEvent(trials, this.policy.direction, this.clock()));
     }
-    const best = this.study.best();
-    return { trials, finished: complete, ...(best && { best: trials.find((t) => t.id === best.id)! }) };
+    const best = bestOf(trials, this.policy.direction);
+    return { trials, finished: complete, ...(best && { best }) };
   }
 
   private async openStudy(): Promise<void> {
@@ -194,7 +197,7 @@ class Coordinator {
   private listen(signal: AbortSignal): void {
     const { transport, config } = this.options;
     const bus = transport.bus(busCodec);
-    this.relay = new PruneRelay(config, this.trials, this.store, this.study, bus);
+    this.relay = new PruneRelay(config, this.policy, this.trials, this.store, bus);
     this.cleanups.push(bus.subscribe(reportSubjectsOf(config.name), (message) => this.guard.run('report', () => this.onBus(message))));
     this.cleanups.push(bus.subscribe(ALL_HEARTBEAT_SUBJECTS, (message) => this.guard.run('heartbeat', () => this.onBus(message))));
     void this.consumeResults(signal).catch((error) => this.fail(error));
@@ -235,15 +238,8 @@ class Coordinator {
       await this.store.update(message.trialId, (t) => applyStarted(t, message));
       return;
     }
-    const before = this.trials.get(message.trialId)!;
-    const after = await this.store.update(message.trialId, (t) => applyOutcome(t, message));
-    if (after && isFinished(after.state) && !isFinished(before.state)) this.finishInStudy(after);
+    await this.store.update(message.trialId, (t) => applyOutcome(t, message));
     this.kick();
-  }
-
-  private finishInStudy(trial: StoredTrial): void {
-    if (trial.state === 'complete') this.study.tell(trial.id, trial.value!);
-    else this.study.tell(trial.id, { state: trial.state as 'pruned' | 'failed' });
   }
 
   private async onBus(message: BusMessage): Promise<void> {
@@ -285,21 +281,18 @@ class Coordinator {
     if (await reapLostAgents(context)) this.kick();
     if (context.now - this.startedAt < this.config.agentLostMs) return; // agents may not have spoken yet
     const failed = await sweepUnrunnable(context, this.options.failUnrunnable ?? false);
-    for (const trial of failed) this.finishInStudy(trial);
     if (failed.length) this.kick();
   }
 
   private async onExhausted(message: TrialMessage, attempts: number): Promise<void> {
     if (message.study !== this.config.name) throw new Error(`exhausted trial of study '${message.study}' is not ours`);
-    const before = this.trials.get(message.trialId);
-    if (!before) return;
+    if (!this.trials.has(message.trialId)) return;
     const now = this.clock();
-    const after = await this.store.update(message.trialId, (t) => {
+    await this.store.update(message.trialId, (t) => {
       const closed = closeOpenAttempt(t, 'lost', now, 'lease expired') ?? t;
       const history = closed.attempts.map((a) => `#${a.attempt} on ${a.agent}: ${a.outcome ?? 'no outcome'}${a.error ? ` (${a.error})` : ''}`);
       return { ...closed, state: 'failed', error: `gave up after ${attempts} deliveries: ${history.join('; ') || 'never started'}` };
     });
-    if (after && isFinished(after.state) && !isFinished(before.state)) this.finishInStudy(after);
     this.kick();
   }
 
@@ -348,7 +341,7 @@ class Coordinator {
     // Ask in order (the sampler sees every earlier trial), then store and queue them concurrently.
     const launches: Array<Promise<void>> = [];
     while (!this.closed && !this.exhausted && this.trials.size < this.config.trials && this.inFlight() < this.parallelism()) {
-      const asked = this.study.ask();
+      const asked = proposeFromStore(this.policy, this.trials.values());
       if (!asked) {
         this.exhausted = true;
         break;
@@ -368,8 +361,7 @@ class Coordinator {
         hint: 'Another coordinator is running this study; stop one of them.',
       });
     }
-    if (trial.state === 'failed') this.finishInStudy(trial);
-    else await this.dispatch(trial);
+    if (trial.state !== 'failed') await this.dispatch(trial);
   }
 
   private inFlight(): number {

@@ -6,6 +6,8 @@ export { runCoordinator, type CoordinatorOptions, type StudyOutcome } from './co
 export { openStudyReader, type StudyReader, type StudyReaderTarget } from './reader.ts';
 export { TrialStore, type StoredTrial, type StoredStudy, type StoredAgent, type AttemptRecord } from './store.ts';
 export { journaledKv, restoreJournaledKv, readJournal, studyDir, journalPath } from './journal.ts';
-export { bestTrial, agentInfoOf, eventsFromTrialChange } from './changes.ts';
+export { agentInfoOf, eventsFromTrialChange } from './changes.ts';
 export { estimateResources } from './resources.ts';
-export { resolveStrategies } from './strategies.ts';
+export { resolveStrategies, type SearchPolicy } from './strategies.ts';
+export { directionOf, valueNameOf } from '../objectives/index.ts';
+export { bestOf, compareByValue, rankComplete, type Direction } from '../core/direction.ts';

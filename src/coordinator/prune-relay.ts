@@ -1,16 +1,16 @@
 /**
  * From an agent's progress report to a prune command: the report is recorded on its trial (so a
- * restarted coordinator's pruner sees the same history), the Study's pruner decides, and a prune
- * decision is published once per attempt. The pruner only decides; the agent acts (kills the trial
+ * restarted coordinator's pruner sees the same history), the pruner decides from the stored
+ * reports, and a prune decision is published once per attempt. The pruner only decides; the agent acts (kills the trial
  * process and reports `pruned`).
  */
 import type { StudyConfig } from '../config/study.ts';
-import type { Study } from '../search/index.ts';
 import { PROTOCOL_VERSION, type BusMessage, type StoredTrial } from '../transport/messages.ts';
 import { pruneSubject } from '../transport/subjects.ts';
 import type { Bus } from '../transport/types.ts';
 import { mergeReports } from './outcomes.ts';
 import type { TrialStore } from './store.ts';
+import { judgeFromStore, type SearchPolicy } from './strategies.ts';
 
 export type ReportMessage = Extract<BusMessage, { type: 'report' }>;
 
@@ -19,9 +19,9 @@ export class PruneRelay {
 
   constructor(
     private readonly config: StudyConfig,
+    private readonly policy: SearchPolicy,
     private readonly trials: ReadonlyMap<string, StoredTrial>,
     private readonly store: TrialStore,
-    private readonly study: Study,
     private readonly bus: Bus<BusMessage>,
   ) {}
 
@@ -32,12 +32,14 @@ export class PruneRelay {
     if (!trial || trial.state !== 'running' || current?.attempt !== message.attempt) return;
     const { progress } = message;
     const report = { step: progress.step, value: progress.validationBalancedAccuracy };
-    const decision = this.study.report(trial.id, report.step, report.value);
-    await this.store.update(trial.id, (t) => {
+    if (!Number.isFinite(report.value)) return; // a diverging trial fails itself; nothing to judge
+    const after = await this.store.update(trial.id, (t) => {
       t.progress = progress;
       t.reports = mergeReports(t.reports, [report]);
       return t;
     });
+    if (after?.state !== 'running') return;
+    const decision = judgeFromStore(this.policy, this.trials.values(), trial.id);
     const key = `${trial.id}/${message.attempt}`;
     if (decision !== 'prune' || this.sent.has(key)) return;
     this.sent.add(key);
@@ -46,7 +48,7 @@ export class PruneRelay {
       type: 'prune',
       study: this.config.name,
       trialId: trial.id,
-      reason: `pruned by ${this.config.pruner === 'none' ? 'pruner' : JSON.stringify(this.config.pruner)} at step ${report.step}`,
+      reason: `pruned by ${JSON.stringify(this.config.pruner)} at step ${report.step}`,
     });
   }
 }

@@ -8,7 +8,9 @@ import { open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../core/errors.ts';
 import type { StudyEvent } from '../core/events.ts';
-import { parseStudyConfig, type StudyConfig } from '../config/study.ts';
+import { parseStoredStudyConfig, type StudyConfig } from '../config/study.ts';
+import { bestOf, type Direction } from '../core/direction.ts';
+import { directionOf } from '../objectives/index.ts';
 import type { KvStore, Transport } from '../transport/types.ts';
 import {
   StudyRecordValueSchema,
@@ -19,12 +21,14 @@ import {
   type StudyRecordValue,
 } from '../transport/messages.ts';
 import { STUDY_KEY, studyBucketName } from '../transport/subjects.ts';
-import { bestTrial, eventsFromAgentChange, eventsFromStoredTrial, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
+import { eventsFromAgentChange, eventsFromStoredTrial, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { journalPath, readJournal, replayJournal, studyDir } from './journal.ts';
 
 export interface StudyReader {
   readonly name: string;
   config(): StudyConfig;
+  /** Which way is better, owned by the study's objective. */
+  readonly direction: Direction;
   /** The study record's state: `running` until the coordinator saw every trial finish. */
   state(): Promise<StoredStudy['state']>;
   trials(): Promise<StoredTrial[]>;
@@ -75,20 +79,22 @@ function makeReader(
   snapshot: () => Promise<ReturnType<typeof split>>,
   changes: (signal: AbortSignal) => AsyncIterable<RecordChange>,
 ): StudyReader {
-  const config = parseStudyConfig(study.config, `study ${name} (stored config)`);
+  const config = parseStoredStudyConfig(study.config, `study ${name} (stored config)`);
+  const direction = directionOf(config);
   return {
     name,
     config: () => config,
     state: async () => (await snapshot()).study?.state ?? study.state,
     trials: async () => (await snapshot()).trials,
     agents: async () => (await snapshot()).agents,
-    best: async () => bestTrial((await snapshot()).trials, config.direction),
-    events: (signal) => deriveEvents(changes(signal), config.direction),
+    direction,
+    best: async () => bestOf((await snapshot()).trials, direction),
+    events: (signal) => deriveEvents(changes(signal), direction),
   };
 }
 
 /** Folds record changes into StudyEvents, remembering the previous version of every record. */
-async function* deriveEvents(changes: AsyncIterable<RecordChange>, direction: 'maximize' | 'minimize'): AsyncGenerator<StudyEvent> {
+async function* deriveEvents(changes: AsyncIterable<RecordChange>, direction: Direction): AsyncGenerator<StudyEvent> {
   const trials = new Map<string, StoredTrial>();
   const agents = new Map<string, StoredAgent>();
   let studyState: StoredStudy['state'] | undefined;

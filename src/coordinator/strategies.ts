@@ -1,41 +1,30 @@
 /**
- * The study config names its sampler and pruner loosely (config may not import search); here they
- * are checked against what src/search offers, with errors naming the config field, and the
- * search's Study is rebuilt from the store.
+ * The search policy of a study: its sampler and pruner built from the parsed config (the config
+ * schema has checked names and options, with zod paths, when the file was read), the direction its
+ * objective owns, and the one conversion of stored trials into the frozen history that sampler and
+ * pruner read. The coordinator keeps no other copy of the trials: it proposes and judges from the
+ * store's records, as Optuna's samplers read storage.
  */
 import { ConfigError } from '../core/errors.ts';
-import { strategyOf, type StudyConfig } from '../config/study.ts';
-import { SamplerNameSchema, createPruner, createSampler, createStudy, type Study, type Pruner, type PrunerConfig, type Sampler } from '../search/index.ts';
-import { OBJECTIVE_NAMES, objectiveFunction } from '../search/objectives.ts';
+import { freezeForSearch, type Direction } from '../core/direction.ts';
 import type { FrozenTrial } from '../core/trial.ts';
+import type { StudyConfig } from '../config/study.ts';
+import type { SearchSpace } from '../config/space.ts';
+import { createPruner, createSampler, proposeTrial, type AskedTrial, type PruneDecision, type Pruner, type Sampler } from '../search/index.ts';
+import { OBJECTIVE_NAMES, directionOf, objectiveFunction } from '../objectives/index.ts';
 import type { StoredTrial } from '../transport/messages.ts';
 
-export interface Strategies {
+export interface SearchPolicy {
+  readonly space: SearchSpace;
+  readonly seed: number;
+  readonly direction: Direction;
   readonly sampler: Sampler;
   readonly pruner: Pruner | undefined;
 }
 
-export function resolveStrategies(config: StudyConfig): Strategies {
-  const { type: samplerType, ...samplerOptions } = strategyOf(config.sampler);
-  const name = SamplerNameSchema.safeParse(samplerType);
-  if (!name.success) {
-    throw new ConfigError(`unknown sampler '${samplerType}'`, {
-      where: 'sampler',
-      hint: `Use one of: ${SamplerNameSchema.options.join(', ')}.`,
-    });
-  }
-  let sampler: Sampler;
-  try {
-    sampler = createSampler(name.data, samplerOptions);
-  } catch (error) {
-    throw new ConfigError(`sampler '${samplerType}' cannot be used: ${(error as Error).message}`, {
-      where: 'sampler',
-      hint: `Use one of: ${SamplerNameSchema.options.join(', ')}.`,
-    });
-  }
-  const prunerConfig = strategyOf(config.pruner);
-  // createPruner validates the options (ConfigError naming the field).
-  const pruner = prunerConfig.type === 'none' ? undefined : createPruner(prunerConfig as PrunerConfig);
+export function resolveStrategies(config: StudyConfig): SearchPolicy {
+  const sampler = createSampler(config.sampler);
+  const pruner = config.pruner.type === 'none' ? undefined : createPruner(config.pruner);
   if (config.objective) {
     const fn = objectiveFunction(config.objective.function);
     const missing = fn.params.filter((p) => !(p in config.space));
@@ -46,23 +35,23 @@ export function resolveStrategies(config: StudyConfig): Strategies {
       });
     }
   }
-  return { sampler, pruner };
+  return { space: config.space, seed: config.seed, direction: directionOf(config), sampler, pruner };
 }
 
-/**
- * The ask/tell Study rebuilt from stored trials (values and reports normalised so larger is
- * better): trial n is proposed from (seed, history) exactly as it would have been before a restart.
- */
-export function studyFromStore(config: StudyConfig, stored: readonly StoredTrial[]): Study {
-  const { sampler, pruner } = resolveStrategies(config);
-  const sign = config.direction === 'maximize' ? 1 : -1;
-  const history: FrozenTrial[] = stored.map((t) => ({
-    id: t.id,
-    number: t.number,
-    state: t.state,
-    params: t.params,
-    ...(t.state === 'complete' && t.value !== undefined && { value: sign * t.value }),
-    reports: t.reports.map((r) => ({ step: r.step, value: sign * r.value })),
-  }));
-  return createStudy({ space: config.space, sampler, pruner, seed: config.seed, direction: config.direction, trials: history });
+/** Stored trials, in number order, as the search sees them (larger is better). */
+export function searchHistory(trials: Iterable<StoredTrial>, direction: Direction): FrozenTrial[] {
+  return [...trials].sort((a, b) => a.number - b.number).map((t) => freezeForSearch(t, direction));
+}
+
+/** The next trial proposed from the stored history; null when the sampler is exhausted (grid). */
+export function proposeFromStore(policy: SearchPolicy, trials: Iterable<StoredTrial>): AskedTrial | null {
+  return proposeTrial(policy.space, policy.sampler, policy.seed, searchHistory(trials, policy.direction));
+}
+
+/** The pruner's decision on trial `id` from the stored reports (its latest is the one judged). */
+export function judgeFromStore(policy: SearchPolicy, trials: Iterable<StoredTrial>, id: string): PruneDecision {
+  if (!policy.pruner) return 'continue';
+  const history = searchHistory(trials, policy.direction);
+  const trial = history.find((t) => t.id === id);
+  return trial ? policy.pruner.decide(trial, history) : 'continue';
 }

@@ -1,3 +1,4 @@
+import type { Direction } from './direction.ts';
 import type { Params, TrialState } from './trial.ts';
 import type { TrialProgress, TrialResult } from './result.ts';
 
@@ -27,9 +28,12 @@ export type StudyEvent =
       readonly study: string;
       readonly sampler: string;
       readonly totalTrials: number;
-      readonly direction: 'maximize' | 'minimize';
-      /** What a trial's value is: the balanced accuracy of image trials, or a benchmark function's value. */
-      readonly metric?: 'balanced-accuracy' | 'objective';
+      /** Owned by the objective: maximize for every image metric, a benchmark function's own otherwise. */
+      readonly direction: Direction;
+      /** What a trial's value is: an image metric's id (`balancedAccuracy`, `minorityRecallAtPrecision(0.9)`) or `objective:<function>`. */
+      readonly metric?: string;
+      /** Its column label: `bal.acc`, `min.F1`, `value`, … */
+      readonly metricLabel?: string;
     }
   | { readonly type: 'trial-created'; readonly at: number; readonly trialId: string; readonly number: number; readonly params: Params }
   | { readonly type: 'trial-started'; readonly at: number; readonly trialId: string; readonly attempt: number; readonly agent: string }

@@ -1,11 +1,12 @@
 /**
- * Benchmark objective functions, so a study can exercise the whole engine (sampler, queue, agents,
+ * Benchmark objective functions (run time, not benchmarks of skewer: those are in bench/), so a study can exercise the whole engine (sampler, queue, agents,
  * child processes, pruning, failures) without training: `objective: { function: branin }`.
  * Agents evaluate them through the same child-process path as a real trial. Pure functions of the
  * params; each names the parameters it needs, its usual domain, its direction and its optimum.
  */
 import { UserError } from '../core/errors.ts';
 import type { Params } from '../core/trial.ts';
+import type { Direction } from '../core/direction.ts';
 import type { SearchSpace } from '../config/space.ts';
 
 export interface ObjectiveFunction {
@@ -14,7 +15,7 @@ export interface ObjectiveFunction {
   readonly params: readonly string[];
   /** The textbook domain, as a search space to copy into a study. */
   readonly space: SearchSpace;
-  readonly direction: 'minimize' | 'maximize';
+  readonly direction: Direction;
   readonly optimum: number;
   readonly evaluate: (x: readonly number[]) => number;
 }

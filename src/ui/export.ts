@@ -13,9 +13,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { parseConfig } from '../config/load.ts';
-import { strategyOf } from '../config/study.ts';
 import { TrialSpecSchema, type TrialSpec } from '../config/trial.ts';
-import { openStudyReader, type StoredTrial, type StudyReader, type StudyReaderTarget } from '../coordinator/index.ts';
+import { openStudyReader, rankComplete, valueNameOf, type StoredTrial, type StudyReader, type StudyReaderTarget } from '../coordinator/index.ts';
 import { UserError } from '../core/errors.ts';
 import type { FoldMetrics, Summary, TrialResult } from '../core/result.ts';
 
@@ -55,14 +54,6 @@ export async function localDatasetHash(datasetPath: string): Promise<string | un
     if (error instanceof UserError) return undefined;
     throw error;
   }
-}
-
-/** Complete trials best first in the study's direction (ties: the earlier trial). */
-export function rankCompleteTrials(trials: readonly StoredTrial[], direction: 'maximize' | 'minimize'): StoredTrial[] {
-  const sign = direction === 'maximize' ? 1 : -1;
-  return trials
-    .filter((t) => t.state === 'complete' && t.value !== undefined)
-    .sort((a, b) => sign * (b.value! - a.value!) || a.number - b.number);
 }
 
 const round = (value: number): number => (Number.isFinite(value) ? Number(value.toFixed(6)) : value);
@@ -111,7 +102,8 @@ export async function exportRecipes(options: ExportOptions): Promise<ExportedRec
       hint: 'Export works on studies over a dataset (base.dataset); `skewer status` shows a function study\'s best params.',
     });
   }
-  const ranked = rankCompleteTrials(await reader.trials(), config.direction);
+  const ranked = rankComplete(await reader.trials(), reader.direction);
+  const value = valueNameOf(config);
   if (ranked.length === 0) {
     throw new UserError(`study ${reader.name} has no completed trial yet`, {
       hint: 'Wait for a trial to complete (`skewer status` shows where the study stands), then export again.',
@@ -133,9 +125,9 @@ export async function exportRecipes(options: ExportOptions): Promise<ExportedRec
       skewerVersion: version,
       search: {
         study: reader.name,
-        sampler: strategyOf(config.sampler),
-        pruner: strategyOf(config.pruner),
-        direction: config.direction,
+        sampler: config.sampler,
+        pruner: config.pruner,
+        metric: value.id,
         seed: config.seed,
         trials: config.trials,
         trialNumber: trial.number,
@@ -147,7 +139,7 @@ export async function exportRecipes(options: ExportOptions): Promise<ExportedRec
       seed: spec.seed,
       dataset: { path: spec.dataset.path, ...(hash ? { hash } : { hash: null, note: 'dataset not readable where this was exported' }) },
       backend: trial.result?.backend ?? 'unknown',
-      objective: { balancedAccuracy: trial.value },
+      objective: { metric: value.id, value: trial.value },
       ...(trial.result ? { metrics: metrics(trial.result as TrialResult) } : {}),
     };
     const { provenance: _old, ...bare } = spec;
@@ -196,7 +188,8 @@ export function formatRecipes(recipes: readonly ExportedRecipe[], format: Export
 export async function exportBestToFile(reader: StudyReader, file: string, format: ExportFormat = 'yaml'): Promise<string> {
   const [best] = await exportRecipes({ reader });
   const [written] = await writeRecipes([best!], file, format);
-  return `exported trial #${best!.trial.number} (${formatValue(best!.trial.value)}) to ${written}`;
+  const label = valueNameOf(reader.config()).label;
+  return `exported trial #${best!.trial.number} (${label} ${best!.trial.value?.toFixed(3) ?? '—'}) to ${written}`;
 }
 
 /**
@@ -205,8 +198,4 @@ export async function exportBestToFile(reader: StudyReader, file: string, format
  */
 export async function exportStudyBest(target: StudyReaderTarget, file: string, format: ExportFormat = 'yaml'): Promise<string> {
   return exportBestToFile(await openStudyReader(target), file, format);
-}
-
-function formatValue(value: number | undefined): string {
-  return value === undefined ? '—' : `balanced accuracy ${value.toFixed(3)}`;
 }

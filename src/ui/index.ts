@@ -16,7 +16,6 @@ export {
   exportStudyBest,
   formatRecipe,
   formatRecipes,
-  rankCompleteTrials,
   recipeFileName,
   skewerVersion,
   writeRecipes,

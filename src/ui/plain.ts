@@ -26,7 +26,7 @@ export function formatPlainEvent(event: StudyEvent, before: StudyViewState, afte
   const time = formatClock(event.at);
   switch (event.type) {
     case 'study-started':
-      return `${time} study ${event.study} started: sampler ${event.sampler}, ${event.totalTrials} trials, ${event.direction}`;
+      return `${time} study ${event.study} started: sampler ${event.sampler}, ${event.totalTrials} trials, ${event.direction} ${event.metric ?? 'value'}`;
     case 'trial-created':
       return `${time} trial #${event.number} created: ${formatParams(event.params) || '(no params)'}`;
     case 'trial-started':

@@ -4,7 +4,8 @@
  */
 import type { TrialProgress } from '../core/result.ts';
 import type { TrialState } from '../core/trial.ts';
-import { isBetter, scoreOf, type StudyViewState, type TrialView } from './view-state.ts';
+import { compareByValue } from '../core/direction.ts';
+import { type StudyViewState, type TrialView } from './view-state.ts';
 
 /** What `s` cycles through, in order. `score` is balanced accuracy (mean over folds). */
 export const SORT_KEYS = ['score', 'minority', 'number', 'duration'] as const;
@@ -61,8 +62,7 @@ export function rankTrials(state: StudyViewState, sort: SortKey = 'score', now?:
       case 'score': {
         const stateOrder = STATE_ORDER[a.state] - STATE_ORDER[b.state];
         if (stateOrder !== 0) return stateOrder;
-        if (a.state !== 'complete') return 0;
-        return byOptional(scoreOf(a), scoreOf(b), (x, y) => isBetter(x, y, state.direction));
+        return a.state === 'complete' ? compareByValue(state.direction)(a, b) : 0;
       }
       case 'minority':
         return byOptional(minorityRecallOf(a), minorityRecallOf(b), (x, y) => x > y);
@@ -133,9 +133,9 @@ export function classNamesOf(state: StudyViewState): { minority: string; majorit
   return undefined;
 }
 
-/** Whether scores are balanced accuracies (image trials) or a plain objective (benchmark functions). */
+/** The label of what trials are ranked by: the study's metric (`bal.acc`, `min.F1`, …) or `value` for a benchmark function. */
 export function scoreLabel(state: StudyViewState): string {
-  if (state.metric) return state.metric === 'balanced-accuracy' ? 'bal.acc' : 'value';
+  if (state.metricLabel) return state.metricLabel;
   for (const trial of state.trials.values()) if (trial.result) return 'bal.acc';
   return 'value';
 }

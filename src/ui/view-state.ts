@@ -3,6 +3,7 @@
  * reporter and the tests all read this state; nothing here touches a terminal or a clock (time
  * comes from the events' `at` and from the `now` callers pass to the selectors).
  */
+import { bestOf, type Direction } from '../core/direction.ts';
 import type { AgentInfo, StudyEvent } from '../core/events.ts';
 import type { TrialProgress, TrialResult } from '../core/result.ts';
 import type { Params, TrialState } from '../core/trial.ts';
@@ -29,9 +30,10 @@ export interface TrialView {
 export interface StudyViewState {
   readonly study?: string;
   readonly sampler?: string;
-  readonly direction: 'maximize' | 'minimize';
-  /** From study-started; unknown when attached to an event stream that did not say. */
-  readonly metric?: 'balanced-accuracy' | 'objective';
+  readonly direction: Direction;
+  /** From study-started (what a trial's value is, and its column label); unknown when attached to a stream that did not say. */
+  readonly metric?: string;
+  readonly metricLabel?: string;
   readonly totalTrials?: number;
   readonly startedAt?: number;
   readonly finishedAt?: number;
@@ -53,14 +55,12 @@ export const initialStudyView: StudyViewState = {
   bestHistory: [],
 };
 
-/** The number a trial is ranked by: its balanced accuracy (mean over folds), else its value. */
+/**
+ * The number a trial is ranked by: its value, i.e. the study's metric (mean over folds) for an image
+ * trial, the function's value for a benchmark (a pruned trial's last report).
+ */
 export function scoreOf(trial: TrialView): number | undefined {
-  return trial.result?.balancedAccuracy.mean ?? trial.value;
-}
-
-/** True when `a` is a better objective value than `b` in the study's direction. */
-export function isBetter(a: number, b: number, direction: 'maximize' | 'minimize'): boolean {
-  return direction === 'maximize' ? a > b : a < b;
+  return trial.value;
 }
 
 function placeholder(id: string): TrialView {
@@ -95,14 +95,10 @@ function finishTrial(state: StudyViewState, event: Extract<StudyEvent, { type: '
   next = { ...next, finishedOrder: [...next.finishedOrder, event.trialId] };
   if (event.state !== 'complete') return next;
   const finished = next.trials.get(event.trialId)!;
-  const score = scoreOf(finished);
-  if (score === undefined) return next;
-  const best = next.bestTrialId ? next.trials.get(next.bestTrialId) : undefined;
-  const bestScore = best ? scoreOf(best) : undefined;
-  const improved = bestScore === undefined || isBetter(score, bestScore, next.direction);
-  const bestTrialId = improved ? event.trialId : next.bestTrialId;
-  const bestValue = improved ? score : bestScore!;
-  return { ...next, bestTrialId, bestHistory: [...next.bestHistory, bestValue] };
+  const previous = next.bestTrialId ? next.trials.get(next.bestTrialId) : undefined;
+  const best = bestOf(previous ? [previous, finished] : [finished], next.direction);
+  if (!best) return next;
+  return { ...next, bestTrialId: best.id, bestHistory: [...next.bestHistory, scoreOf(best)!] };
 }
 
 /** Folds one event into the view. Pure: returns a new state (or the same one if nothing changed). */
@@ -117,6 +113,7 @@ export function reduceStudyView(state: StudyViewState, event: StudyEvent): Study
         totalTrials: event.totalTrials,
         direction: event.direction,
         ...(event.metric && { metric: event.metric }),
+        ...(event.metricLabel && { metricLabel: event.metricLabel }),
         startedAt: stamped.startedAt ?? event.at,
       };
     case 'trial-created':

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { childProcessRunner, TrialFailure } from '../../src/agent/index.ts';
-import { evaluateObjective } from '../../src/search/objectives.ts';
+import { evaluateObjective } from '../../src/objectives/index.ts';
 import { PROTOCOL_VERSION, type TrialMessage } from '../../src/transport/messages.ts';
 
 function functionTrial(fn: string, delayMs: number, params = { x1: 2, x2: 3 }): TrialMessage {

@@ -25,6 +25,7 @@ function agent(name: string, overrides: Partial<StoredAgent> = {}): StoredAgent 
 function reader(state: 'running' | 'finished', trials: StoredTrial[], agents: StoredAgent[]): StudyReader {
   return {
     name: 'unit',
+    direction: 'minimize',
     config: () => functionStudy({ trials: 3 }),
     state: async () => state,
     trials: async () => trials,

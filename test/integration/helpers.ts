@@ -125,7 +125,6 @@ export function writeFunctionStudy(dir: string, name: string, overrides: Record<
   const study = {
     name,
     seed: 11,
-    direction: 'minimize',
     sampler: 'random',
     trials: 30,
     objective: { function: 'branin', delayMs: 100 },

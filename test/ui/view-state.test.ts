@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StudyEvent } from '../../src/core/events.ts';
+import { studyStartedEvent } from '../../src/coordinator/changes.ts';
 import { foldStudyEvents, initialStudyView, reduceStudyView } from '../../src/ui/view-state.ts';
 import { classNamesOf, keyParamNames, scoreLabel, nextSort, rankTrials, SORT_KEYS, studyProgress, type SortKey } from '../../src/ui/selectors.ts';
 import { makeResult, recipe, scriptedStudy, T0 } from './fixtures/study-events.ts';
@@ -84,15 +85,22 @@ test('progress: done/total, elapsed and time left at the observed rate', () => {
   assert.deepEqual(keyParamNames(view), ['sampling', 'augmentation', 'backbone', 'resolution', 'minorityWeight']);
 });
 
-test('the score is called balanced accuracy from the start of an image study, before any result; value for a benchmark function', () => {
-  const started = (metric?: 'balanced-accuracy' | 'objective'): StudyEvent => ({
-    type: 'study-started', at: T0, study: 's', sampler: 'gp', totalTrials: 4, direction: 'maximize', ...(metric && { metric }),
-  });
+test('the score is named after the study\'s metric from its start, before any result; value for a benchmark function', () => {
+  // The event as the coordinator makes it from the stored config.
+  const started = (config: Record<string, unknown>): StudyEvent =>
+    studyStartedEvent({ v: 1, type: 'study', name: 's', config, state: 'running', createdAt: T0, updatedAt: T0 }, T0);
+  const image = { name: 's', trials: 4, space: { lr: { type: 'float', low: 0.001, high: 0.1 } }, base: { dataset: { path: '/data' } } };
   const created: StudyEvent = { type: 'trial-created', at: T0, trialId: 'a', number: 0, params: recipe('none', 'small-cnn', 1) };
-  assert.equal(scoreLabel(foldStudyEvents([started('balanced-accuracy'), created])), 'bal.acc');
-  assert.equal(scoreLabel(foldStudyEvents([started('objective'), created])), 'value');
+  assert.equal(scoreLabel(foldStudyEvents([started(image), created])), 'bal.acc');
+  assert.equal(scoreLabel(foldStudyEvents([started({ ...image, metric: 'minorityF1' }), created])), 'min.F1');
+  assert.equal(scoreLabel(foldStudyEvents([started({ ...image, metric: { name: 'minorityRecallAtPrecision', precision: 0.9 } }), created])), 'rec@P0.9');
+  const branin = { name: 's', trials: 4, space: { x1: { type: 'float', low: -5, high: 10 }, x2: { type: 'float', low: 0, high: 15 } }, objective: { function: 'branin' } };
+  const fn = foldStudyEvents([started(branin), created]);
+  assert.equal(scoreLabel(fn), 'value');
+  assert.equal(fn.direction, 'minimize', 'a benchmark function says its own direction');
   // A stream that does not say (an older journal) still learns it from the first result.
+  const bare: StudyEvent = { type: 'study-started', at: T0, study: 's', sampler: 'gp', totalTrials: 4, direction: 'maximize' };
   const withResult: StudyEvent = { type: 'trial-finished', at: T0 + 1, trialId: 'a', state: 'complete', value: 0.8, result: makeResult([[0.7, 0.9]]) };
-  assert.equal(scoreLabel(foldStudyEvents([started(), created])), 'value');
-  assert.equal(scoreLabel(foldStudyEvents([started(), created, withResult])), 'bal.acc');
+  assert.equal(scoreLabel(foldStudyEvents([bare, created])), 'value');
+  assert.equal(scoreLabel(foldStudyEvents([bare, created, withResult])), 'bal.acc');
 });

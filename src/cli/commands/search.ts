@@ -14,6 +14,7 @@ import {
   journaledKv,
   readJournal,
   resolveStrategies,
+  valueNameOf,
   restoreJournaledKv,
   runCoordinator,
   studyDir,
@@ -202,7 +203,7 @@ function printSummary(reporter: StudyReporter, outcome: StudyOutcome, config: St
   const where = embedded ? '' : ` --server …`;
   process.stdout.write(
     `${outcome.finished ? 'finished' : 'stopped'}: ${summary || 'no trials'}` +
-      (outcome.best ? `; best trial ${outcome.best.id} (#${outcome.best.number}) ${config.direction === 'maximize' ? 'max' : 'min'} value ${outcome.best.value}` : '') +
+      (outcome.best ? `; best trial ${outcome.best.id} (#${outcome.best.number}) ${valueNameOf(config).label} ${outcome.best.value}` : '') +
       `\n  details: skewer status ${config.name}${where}` +
       (outcome.finished ? '' : `\n  continue: skewer search --resume ${config.name}${where}`) +
       '\n',

@@ -3,7 +3,7 @@
  * params and metrics, plus the agents, for people (a table) and scripts (one JSON document), in
  * the spirit of `optuna trials`. Reads the embedded journal, or the study's KV bucket on a server.
  */
-import { openStudyReader, type StoredTrial, type StudyReader } from '../../coordinator/index.ts';
+import { openStudyReader, valueNameOf, type StoredTrial, type StudyReader } from '../../coordinator/index.ts';
 import { connectNats, type Transport } from '../../transport/index.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
 import type { RegisterCommand } from './index.ts';
@@ -67,7 +67,7 @@ export async function statusTable(reader: StudyReader): Promise<string> {
   for (const trial of trials) counts.set(trial.state, (counts.get(trial.state) ?? 0) + 1);
   const lines = [
     `study ${reader.name} (${state}): ${trials.length}/${config.trials} trials, ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'none yet'}; ` +
-      `${config.direction} ${config.objective ? `${config.objective.function}()` : 'balanced accuracy'}` +
+      `${reader.direction} ${config.objective ? `${config.objective.function}()` : valueNameOf(config).id}` +
       (best ? `; best #${best.number} = ${num(best.value, 6)}` : ''),
     '',
     [pad('#', 5), pad('state', 9), pad('att', 4), pad('agent', 18), pad('value', 10), 'params | metrics'].join(' '),

@@ -12,7 +12,8 @@ import { estimateResources } from './resources.ts';
 
 export function workFor(config: StudyConfig, params: Params): TrialWork {
   if (config.objective) return { kind: 'function', function: config.objective.function, delayMs: config.objective.delayMs };
-  return { kind: 'training', spec: specFromParams(baseSpecOf(config), params) };
+  // The study's metric is the trial's: its value, what its early stopping monitors, what export carries.
+  return { kind: 'training', spec: specFromParams({ ...baseSpecOf(config), ...(config.metric && { metric: config.metric }) }, params) };
 }
 
 export function buildTrial(config: StudyConfig, asked: { id: string; number: number; params: Params }, now: number): StoredTrial {

@@ -9,7 +9,7 @@
  */
 import type { TrialProgress } from '../core/result.ts';
 import { isFinished, type IntermediateReport } from '../core/trial.ts';
-import type { Bus, Delivery, KvStore, Transport, WorkQueue } from '../transport/types.ts';
+import type { Bus, Delivery, KvStore, Lease, Transport, WorkQueue } from '../transport/types.ts';
 import {
   PROTOCOL_VERSION,
   RESULT_QUEUE_OPTIONS,
@@ -35,6 +35,7 @@ import {
   type ResourceClass,
 } from '../transport/subjects.ts';
 import type { Capabilities } from './capabilities.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
 import { TrialFailure } from './protocol.ts';
 import type { TrialRunner } from './runner.ts';
 import { SlotPool } from './slots.ts';
@@ -139,18 +140,18 @@ export class Agent {
   }
 
   private async handle({ data: trial, lease }: Delivery<TrialMessage>, resourceClass: ResourceClass): Promise<void> {
-    // Taken in a race with another class's queue while full: hold the lease until a slot frees.
-    await this.slots.acquire(() => lease.renew());
-    const attempt = trial.attemptOffset + lease.attempt;
     const key = `${trial.study}/${trial.trialId}`;
+    // Kept ours from delivery to its verb: while it waits for a slot (taken in a race with another
+    // class's queue while full), and while it runs.
+    const keeper = this.keepLease(lease, key, trial.ackWaitMs);
+    await this.slots.acquire();
+    const attempt = trial.attemptOffset + lease.attempt;
     try {
       if (await this.alreadyFinished(trial)) {
         this.log(`trial ${key} is finished already (a duplicate delivery): dropped`);
         await lease.complete();
         return;
       }
-      const renewEvery = Math.max(20, Math.floor(trial.ackWaitMs / 3));
-      const renewer = setInterval(() => lease.renew(), renewEvery);
       const entry: Running = { trial, attempt, controller: new AbortController(), pruned: false };
       this.running.set(key, entry);
       this.heartbeat();
@@ -192,13 +193,25 @@ export class Agent {
             break;
         }
       } finally {
-        clearInterval(renewer);
         this.running.delete(key);
       }
     } finally {
+      keeper.stop();
       this.slots.release();
       this.heartbeat();
     }
+  }
+
+  /** Renews `lease` every third of its life; a failing renewal is logged, not thrown into the timer. */
+  private keepLease(lease: Lease, key: string, ackWaitMs: number): LeaseKeeper {
+    const keeper = new LeaseKeeper(lease, { everyMs: Math.max(20, Math.floor(ackWaitMs / 3)), expiresAfterMs: ackWaitMs, clock: this.clock });
+    keeper.on('renew-failed', ({ error, failures }) => {
+      if (failures === 1) this.log(`trial ${key}: could not renew its lease (${error.message}); still trying`);
+    });
+    keeper.on('lost', ({ sinceRenewedMs }) => {
+      this.log(`trial ${key}: lease lost (not renewed for ${sinceRenewedMs} ms); the trial may be redelivered to another agent`);
+    });
+    return keeper.start();
   }
 
   /** Runs the trial and maps how it ended to an outcome; never throws for a trial's own failure. */

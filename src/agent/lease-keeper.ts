@@ -46,10 +46,8 @@ export class LeaseKeeper {
     private readonly lease: RenewableLease,
     private readonly options: LeaseKeeperOptions,
   ) {
-    if (!(options.everyMs > 0)) throw new RangeError(`everyMs must be > 0, got ${options.everyMs}`);
-    if (!(options.expiresAfterMs > options.everyMs)) {
-      throw new RangeError(`expiresAfterMs (${options.expiresAfterMs}) must exceed everyMs (${options.everyMs}), or the lease lapses between renewals`);
-    }
+    if (!(options.everyMs > 0)) throw new RangeError(`everyMs is ${options.everyMs}, but must be > 0`);
+    if (!(options.expiresAfterMs > 0)) throw new RangeError(`expiresAfterMs is ${options.expiresAfterMs}, but must be > 0`);
     this.clock = options.clock ?? Date.now;
   }
 

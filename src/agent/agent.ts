@@ -36,6 +36,7 @@ import {
 } from '../transport/subjects.ts';
 import type { Capabilities } from './capabilities.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
+import { AgentLifecycle, type AgentState } from './lifecycle.ts';
 import { TrialFailure } from './protocol.ts';
 import type { TrialRunner } from './runner.ts';
 import { SlotPool } from './slots.ts';
@@ -77,6 +78,7 @@ export class Agent {
   private readonly clock: () => number;
   private readonly startedAt: number;
   private handBack = new AbortController();
+  private readonly lifecycle = new AgentLifecycle();
 
   constructor(private readonly options: AgentOptions) {
     this.slots = new SlotPool(options.slots);
@@ -94,11 +96,21 @@ export class Agent {
     return this.running.size;
   }
 
+  /** idle until `run`, running, draining once `stop` aborts, stopped when `run` has returned. */
+  get state(): AgentState {
+    return this.lifecycle.state;
+  }
+
   /**
    * Serves until `stop` aborts, then waits for running trials (or, once `handBack` aborts, kills
-   * and hands them back) and says goodbye.
+   * and hands them back) and says goodbye. Once per agent: a second call rejects with
+   * IllegalTransitionError.
    */
   async run(stop: AbortSignal, handBack?: AbortSignal): Promise<void> {
+    this.lifecycle.to('running');
+    const drain = (): void => this.lifecycle.to('draining');
+    if (stop.aborted) drain();
+    else stop.addEventListener('abort', drain, { once: true });
     handBack?.addEventListener('abort', () => this.handBack.abort(), { once: true });
     const unsubscribe = this.bus.subscribe(ALL_PRUNE_SUBJECTS, (message) => this.onPrune(message));
     this.heartbeat();
@@ -115,9 +127,11 @@ export class Agent {
       );
       await Promise.all(inFlight);
     } finally {
+      stop.removeEventListener('abort', drain);
       clearInterval(beat);
       unsubscribe();
       this.bus.publish(heartbeatSubject(this.name), { v: PROTOCOL_VERSION, type: 'agent-leaving', at: this.clock(), agent: this.name });
+      this.lifecycle.to('stopped');
     }
   }
 

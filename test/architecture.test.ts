@@ -119,3 +119,51 @@ test('search, core and coordinator never reach tfjs (and search/core no I/O), ev
   }
   assert.deepEqual([...new Set(violations)], []);
 });
+
+/** Local files each src file imports, runtime and type-only alike (a type cycle still couples the two). */
+function localImportGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of files) {
+    const targets = importsOf(file)
+      .filter(({ spec }) => spec.startsWith('.'))
+      .map(({ spec }) => resolveLocal(file, spec))
+      .filter((target): target is string => target !== undefined);
+    graph.set(file, [...new Set(targets)]);
+  }
+  return graph;
+}
+
+/** Every import cycle, one per back edge met in a depth-first walk, as `a -> b -> a` (paths under src/). */
+function importCycles(graph: Map<string, string[]>): string[] {
+  const onPath: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const cycles: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    onPath.push(file);
+    for (const target of graph.get(file) ?? []) {
+      if (state.get(target) === 'open') {
+        const loop = [...onPath.slice(onPath.indexOf(target)), target];
+        cycles.push(loop.map((f) => path.relative(SRC, f)).join(' -> '));
+      } else if (!state.has(target)) {
+        visit(target);
+      }
+    }
+    onPath.pop();
+    state.set(file, 'done');
+  };
+  for (const file of [...graph.keys()].sort()) if (!state.has(file)) visit(file);
+  return cycles;
+}
+
+test('the cycle finder sees a cycle through a type-only import, and none in a chain', () => {
+  const a = path.join(SRC, 'x/a.ts');
+  const b = path.join(SRC, 'x/b.ts');
+  const c = path.join(SRC, 'x/c.ts');
+  assert.deepEqual(importCycles(new Map([[a, [b]], [b, [c]], [c, [a]]])), ['x/a.ts -> x/b.ts -> x/c.ts -> x/a.ts']);
+  assert.deepEqual(importCycles(new Map([[a, [b]], [b, [c]], [c, []]])), []);
+});
+
+test('no import cycle among src files, type-only imports included', () => {
+  assert.deepEqual(importCycles(localImportGraph()), []);
+});

@@ -9,7 +9,7 @@
  */
 import type { TrialProgress } from '../core/result.ts';
 import { isFinished, type IntermediateReport } from '../core/trial.ts';
-import type { Bus, Delivery, KvStore, Transport, WorkQueue } from '../transport/types.ts';
+import type { Bus, Delivery, KvStore, Lease, Transport, WorkQueue } from '../transport/types.ts';
 import {
   PROTOCOL_VERSION,
   RESULT_QUEUE_OPTIONS,
@@ -35,6 +35,8 @@ import {
   type ResourceClass,
 } from '../transport/subjects.ts';
 import type { Capabilities } from './capabilities.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
+import { AgentLifecycle, type AgentState } from './lifecycle.ts';
 import { TrialFailure } from './protocol.ts';
 import type { TrialRunner } from './runner.ts';
 import { SlotPool } from './slots.ts';
@@ -76,6 +78,7 @@ export class Agent {
   private readonly clock: () => number;
   private readonly startedAt: number;
   private handBack = new AbortController();
+  private readonly lifecycle = new AgentLifecycle();
 
   constructor(private readonly options: AgentOptions) {
     this.slots = new SlotPool(options.slots);
@@ -93,11 +96,21 @@ export class Agent {
     return this.running.size;
   }
 
+  /** idle until `run`, running, draining once `stop` aborts, stopped when `run` has returned. */
+  get state(): AgentState {
+    return this.lifecycle.state;
+  }
+
   /**
    * Serves until `stop` aborts, then waits for running trials (or, once `handBack` aborts, kills
-   * and hands them back) and says goodbye.
+   * and hands them back) and says goodbye. Once per agent: a second call rejects with
+   * IllegalTransitionError.
    */
   async run(stop: AbortSignal, handBack?: AbortSignal): Promise<void> {
+    this.lifecycle.to('running');
+    const drain = (): void => this.lifecycle.to('draining');
+    if (stop.aborted) drain();
+    else stop.addEventListener('abort', drain, { once: true });
     handBack?.addEventListener('abort', () => this.handBack.abort(), { once: true });
     const unsubscribe = this.bus.subscribe(ALL_PRUNE_SUBJECTS, (message) => this.onPrune(message));
     this.heartbeat();
@@ -114,9 +127,11 @@ export class Agent {
       );
       await Promise.all(inFlight);
     } finally {
+      stop.removeEventListener('abort', drain);
       clearInterval(beat);
       unsubscribe();
       this.bus.publish(heartbeatSubject(this.name), { v: PROTOCOL_VERSION, type: 'agent-leaving', at: this.clock(), agent: this.name });
+      this.lifecycle.to('stopped');
     }
   }
 
@@ -139,18 +154,18 @@ export class Agent {
   }
 
   private async handle({ data: trial, lease }: Delivery<TrialMessage>, resourceClass: ResourceClass): Promise<void> {
-    // Taken in a race with another class's queue while full: hold the lease until a slot frees.
-    await this.slots.acquire(() => lease.renew());
-    const attempt = trial.attemptOffset + lease.attempt;
     const key = `${trial.study}/${trial.trialId}`;
+    // Kept ours from delivery to its verb: while it waits for a slot (taken in a race with another
+    // class's queue while full), and while it runs.
+    const keeper = this.keepLease(lease, key, trial.ackWaitMs);
+    await this.slots.acquire();
+    const attempt = trial.attemptOffset + lease.attempt;
     try {
       if (await this.alreadyFinished(trial)) {
         this.log(`trial ${key} is finished already (a duplicate delivery): dropped`);
         await lease.complete();
         return;
       }
-      const renewEvery = Math.max(20, Math.floor(trial.ackWaitMs / 3));
-      const renewer = setInterval(() => lease.renew(), renewEvery);
       const entry: Running = { trial, attempt, controller: new AbortController(), pruned: false };
       this.running.set(key, entry);
       this.heartbeat();
@@ -192,13 +207,25 @@ export class Agent {
             break;
         }
       } finally {
-        clearInterval(renewer);
         this.running.delete(key);
       }
     } finally {
+      keeper.stop();
       this.slots.release();
       this.heartbeat();
     }
+  }
+
+  /** Renews `lease` every third of its life; a failing renewal is logged, not thrown into the timer. */
+  private keepLease(lease: Lease, key: string, ackWaitMs: number): LeaseKeeper {
+    const keeper = new LeaseKeeper(lease, { everyMs: Math.max(20, Math.floor(ackWaitMs / 3)), expiresAfterMs: ackWaitMs, clock: this.clock });
+    keeper.on('renew-failed', ({ error, failures }) => {
+      if (failures === 1) this.log(`trial ${key}: could not renew its lease (${error.message}); still trying`);
+    });
+    keeper.on('lost', ({ sinceRenewedMs }) => {
+      this.log(`trial ${key}: lease lost (not renewed for ${sinceRenewedMs} ms); the trial may be redelivered to another agent`);
+    });
+    return keeper.start();
   }
 
   /** Runs the trial and maps how it ended to an outcome; never throws for a trial's own failure. */

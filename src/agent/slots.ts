@@ -32,17 +32,10 @@ export class SlotPool {
     });
   }
 
-  /** Takes a slot: at once if one is free, else after one frees, calling `whileWaiting` every second. */
-  async acquire(whileWaiting: () => void = () => undefined): Promise<void> {
-    while (this.free <= 0) {
-      const never = new AbortController();
-      const tick = setInterval(whileWaiting, 1_000);
-      try {
-        await this.untilFree(never.signal);
-      } finally {
-        clearInterval(tick);
-      }
-    }
+  /** Takes a slot: at once if one is free, else after one frees. Never rejects. */
+  async acquire(): Promise<void> {
+    const never = new AbortController().signal;
+    while (this.free <= 0) await this.untilFree(never);
     this.free -= 1;
   }
 

@@ -6,20 +6,11 @@
  */
 import type { StudyEvent } from '../core/events.ts';
 import { createJsonReporter, createPlainReporter, type Reporter, type TextSink } from './plain.ts';
+import type { QuitChoice, TuiCallbacks } from './tui/callbacks.ts';
+
+export type { QuitChoice, TuiCallbacks } from './tui/callbacks.ts';
 
 export type ReporterMode = 'tui' | 'plain' | 'json';
-
-/** What `q` answers in the TUI: stop the search, leave the agents finishing their trials, or just detach (read-only). */
-export type QuitChoice = 'stop' | 'leave' | 'detach';
-
-export interface TuiCallbacks {
-  /** Embedded mode (`skewer search` without a server) asks, on `q`, whether to stop or leave agents finishing. */
-  readonly embedded?: boolean;
-  /** `e` exports the best trial: resolves to a one-line message (e.g. the file written). */
-  readonly onExport?: (bestTrialId: string) => Promise<string>;
-  /** Called once when the person quits, with their answer. */
-  readonly onQuit?: (choice: QuitChoice) => void;
-}
 
 export interface ReporterOptions extends TuiCallbacks {
   readonly mode: ReporterMode;

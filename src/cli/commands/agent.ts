@@ -18,7 +18,7 @@ import { connectNats } from '../../transport/index.ts';
 import { defaultDatasetCache, resolveDataset } from '../../transport/dataset-archive.ts';
 import { DATASET_BUCKET } from '../../transport/subjects.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register.ts';
 
 interface AgentFlags extends NatsFlags {
   slots: string;

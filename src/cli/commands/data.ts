@@ -1,7 +1,7 @@
 import { describeDataset, type DatasetSummary } from '../../data/describe.ts';
 import { scanDataset } from '../../data/scan.ts';
 import { defaultScanCacheDir } from '../../data/scan-cache.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register.ts';
 
 /** The plain-text inspection table of `skewer data`. */
 export function formatDatasetSummary(summary: DatasetSummary): string {

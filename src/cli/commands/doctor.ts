@@ -1,7 +1,7 @@
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import sharp from 'sharp';
 import { parseBackendPreference, selectBackend, wasmKernelStatus, type BackendInfo } from '../../models/index.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register.ts';
 
 export interface DoctorReport {
   backend: BackendInfo;

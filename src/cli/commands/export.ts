@@ -5,7 +5,7 @@ import { UserError } from '../../core/errors.ts';
 import { connectNats, type Transport } from '../../transport/index.ts';
 import { exportRecipes, formatRecipes, writeRecipes, type ExportFormat } from '../../ui/export.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register.ts';
 
 export interface StudyLocationFlags extends NatsFlags {
   /** The folder holding `.skewer/` of an embedded study (default: the working directory), as `skewer search --dir`. */

@@ -1,7 +1,4 @@
-import type { Command } from 'commander';
-
-/** A subcommand module: adds itself to the program. One file per command in this folder. */
-export type RegisterCommand = (program: Command) => void;
+import type { RegisterCommand } from './register.ts';
 
 /**
  * Every subcommand, in the order `skewer --help` lists them. Add a line when you add a command.

@@ -10,7 +10,7 @@ import {
   type BackboneName,
   type MemoryEstimate,
 } from '../../models/index.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register.ts';
 
 const DEFAULT_RESOLUTION = 224;
 const DEFAULT_BATCHES = [8, 32];

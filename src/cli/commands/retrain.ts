@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { trainFinal, type FinalReport } from '../../training/index.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register.ts';
 import { abortOnSignal, confusionLines, describeSpec, f3, loadSpecWithOverrides, progressLine, rethrowAbort, table } from './train.ts';
 
 /** The holdout figures `skewer retrain` prints. */

@@ -27,7 +27,7 @@ import { StudyRecordValueSchema, studyRecordCodec, type DatasetRef } from '../..
 import { DATASET_BUCKET, STUDY_KEY, studyBucketName } from '../../transport/subjects.ts';
 import { chooseReporterMode, createReporter, exportStudyBest, type StudyReporter } from '../../ui/index.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register.ts';
 
 interface SearchFlags extends NatsFlags {
   resume?: boolean;

@@ -1,6 +1,6 @@
 import { UserError } from '../../core/errors.ts';
 import { startNatsServer } from '../../transport/nats/server.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register.ts';
 
 function parsePort(text: string): number {
   const port = Number(text);

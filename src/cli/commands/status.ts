@@ -6,7 +6,7 @@
 import { openStudyReader, valueNameOf, type StoredTrial, type StudyReader } from '../../coordinator/index.ts';
 import { connectNats, type Transport } from '../../transport/index.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register.ts';
 
 interface StatusFlags extends NatsFlags {
   json?: boolean;

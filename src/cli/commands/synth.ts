@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import { DEMO_DATASET } from '../../data/demo-data.ts';
 import { writeSyntheticDataset } from '../../data/synth.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register.ts';
 
 interface SynthFlags {
   out: string;

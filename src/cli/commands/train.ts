@@ -5,7 +5,7 @@ import { UserError } from '../../core/errors.ts';
 import type { FoldMetrics, RuleMetrics, Summary, TrialProgress, TrialResult } from '../../core/result.ts';
 import { parseBackendPreference } from '../../models/index.ts';
 import { runTrial, summarize } from '../../training/index.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register.ts';
 
 export interface SpecOverrides {
   backend?: string;

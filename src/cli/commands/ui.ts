@@ -2,7 +2,7 @@ import path from 'node:path';
 import { chooseReporterMode, createReporter } from '../../ui/index.ts';
 import { exportBestToFile } from '../../ui/export.ts';
 import { addStudyLocationOptions, openReaderFromFlags, type StudyLocationFlags } from './export.ts';
-import type { RegisterCommand } from './index.ts';
+import type { RegisterCommand } from './register.ts';
 
 /**
  * `skewer ui STUDY`: attaches read-only to a study, running here (embedded journal in

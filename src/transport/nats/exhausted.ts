@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeOrReport } from '../codec.ts';
 import { exhaustedStreamName } from '../subjects.ts';
 import type { Codec, ExhaustedItem } from '../types.ts';
+import { asError, RETRY_FIRST_MS, RETRY_MAX_MS, type NatsQueueContext } from './loop-context.ts';
 import { HANDLERS_CONSUMER, pullOne } from './streams.ts';
-import { asError, RETRY_FIRST_MS, RETRY_MAX_MS, type NatsQueueContext } from './work-queue.ts';
 
 /** A handler that threw gets the item again after this long. */
 const HANDLER_RETRY_MS = 1_000;

@@ -8,7 +8,8 @@ import { connectToNats } from './connect.ts';
 import { natsKv } from './kv.ts';
 import { natsObjects } from './objects.ts';
 import { logStatus, type NatsTransportOptions } from './options.ts';
-import { natsWorkQueue, type NatsQueueContext } from './work-queue.ts';
+import type { NatsQueueContext } from './loop-context.ts';
+import { natsWorkQueue } from './work-queue.ts';
 
 /**
  * The NATS JetStream transport. Reconnects forever; status changes go to `onStatus`. Streams,

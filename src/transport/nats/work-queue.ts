@@ -1,26 +1,14 @@
-import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeOrReport, type InvalidMessageHandler } from '../codec.ts';
+import { decodeOrReport } from '../codec.ts';
 import { InFlightSlots } from '../slots.ts';
 import { queueSubject } from '../subjects.ts';
 import type { Codec, Delivery, Lease, WorkQueue, WorkQueueOptions } from '../types.ts';
 import { watchExhausted } from './exhausted.ts';
-import type { NatsStatus } from './options.ts';
+import { asError, RETRY_FIRST_MS, RETRY_MAX_MS, type NatsQueueContext } from './loop-context.ts';
 import { ensureExhaustedCapture, ensurePullConsumer, ensureWorkQueueStream, pullOne, WORKERS_CONSUMER } from './streams.ts';
 
 const DEFAULT_DEDUPE_WINDOW_MS = 120_000;
-export const RETRY_FIRST_MS = 250;
-export const RETRY_MAX_MS = 5_000;
-
-export interface NatsQueueContext {
-  readonly js: JetStreamClient;
-  readonly jsm: JetStreamManager;
-  readonly storage: 'file' | 'memory';
-  readonly onInvalid: InvalidMessageHandler;
-  readonly onStatus: (status: NatsStatus) => void;
-  /** Aborts when the transport closes: every background loop stops. */
-  readonly closing: AbortSignal;
-}
 
 /**
  * A work queue on JetStream: a work-queue stream bound to `queueSubject(name)` and one durable
@@ -116,8 +104,4 @@ function natsLease(message: JsMsg, release: () => void): Lease {
       if (finish()) message.term();
     },
   };
-}
-
-export function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

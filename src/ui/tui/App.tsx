@@ -9,10 +9,10 @@
  */
 import { Box, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { QuitChoice } from '../reporter.ts';
 import { fit } from '../format.ts';
 import { nextSort, rankTrials, scoreLabel, SORT_LABELS, type SortKey } from '../selectors.ts';
 import { AgentsPanel } from './AgentsPanel.tsx';
+import type { QuitChoice } from './callbacks.ts';
 import { fitColumns, leaderboardColumns } from './columns.ts';
 import { FinishedLog } from './FinishedLog.tsx';
 import { Header } from './Header.tsx';

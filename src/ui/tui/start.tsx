@@ -2,9 +2,9 @@
 /** Mounts the live UI on a terminal and adapts it to the Reporter interface. */
 import { render } from 'ink';
 import type { Reporter } from '../plain.ts';
-import type { QuitChoice, TuiCallbacks } from '../reporter.ts';
 import type { StudyViewState } from '../view-state.ts';
 import { StudyApp } from './App.tsx';
+import type { QuitChoice, TuiCallbacks } from './callbacks.ts';
 import { createStudyStore } from './store.ts';
 import { createPalette, PaletteContext } from './theme.ts';
 

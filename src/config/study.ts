@@ -10,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseConfig, readConfigFile } from './load.ts';
 import { MetricSchema } from '../core/metric.ts';
+import { NAME_PATTERN, NAME_RULE } from '../core/names.ts';
 import { SearchSpaceSchema } from './space.ts';
 import { DEFAULT_SAMPLER, PrunerFieldSchema, SamplerFieldSchema } from './strategies.ts';
 import { TrialSpecSchema, type TrialSpecInput } from './trial.ts';
@@ -31,7 +32,7 @@ const BaseSpecSchema = z.record(z.string(), z.unknown()).superRefine((base, ctx)
 
 export const StudyConfigSchema = z
   .strictObject({
-    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, _ or - (it names streams and folders)'),
+    name: z.string().regex(NAME_PATTERN, `use ${NAME_RULE}`),
     seed: z.number().int().min(0).default(0),
     /**
      * Refused: the objective owns its direction (an image metric is maximised, a benchmark function

@@ -3,8 +3,8 @@
  * `skewer train` reads it from YAML; the coordinator builds it from a search space point with
  * `specFromParams`; `skewer export` writes it back out so that `skewer train` accepts it unchanged.
  *
- * The enums mirror src/data/types.ts (config may not import data); src/training checks at compile
- * time that both lists agree.
+ * The names of backbones, sampling strategies, augmentations, fits, losses and optimizers are
+ * spelled here once; src/data takes its types from these lists.
  */
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';

@@ -2,6 +2,7 @@
  * The shapes the data side of a trial passes around. Classes are always identified by name,
  * never by position; tensors are NHWC float32 RGB in [0, 1].
  */
+import { AUGMENTATION_NAMES, FIT_NAMES, SAMPLING_NAMES } from '../config/trial.ts';
 
 /** One image of the dataset: an absolute path and its class name. */
 export interface ImageItem {
@@ -44,15 +45,9 @@ export interface DatasetSplits {
   folds: Array<{ train: ImageItem[]; validation: ImageItem[] }>;
 }
 
-export type SamplingStrategy = 'none' | 'undersample' | 'undersample-per-epoch' | 'oversample' | 'balanced-batch';
-
-export const SAMPLING_STRATEGIES: readonly SamplingStrategy[] = [
-  'none',
-  'undersample',
-  'undersample-per-epoch',
-  'oversample',
-  'balanced-batch',
-];
+/** Spelled once, in the trial spec (src/config/trial.ts); data takes its names from there. */
+export type SamplingStrategy = (typeof SAMPLING_NAMES)[number];
+export const SAMPLING_STRATEGIES: readonly SamplingStrategy[] = SAMPLING_NAMES;
 
 /**
  * One row of a planned batch. `augment` says whether the row receives the trial's per-image
@@ -67,13 +62,11 @@ export interface PlannedImage {
 }
 
 /** How an image is brought to a square `resolution`: distort, pad (black), or crop the centre. */
-export type Fit = 'stretch' | 'contain' | 'cover';
+export type Fit = (typeof FIT_NAMES)[number];
+export const FITS: readonly Fit[] = FIT_NAMES;
 
-export const FITS: readonly Fit[] = ['stretch', 'contain', 'cover'];
-
-export type AugmentationName = 'hflip' | 'vflip' | 'rot90' | 'cutmix' | 'mixup' | 'augmix' | 'crop';
-
-export const AUGMENTATIONS: readonly AugmentationName[] = ['hflip', 'vflip', 'rot90', 'cutmix', 'mixup', 'augmix', 'crop'];
+export type AugmentationName = (typeof AUGMENTATION_NAMES)[number];
+export const AUGMENTATIONS: readonly AugmentationName[] = AUGMENTATION_NAMES;
 
 export interface AugmentationOptions {
   /** Beta(alpha, alpha) for the CutMix area; default 1. */

@@ -11,6 +11,8 @@
  * - settings bucket: QueueSettings       lease and attempt settings of the shared trial queues
  */
 import { z } from 'zod';
+import { NAME_PATTERN, NAME_RULE } from '../core/names.ts';
+import { TRIAL_STATES } from '../core/trial.ts';
 import { ParamValueSchema } from '../config/space.ts';
 import { TrialSpecSchema } from '../config/trial.ts';
 import { zodCodec } from './codec.ts';
@@ -20,7 +22,7 @@ import { RESOURCE_CLASSES } from './subjects.ts';
 export const PROTOCOL_VERSION = 1 as const;
 const version = z.literal(PROTOCOL_VERSION);
 
-const name = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or - (at most 64)');
+const name = z.string().regex(NAME_PATTERN, NAME_RULE);
 const timestamp = z.number().int().nonnegative();
 const attempt = z.number().int().min(1);
 
@@ -209,7 +211,7 @@ export const StoredTrialSchema = z.strictObject({
   type: z.literal('trial'),
   id: name,
   number: z.number().int().min(0),
-  state: z.enum(['waiting', 'running', 'complete', 'pruned', 'failed']),
+  state: z.enum(TRIAL_STATES),
   params: ParamsSchema,
   /** Absent only when the params could not be made into a runnable trial (it failed at once). */
   work: TrialWorkSchema.optional(),

@@ -15,9 +15,10 @@
  * - one object store `skewer_datasets` of datasets under their content hash.
  */
 import { UserError } from '../core/errors.ts';
+import { NAME_PATTERN } from '../core/names.ts';
 
 /** Study, agent and trial names become subject tokens and stream names: no dots, spaces or wildcards. */
-export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export { NAME_PATTERN } from '../core/names.ts';
 
 /** Resource classes: which agents can run a trial. An agent consumes its own class and those below it. */
 export const RESOURCE_CLASSES = ['cpu', 'native', 'gpu'] as const;

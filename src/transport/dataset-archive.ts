@@ -13,6 +13,7 @@ import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promi
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/errors.ts';
+import { DATASET_HASH_PATTERN, DATASET_OBJECT_SUFFIX, PLAIN_FILE_NAME_PATTERN } from '../core/names.ts';
 import type { DatasetRef } from './messages.ts';
 import type { ObjectStore } from './types.ts';
 
@@ -81,7 +82,7 @@ export async function publishDataset(objects: ObjectStore, datasetPath: string):
   }
   const { root, entry } = splitDatasetPath(absolute);
   const hash = await hashDataset(root);
-  const object = `${hash}.skewer-dataset`;
+  const object = `${hash}${DATASET_OBJECT_SUFFIX}`;
   if (!(await objects.has(object))) await objects.put(object, packDataset(root));
   return { hash, object, path: absolute, ...(entry && { entry }) };
 }
@@ -135,6 +136,10 @@ export async function resolveDataset(
   cacheRoot = defaultDatasetCache(),
   verified = new Map<string, string>(),
 ): Promise<string> {
+  // The ref came off the bus: its schema checked these, and the file system edge checks them again.
+  if (!DATASET_HASH_PATTERN.test(ref.hash) || (ref.entry !== undefined && !PLAIN_FILE_NAME_PATTERN.test(ref.entry))) {
+    throw new Error(`refusing dataset ref ${JSON.stringify({ hash: ref.hash, entry: ref.entry })}: the hash must be 64 hex digits and the entry a plain file name`);
+  }
   const known = verified.get(ref.hash);
   if (known) return known;
   const remember = (resolved: string): string => {

@@ -19,6 +19,7 @@ export { InvalidMessageError, logInvalidMessage, zodCodec, type InvalidMessage, 
 export { createMemoryTransport, type MemoryTransportOptions } from './memory/index.ts';
 export type { NatsTransportOptions, NatsStatus } from './nats/options.ts';
 export { findNatsServer, startNatsServer, type NatsServerOptions, type RunningNatsServer } from './nats/server.ts';
+export { redactUrls } from './nats/redact.ts';
 
 import type { NatsTransportOptions } from './nats/options.ts';
 import type { Transport } from './types.ts';

@@ -11,7 +11,7 @@
  * - settings bucket: QueueSettings       lease and attempt settings of the shared trial queues
  */
 import { z } from 'zod';
-import { NAME_PATTERN, NAME_RULE } from '../core/names.ts';
+import { DATASET_HASH_PATTERN, DATASET_OBJECT_SUFFIX, NAME_PATTERN, NAME_RULE, PLAIN_FILE_NAME_PATTERN } from '../core/names.ts';
 import { TRIAL_STATES } from '../core/trial.ts';
 import { ParamValueSchema } from '../config/space.ts';
 import { TrialSpecSchema } from '../config/trial.ts';
@@ -91,15 +91,18 @@ export const TrialWorkSchema = z.discriminatedUnion('kind', [
 ]);
 
 /** Where an agent finds the dataset: a shared path if its content hash matches, else the object store. */
-export const DatasetRefSchema = z.strictObject({
-  hash: z.string().min(8),
-  /** Object name in the dataset bucket (the hash plus a format suffix). */
-  object: z.string().min(1),
-  /** The path on the coordinator's machine; used directly by an agent that sees the same content there. */
-  path: z.string().min(1),
-  /** When the dataset is a manifest file: its name inside the archived folder. */
-  entry: z.string().min(1).optional(),
-});
+export const DatasetRefSchema = z
+  .strictObject({
+    /** sha256 hex: it names the agent's cache folder, so it is checked by pattern, never trusted. */
+    hash: z.string().regex(DATASET_HASH_PATTERN, 'a dataset hash is 64 lowercase hex digits (sha256)'),
+    /** Object name in the dataset bucket: the hash plus a fixed suffix. */
+    object: z.string().min(1),
+    /** The path on the coordinator's machine; used directly by an agent that sees the same content there. */
+    path: z.string().min(1),
+    /** When the dataset is a manifest file: its plain file name inside the archived folder. */
+    entry: z.string().regex(PLAIN_FILE_NAME_PATTERN, 'a plain file name (no / or \\, not . or ..)').optional(),
+  })
+  .refine((ref) => ref.object === `${ref.hash}${DATASET_OBJECT_SUFFIX}`, { path: ['object'], message: `must be the hash followed by ${DATASET_OBJECT_SUFFIX}` });
 
 export const ResourcesSchema = z.strictObject({
   class: z.enum(RESOURCE_CLASSES),

@@ -1,7 +1,7 @@
 // Dataset distribution: stored once under its content hash, used in place where an agent sees
 // the same content at the same path, else fetched once and cached by hash.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -76,4 +76,31 @@ test('a manifest file travels with its folder and resolves to the manifest insid
   assert.match(readFileSync(local, 'utf8'), /defect\/a\.png/);
   await assert.rejects(publishDataset(objects, path.join(base, 'missing')), /dataset not found/);
   rmSync(base, { recursive: true, force: true });
+});
+
+test('a dataset ref from the bus is checked by pattern: a forged hash or entry never becomes a path', async () => {
+  const { DatasetRefSchema } = await import('../../src/transport/messages.ts');
+  const base = mkdtempSync(path.join(tmpdir(), 'skewer-datasets-'));
+  try {
+    const source = path.join(base, 'source');
+    makeDataset(source);
+    const objects = await createMemoryTransport().objects('datasets');
+    const ref = await publishDataset(objects, path.join(source, 'labels.csv'));
+    assert.equal(DatasetRefSchema.safeParse(ref).success, true, 'a real ref passes');
+    const forged = [
+      { ...ref, hash: '../../../tmp/owned', object: '../../../tmp/owned.skewer-dataset' },
+      { ...ref, hash: ref.hash.toUpperCase(), object: `${ref.hash.toUpperCase()}.skewer-dataset` },
+      { ...ref, entry: '../../escape.csv' },
+      { ...ref, entry: '..' },
+      { ...ref, object: 'someone-elses-object' },
+    ];
+    for (const bad of forged) assert.equal(DatasetRefSchema.safeParse(bad).success, false, `refused: ${JSON.stringify(bad)}`);
+    // Even handed past the schema, the file system edge refuses it and writes nothing.
+    const cache = path.join(base, 'cache');
+    await assert.rejects(resolveDataset(objects, forged[0]!, cache), /refusing dataset ref/);
+    await assert.rejects(resolveDataset(objects, forged[2]!, cache), /refusing dataset ref/);
+    assert.deepEqual(readdirSync(base).sort(), ['source']);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });

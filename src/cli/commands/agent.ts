@@ -14,7 +14,7 @@ import {
   queueSettingsFromServer,
   resolveAgentBackend,
 } from '../../agent/index.ts';
-import { connectNats } from '../../transport/index.ts';
+import { connectNats, redactUrls } from '../../transport/index.ts';
 import { defaultDatasetCache, resolveDataset } from '../../transport/dataset-archive.ts';
 import { DATASET_BUCKET } from '../../transport/subjects.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
@@ -94,7 +94,7 @@ export const register: RegisterCommand = (program) => {
         log,
       });
       log(
-        `agent ${name} joined ${flags.server}: backend ${capabilities.backend}, ${capabilities.gpus} GPU(s), ` +
+        `agent ${name} joined ${redactUrls(flags.server ?? '')}: backend ${capabilities.backend}, ${capabilities.gpus} GPU(s), ` +
           `${Math.round(capabilities.memoryBytes / 2 ** 30)} GiB, ${slots} slot(s), trial classes ${capabilities.classes.join('+')}`,
       );
       await agent.run(stop.signal, handBack.signal).catch((error: unknown) => {

@@ -21,7 +21,7 @@ import {
   type StudyOutcome,
 } from '../../coordinator/index.ts';
 import { Agent, childProcessRunner, detectCapabilities, resolveAgentBackend } from '../../agent/index.ts';
-import { createMemoryTransport, connectNats, type Transport } from '../../transport/index.ts';
+import { createMemoryTransport, connectNats, redactUrls, type Transport } from '../../transport/index.ts';
 import { publishDataset } from '../../transport/dataset-archive.ts';
 import { StudyRecordValueSchema, studyRecordCodec, type DatasetRef } from '../../transport/messages.ts';
 import { DATASET_BUCKET, STUDY_KEY, studyBucketName } from '../../transport/subjects.ts';
@@ -59,7 +59,7 @@ async function studyConfigFor(target: string, flags: SearchFlags, transport: Tra
   if (transport) {
     const kv = await transport.kv(studyBucketName(name), studyRecordCodec);
     const record = (await kv.get(STUDY_KEY))?.value;
-    if (record?.type !== 'study') throw new UserError(`no study '${name}' on this server to resume`, { where: `--server ${flags.server}`, hint: 'Check the name and the server.' });
+    if (record?.type !== 'study') throw new UserError(`no study '${name}' on this server to resume`, { where: `--server ${redactUrls(flags.server ?? '')}`, hint: 'Check the name and the server.' });
     return parseStudyConfig(record.config, `study ${name} (stored)`);
   }
   const entries = readJournal(studyDir(name, flags.dir));

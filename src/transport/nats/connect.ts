@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { UserError } from '../../core/errors.ts';
 import type { NatsTransportOptions } from './options.ts';
+import { redactUrls } from './redact.ts';
 
 /** Builds the client's connection options: auth and TLS passed through, reconnect forever. */
 export async function connectionOptions(options: NatsTransportOptions): Promise<NodeConnectionOptions> {
@@ -39,30 +40,27 @@ export async function connectionOptions(options: NatsTransportOptions): Promise<
 /** Connects, turning the usual first-connection failures into errors a person can act on. */
 export async function connectToNats(options: NatsTransportOptions): Promise<NatsConnection> {
   const connection = await connectionOptions(options);
-  const where = (connection.servers as string[]).join(',');
+  const where = redactUrls((connection.servers as string[]).join(','));
   try {
     return await connect(connection);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = redactUrls(error instanceof Error ? error.message : String(error));
     if (/authoriz|authentica|permission/i.test(message)) {
       throw new UserError(`NATS refused the credentials: ${message}`, {
         where,
         hint: 'Check --user/--password, --token or --creds against the server configuration.',
-        cause: error,
       });
     }
     if (/tls|certificate|ssl/i.test(message)) {
       throw new UserError(`TLS handshake with NATS failed: ${message}`, {
         where,
         hint: 'Check --tls-ca (the CA that signed the server certificate) and --tls-cert/--tls-key.',
-        cause: error,
       });
     }
     throw new UserError(`cannot connect to NATS: ${message}`, {
       where,
       hint: 'Is nats-server running with JetStream there? Start one with `skewer server`.',
       retryable: true,
-      cause: error,
     });
   }
 }

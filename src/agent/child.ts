@@ -17,6 +17,10 @@ if (!process.send) {
   process.exit(2);
 }
 
+// The agent is gone (killed, crashed, machine lost): nobody will read our result, and the queue
+// will redeliver the trial elsewhere, so this process must not train on as an orphan.
+process.once('disconnect', () => process.exit(4));
+
 process.once('message', (request: RunRequest) => {
   const controller = new AbortController();
   process.once('SIGTERM', () => controller.abort());

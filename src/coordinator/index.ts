@@ -11,3 +11,4 @@ export { estimateResources } from './resources.ts';
 export { resolveStrategies, type SearchPolicy } from './strategies.ts';
 export { directionOf, valueNameOf } from '../objectives/index.ts';
 export { bestOf, compareByValue, rankComplete, type Direction } from '../core/direction.ts';
+export { lockStudyDir, LOCK_FILE, type StudyLock } from './lock.ts';

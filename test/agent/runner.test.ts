@@ -72,3 +72,36 @@ test('a child killed from outside is a retryable failure; bad params are not ret
     (error: unknown) => error instanceof TrialFailure && !error.retryable && /params\.x2/.test(error.reason),
   );
 });
+
+test('a trial process exits when its agent dies (no orphan training on)', async () => {
+  // A stand-in agent: a process that runs one long trial through the real runner, prints the
+  // trial process's pid, and is then SIGKILLed (no chance to clean up).
+  const { spawn } = await import('node:child_process');
+  const script = [
+    "import { childProcessRunner } from './src/agent/index.ts';",
+    `const trial = ${JSON.stringify(functionTrial('branin', 120_000))};`,
+    "childProcessRunner({ stdio: 'ignore' }).run(trial, { onProgress: () => {}, signal: new AbortController().signal }).catch(() => {});",
+  ].join('\n');
+  const agent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+  let trialPid: number | undefined;
+  for (let i = 0; i < 300 && trialPid === undefined; i++) {
+    try {
+      trialPid = Number(execFileSync('pgrep', ['-P', String(agent.pid), '-f', 'src/agent/child\\.ts'], { encoding: 'utf8' }).split('\n')[0]) || undefined;
+    } catch {
+      await sleep(50); // pgrep exits 1 until the trial process is there
+    }
+  }
+  assert.ok(trialPid, 'the trial process started');
+  await sleep(2_500); // let it load and take the trial (before that, nothing keeps it alive anyway)
+  agent.kill('SIGKILL');
+  const alive = (): boolean => {
+    try {
+      process.kill(trialPid!, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 100 && alive(); i++) await sleep(50);
+  assert.equal(alive(), false, 'the trial process is gone within 5 s of its agent');
+});

@@ -9,9 +9,10 @@ import { setMaxListeners } from 'node:events';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../core/errors.ts';
-import { loadStudyConfig, parseStudyConfig, type StudyConfig } from '../../config/study.ts';
+import { loadStudyConfig, parseStoredStudyConfig, type StudyConfig } from '../../config/study.ts';
 import {
   journaledKv,
+  lockStudyDir,
   readJournal,
   resolveStrategies,
   valueNameOf,
@@ -60,14 +61,14 @@ async function studyConfigFor(target: string, flags: SearchFlags, transport: Tra
     const kv = await transport.kv(studyBucketName(name), studyRecordCodec);
     const record = (await kv.get(STUDY_KEY))?.value;
     if (record?.type !== 'study') throw new UserError(`no study '${name}' on this server to resume`, { where: `--server ${redactUrls(flags.server ?? '')}`, hint: 'Check the name and the server.' });
-    return parseStudyConfig(record.config, `study ${name} (stored)`);
+    return parseStoredStudyConfig(record.config, `study ${name} (stored)`);
   }
   const entries = readJournal(studyDir(name, flags.dir));
   const record = entries && StudyRecordValueSchema.safeParse(entries.get(STUDY_KEY));
   if (!record?.success || record.data.type !== 'study') {
     throw new UserError(`no study '${name}' to resume`, { where: studyDir(name, flags.dir), hint: 'Run --resume where the search ran (it keeps .skewer/ there), or pass --dir.' });
   }
-  return parseStudyConfig(record.data.config, `study ${name} (journal)`);
+  return parseStoredStudyConfig(record.data.config, `study ${name} (journal)`);
 }
 
 export const register: RegisterCommand = (program) => {
@@ -100,11 +101,22 @@ async function runSearch(target: string, flags: SearchFlags, remote: Transport |
   const embedded = remote === undefined;
   const agentCount = positiveInt('--agents', flags.agents ?? (embedded ? '1' : '0'), embedded ? 1 : 0);
   const slots = positiveInt('--slots', flags.slots);
-  const transport = remote ?? createMemoryTransport();
   const dir = studyDir(config.name, flags.dir);
-  if (embedded && !flags.resume && readJournal(dir)) {
-    throw new UserError(`study '${config.name}' exists already`, { where: dir, hint: `Continue it with \`skewer search --resume ${config.name}\`, or rename the study.` });
+  // One coordinator per embedded study folder: a second --resume of a live study is refused.
+  const lock = embedded ? lockStudyDir(dir, config.name, (line) => process.stderr.write(`skewer: ${line}\n`)) : undefined;
+  try {
+    if (embedded && !flags.resume && readJournal(dir)) {
+      throw new UserError(`study '${config.name}' exists already`, { where: dir, hint: `Continue it with \`skewer search --resume ${config.name}\`, or rename the study.` });
+    }
+    return await searchLocked(config, flags, remote, dir, agentCount, slots);
+  } finally {
+    lock?.release();
   }
+}
+
+async function searchLocked(config: StudyConfig, flags: SearchFlags, remote: Transport | undefined, dir: string, agentCount: number, slots: number): Promise<StudyOutcome> {
+  const embedded = remote === undefined;
+  const transport = remote ?? createMemoryTransport();
   const bucket = embedded ? await transport.kv(studyBucketName(config.name), studyRecordCodec) : undefined;
   const kv = bucket && (flags.resume ? await restoreJournaledKv(bucket, dir, (v) => StudyRecordValueSchema.parse(v)) : journaledKv(bucket, dir));
 

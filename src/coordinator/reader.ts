@@ -20,7 +20,7 @@ import {
   type StoredTrial,
   type StudyRecordValue,
 } from '../transport/messages.ts';
-import { STUDY_KEY, studyBucketName } from '../transport/subjects.ts';
+import { STUDY_KEY, studyBucketName, studyNamesOf } from '../transport/subjects.ts';
 import { eventsFromAgentChange, eventsFromStoredTrial, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { journalPath, readJournal, replayJournal, studyDir } from './journal.ts';
 
@@ -50,10 +50,26 @@ interface RecordChange {
 
 export async function openStudyReader(target: StudyReaderTarget): Promise<StudyReader> {
   if ('transport' in target) {
+    await assertStudyOnServer(target.transport, target.study);
     const kv = await target.transport.kv(studyBucketName(target.study), studyRecordCodec);
     return kvReader(target.study, kv);
   }
   return journalReader(target.study, studyDir(target.study, target.root));
+}
+
+/**
+ * Refuses a study name the server does not know, listing the ones it does, before anything opens
+ * (and so creates) a bucket for it: a typo in `status`, `ui` or `--resume` leaves nothing behind.
+ */
+export async function assertStudyOnServer(transport: Transport, study: string): Promise<void> {
+  const bucket = studyBucketName(study);
+  const buckets = await transport.kvBuckets();
+  if (buckets.includes(bucket)) return;
+  const known = studyNamesOf(buckets);
+  throw new UserError(`no study named '${study}' on this server`, {
+    where: `bucket ${bucket}`,
+    hint: known.length ? `Studies here: ${known.join(', ')}.` : 'This server has no study yet; start one with `skewer search STUDY.yaml --server URL`.',
+  });
 }
 
 function decodeRecord(value: unknown, where: string): StudyRecordValue {

@@ -54,9 +54,16 @@ export function exhaustedStreamName(stream: string): string {
   return `${stream}_EXHAUSTED`;
 }
 
+const STUDY_BUCKET_PREFIX = 'skewer_study_';
+
 /** The KV bucket holding one study's records. */
 export function studyBucketName(study: string): string {
-  return `skewer_study_${checkName('study', study)}`;
+  return `${STUDY_BUCKET_PREFIX}${checkName('study', study)}`;
+}
+
+/** The study names among bucket names (the inverse of studyBucketName). */
+export function studyNamesOf(buckets: readonly string[]): string[] {
+  return buckets.filter((b) => b.startsWith(STUDY_BUCKET_PREFIX)).map((b) => b.slice(STUDY_BUCKET_PREFIX.length));
 }
 
 /** Server-wide settings (KV): the trial queues' lease and attempt settings. */

@@ -119,7 +119,10 @@ export interface Codec<T> {
 export interface Transport {
   /** `name` is a stream name (see subjects.ts). */
   workQueue<T>(name: string, codec: Codec<T>, options: WorkQueueOptions): Promise<WorkQueue<T>>;
+  /** Opens a bucket, creating it on first use. */
   kv<T>(bucket: string, codec: Codec<T>): Promise<KvStore<T>>;
+  /** The names of the buckets that exist (so a reader can refuse a mistyped name without creating one). */
+  kvBuckets(): Promise<string[]>;
   bus<T>(codec: Codec<T>): Bus<T>;
   objects(bucket: string): Promise<ObjectStore>;
   close(): Promise<void>;

@@ -119,3 +119,19 @@ test('routing: trials no live agent can run are failed (embedded) or shown block
   assert.ok(distributed.events.some((e) => e.type === 'trial-requeued' && /waiting for an agent that can run it: no live agent runs 'gpu'/.test(e.reason)));
   await transport.close();
 });
+
+test('a mistyped study name is refused with the known ones listed, and no bucket is created for it', async () => {
+  const { UserError } = await import('../../src/core/errors.ts');
+  const transport = createMemoryTransport();
+  try {
+    await runStudy(functionStudy({ name: 'branin-a', trials: 2 }), [{ name: 'a' }], { transport });
+    const before = await transport.kvBuckets();
+    await assert.rejects(
+      openStudyReader({ study: 'branin-b', transport }),
+      (e: unknown) => e instanceof UserError && /no study named 'branin-b' on this server/.test(e.message) && /Studies here: branin-a/.test(e.hint ?? ''),
+    );
+    assert.deepEqual(await transport.kvBuckets(), before, 'nothing created');
+  } finally {
+    await transport.close();
+  }
+});

@@ -59,6 +59,15 @@ function runKvContract(make: MakeTransport): void {
       assert.deepEqual(await kv.list('nothing.'), []);
     }));
 
+  test('kvBuckets lists the buckets that exist, and listing creates none', () =>
+    withTransport(make, async ({ transport }) => {
+      const name = unique('KV');
+      assert.equal((await transport.kvBuckets()).includes(name), false);
+      assert.equal((await transport.kvBuckets()).includes(name), false, 'asking did not create it');
+      await transport.kv(name, codec);
+      assert.equal((await transport.kvBuckets()).includes(name), true);
+    }));
+
   test('kv watch yields current entries, then later changes and deletes', () =>
     withTransport(make, async ({ transport }) => {
       const kv = await transport.kv(unique('KV'), codec);

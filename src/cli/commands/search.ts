@@ -11,6 +11,7 @@ import path from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import { loadStudyConfig, parseStoredStudyConfig, type StudyConfig } from '../../config/study.ts';
 import {
+  assertStudyOnServer,
   journaledKv,
   lockStudyDir,
   readJournal,
@@ -58,6 +59,7 @@ async function studyConfigFor(target: string, flags: SearchFlags, transport: Tra
   }
   const name = looksLikeFile(target) ? (await loadStudyConfig(target)).name : target;
   if (transport) {
+    await assertStudyOnServer(transport, name);
     const kv = await transport.kv(studyBucketName(name), studyRecordCodec);
     const record = (await kv.get(STUDY_KEY))?.value;
     if (record?.type !== 'study') throw new UserError(`no study '${name}' on this server to resume`, { where: `--server ${redactUrls(flags.server ?? '')}`, hint: 'Check the name and the server.' });

@@ -42,6 +42,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       state.reconfigure(queueOptions);
       return memoryWorkQueue(name, state, codec, onInvalid);
     },
+    kvBuckets: async () => [...buckets.keys()].sort(),
     async kv(bucket, codec) {
       return memoryKv(bucket, open(buckets, bucket, () => new MemoryBucketState()), codec, onInvalid, watchChannels);
     },

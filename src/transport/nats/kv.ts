@@ -28,6 +28,13 @@ function keyFilter(prefix: string): string {
   return prefix.endsWith('.') && !prefix.slice(0, -1).includes('*') ? `${prefix}>` : '>';
 }
 
+/** The KV buckets on the server. */
+export async function natsKvBuckets(js: JetStreamClient): Promise<string[]> {
+  const names: string[] = [];
+  for await (const status of new Kvm(js).list()) names.push(status.bucket);
+  return names.sort();
+}
+
 /** A JetStream KV bucket (created on first use, kept afterwards). Revisions are stream sequences. */
 export async function natsKv<T>(
   js: JetStreamClient,

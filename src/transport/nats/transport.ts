@@ -5,7 +5,7 @@ import { decodeOrReport, logInvalidMessage } from '../codec.ts';
 import { checkQueueOptions } from '../memory/transport.ts';
 import type { Bus, Codec, Transport } from '../types.ts';
 import { connectToNats } from './connect.ts';
-import { natsKv } from './kv.ts';
+import { natsKv, natsKvBuckets } from './kv.ts';
 import { natsObjects } from './objects.ts';
 import { logStatus, type NatsTransportOptions } from './options.ts';
 import type { NatsQueueContext } from './loop-context.ts';
@@ -45,6 +45,7 @@ export async function connectNatsTransport(options: NatsTransportOptions): Promi
       return natsWorkQueue(context, name, codec, queueOptions);
     },
     kv: (bucket, codec) => natsKv(context.js, bucket, codec, context.storage, context.onInvalid, context.closing),
+    kvBuckets: () => natsKvBuckets(context.js),
     bus: (codec) => natsBus(connection, codec, context),
     objects: (bucket) => natsObjects(context.js, bucket, context.storage),
     async close() {

@@ -31,7 +31,7 @@ export class PruneRelay {
     const current = trial?.attempts.at(-1);
     if (!trial || trial.state !== 'running' || current?.attempt !== message.attempt) return;
     const { progress } = message;
-    const report = { step: progress.step, value: progress.validationBalancedAccuracy };
+    const report = { step: progress.step, value: progress.validationValue };
     const decision = this.study.report(trial.id, report.step, report.value);
     await this.store.update(trial.id, (t) => {
       t.progress = progress;

@@ -39,6 +39,9 @@ export function formatFinalReport(report: FinalReport, outDir: string): string {
     'confusion (argmax):',
     confusionLines(holdout.argmax, dataset.classNames),
     '',
+    `confusion (out-of-fold threshold ${holdout.threshold.threshold.toFixed(3)}):`,
+    confusionLines(holdout.threshold, dataset.classNames),
+    '',
     `wrote ${path.join(outDir, report.files.model)}, ${report.files.weights} and ${report.files.report}`,
     '',
   ].join('\n');

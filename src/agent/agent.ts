@@ -179,7 +179,7 @@ export class Agent {
         let lastProgress: TrialProgress | undefined;
         const verdict = await this.execute(entry, (progress) => {
           lastProgress = progress;
-          reports.push({ step: progress.step, value: progress.validationBalancedAccuracy });
+          reports.push({ step: progress.step, value: progress.validationValue });
           this.bus.publish(reportSubject(trial.study, trial.trialId), {
             v: PROTOCOL_VERSION, type: 'report', study: trial.study, trialId: trial.trialId, attempt, agent: this.name, progress,
           });
@@ -242,7 +242,7 @@ export class Agent {
       }
       const datasetPath = await this.options.resolveDataset?.(trial);
       const run = await this.options.runner.run(trial, { ...(datasetPath && { datasetPath }), onProgress, signal: controller.signal });
-      return { outcome: 'complete', value: run.value, ...(run.result && { result: run.result as never }) };
+      return { outcome: 'complete', value: run.value, ...(run.result && { result: run.result }) };
     } catch (error) {
       if (entry.pruned) return { outcome: 'pruned' };
       if (this.handBack.signal.aborted) return { outcome: 'handed-back' };

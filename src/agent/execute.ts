@@ -26,5 +26,5 @@ export async function executeTrial(trial: TrialMessage, options: ExecuteOptions)
   const spec = options.datasetPath ? { ...work.spec, dataset: { ...work.spec.dataset, path: options.datasetPath } } : work.spec;
   const { runTrial } = await import('../training/run-trial.ts');
   const result = await runTrial(spec, { onProgress: options.onProgress, signal: options.signal });
-  return { value: result.balancedAccuracy.mean, result };
+  return { value: result.objective.mean, result };
 }

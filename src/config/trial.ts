@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import type { ParamValue, Params } from '../core/trial.ts';
+import { FinalPlanSchema } from '../core/final-plan.ts';
 import { MetricSchema } from '../core/metric.ts';
 import { parseConfig } from './parse.ts';
 
@@ -83,8 +84,18 @@ export const TrialSpecSchema = z.strictObject({
   learningRate: z.number().positive().max(10).default(1e-3),
   batchSize: z.number().int().min(1).max(4096).default(16),
   epochs: z.number().int().min(1).max(10000).default(10),
+  /**
+   * Stop a fold's training when `metric` has not gained more than `minDelta` for `patience` epochs
+   * on an INNER validation split: `validationFraction` of each class of the fold's training part
+   * (seeded), held out from fitting. The scored validation fold never chooses the epoch; it is
+   * scored on the epoch the inner split chose.
+   */
   earlyStopping: z
-    .strictObject({ patience: z.number().int().min(1), minDelta: z.number().min(0).default(0) })
+    .strictObject({
+      patience: z.number().int().min(1),
+      minDelta: z.number().min(0).default(0),
+      validationFraction: z.number().gt(0).max(0.5).default(0.2),
+    })
     .nullable()
     .default(null),
   dropout: z.number().min(0).lt(1).default(0.2),
@@ -100,6 +111,12 @@ export const TrialSpecSchema = z.strictObject({
   /** Byte budget of the decoded-image cache. */
   cacheBytes: z.number().int().min(0).default(256 * 1024 * 1024),
   backend: z.enum(BACKEND_PREFERENCES).default('auto'),
+  /**
+   * The final model's threshold and epochs, fixed by cross-validation (written by `skewer export`
+   * from the winning trial's result, see `finalPlanOf`). `skewer retrain` uses them; without them
+   * it runs the cross-validation first. Ignored by `skewer train`.
+   */
+  final: FinalPlanSchema.optional(),
   /** Where the recipe came from (study, trial, metrics): written by export, ignored by training. */
   provenance: z.record(z.string(), z.unknown()).optional(),
 });

@@ -44,7 +44,7 @@ export function eventsFromTrialChange(before: StoredTrial | undefined, after: St
       trialId,
       state: after.state as 'complete' | 'pruned' | 'failed',
       ...(value !== undefined && { value }),
-      ...(after.result !== undefined && { result: after.result as never }),
+      ...(after.result !== undefined && { result: after.result }),
       ...(after.error !== undefined && { error: after.error }),
     });
   }

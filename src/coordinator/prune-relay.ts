@@ -31,7 +31,7 @@ export class PruneRelay {
     const current = trial?.attempts.at(-1);
     if (!trial || trial.state !== 'running' || current?.attempt !== message.attempt) return;
     const { progress } = message;
-    const report = { step: progress.step, value: progress.validationBalancedAccuracy };
+    const report = { step: progress.step, value: progress.validationValue };
     if (!Number.isFinite(report.value)) return; // a diverging trial fails itself; nothing to judge
     const after = await this.store.update(trial.id, (t) => {
       t.progress = progress;

@@ -1,71 +1,148 @@
 /**
  * What one trial produces, shared by training (which computes it), the coordinator (which stores
- * it), the UI (which ranks by it) and export. Classes are identified by name, never by index.
+ * it), the transport (which carries it), the UI (which ranks by it) and export. Each shape is one
+ * zod schema with its type derived from it, so the wire, the store and the code cannot drift.
+ * Classes are identified by name, never by index.
+ *
+ * Honest figures: the threshold that scores a fold is chosen without that fold (`outOfFold`); the
+ * in-fold optimum is kept only as `oracle`, labelled, never ranked on; `epochs` says which epoch's
+ * predictions were scored and why.
  */
+import { z } from 'zod';
+import { MetricSchema } from './metric.ts';
 
-/** Mean, standard deviation (sample, n-1) and a 95% t-interval across folds. */
-export interface Summary {
-  readonly mean: number;
-  readonly std: number;
-  readonly ci95: readonly [number, number];
-  readonly n: number;
-}
+/**
+ * A figure that may be undefined (NaN: an AUC without a minority image, a mean over no folds).
+ * JSON writes NaN as null, so null reads back as NaN; the type stays `number`.
+ */
+const figure = z.union([z.number(), z.nan(), z.null().transform(() => Number.NaN)]);
 
-export interface BinaryScores {
-  readonly precision: number;
-  readonly recall: number;
-  readonly f1: number;
-}
+/** Mean, standard deviation (sample, n-1) and a 95% t-interval across folds (clipped to the metric's range). */
+export const SummarySchema = z.object({
+  mean: figure,
+  std: figure,
+  ci95: z.tuple([figure, figure]),
+  n: z.number().int(),
+});
+export type Summary = z.infer<typeof SummarySchema>;
+
+export const BinaryScoresSchema = z.object({ precision: figure, recall: figure, f1: figure });
+export type BinaryScores = z.infer<typeof BinaryScoresSchema>;
 
 /** Metrics of one decision rule on one evaluation set. */
-export interface RuleMetrics {
+export const RuleMetricsSchema = z.object({
   /** Mean per-class recall. */
-  readonly balancedAccuracy: number;
+  balancedAccuracy: figure,
   /** Recall (per-class accuracy) by class name. */
-  readonly perClassRecall: Readonly<Record<string, number>>;
+  perClassRecall: z.record(z.string(), figure),
   /** confusion[i][j]: images of class classNames[i] predicted as classNames[j]. */
-  readonly confusion: readonly (readonly number[])[];
+  confusion: z.array(z.array(z.number())),
   /** Precision / recall / F1 of the minority class. */
-  readonly minority: BinaryScores;
-}
+  minority: BinaryScoresSchema,
+});
+export type RuleMetrics = z.infer<typeof RuleMetricsSchema>;
 
-export interface FoldMetrics {
-  readonly fold: number;
+/** What a minority-probability threshold is tuned to maximise. */
+export const THRESHOLD_CRITERIA = ['balancedAccuracy', 'minorityF1'] as const;
+export type ThresholdCriterion = (typeof THRESHOLD_CRITERIA)[number];
+
+/**
+ * How a threshold was chosen:
+ * - `out-of-fold`: on the pooled validation predictions of the OTHER folds (never the scored one);
+ * - `oracle`: on the very fold it scores (optimistic, shown for comparison only);
+ * - `prior-corrected`: from the training prior (no data looked at).
+ */
+export const THRESHOLD_RULES = ['out-of-fold', 'oracle', 'prior-corrected'] as const;
+export type ThresholdRuleName = (typeof THRESHOLD_RULES)[number];
+
+/** A threshold rule's metrics, with its threshold and how that threshold was chosen. */
+export const ThresholdMetricsSchema = RuleMetricsSchema.extend({
+  threshold: figure,
+  rule: z.enum(THRESHOLD_RULES),
+  criterion: z.enum(THRESHOLD_CRITERIA),
+});
+export type ThresholdMetrics = z.infer<typeof ThresholdMetricsSchema>;
+
+/** Which epoch's predictions a fold was scored on. */
+export const EPOCH_RULES = ['early-stopping on inner split', 'last epoch'] as const;
+export type EpochRule = (typeof EPOCH_RULES)[number];
+
+export const FoldEpochsSchema = z.object({
+  /** The epoch whose predictions were scored (1-based: the number of epochs its weights had trained). */
+  counted: z.number().int().min(1),
+  /** Epochs trained before stopping (>= counted). */
+  ran: z.number().int().min(1),
+  rule: z.enum(EPOCH_RULES),
+  /** Images of the fold's training part held out to monitor early stopping (0 without it). */
+  innerValidationCount: z.number().int().min(0),
+});
+export type FoldEpochs = z.infer<typeof FoldEpochsSchema>;
+
+export const FoldMetricsSchema = z.object({
+  fold: z.number().int(),
+  /** The trial's metric (`TrialResult.metric`) on this fold: what the objective averages. */
+  objective: figure,
   /** Plain argmax rule. */
-  readonly argmax: RuleMetrics;
-  /** Prior-corrected / threshold-tuned rule chosen to maximise balanced accuracy. */
-  readonly tuned: RuleMetrics & { readonly threshold: number };
-  readonly rocAuc: number;
-  readonly prAuc: number;
-  readonly epochsRun: number;
-  readonly trainCount: number;
-  readonly validationCount: number;
-}
+  argmax: RuleMetricsSchema,
+  /** The threshold tuned on the other folds' validation predictions, applied to this fold: the honest threshold score. */
+  outOfFold: ThresholdMetricsSchema,
+  /** The threshold tuned on this very fold: an optimistic upper bound, never ranked on. */
+  oracle: ThresholdMetricsSchema,
+  rocAuc: figure,
+  prAuc: figure,
+  epochs: FoldEpochsSchema,
+  /** Images the model was fitted on (the fold's training part, less any inner validation split). */
+  trainCount: z.number().int(),
+  validationCount: z.number().int(),
+});
+export type FoldMetrics = z.infer<typeof FoldMetricsSchema>;
 
-export interface TrialResult {
-  readonly classNames: readonly string[];
-  readonly minorityClass: string;
-  readonly folds: readonly FoldMetrics[];
-  /** The objective the search maximises: mean over folds of the argmax balanced accuracy. */
-  readonly balancedAccuracy: Summary;
-  readonly tunedBalancedAccuracy: Summary;
-  readonly perClassRecall: Readonly<Record<string, Summary>>;
-  readonly rocAuc: Summary;
-  readonly prAuc: Summary;
+/** The threshold a final model uses: tuned on all folds' pooled out-of-fold predictions. */
+export const FinalThresholdSchema = z.object({
+  threshold: figure,
+  rule: z.literal('out-of-fold'),
+  criterion: z.enum(THRESHOLD_CRITERIA),
+  /** How many pooled validation predictions it was tuned on. */
+  predictions: z.number().int().min(0),
+});
+export type FinalThreshold = z.infer<typeof FinalThresholdSchema>;
+
+export const TrialResultSchema = z.object({
+  classNames: z.array(z.string()),
+  minorityClass: z.string(),
+  folds: z.array(FoldMetricsSchema),
+  /** What the trial is judged by (all metrics are maximised). */
+  metric: MetricSchema,
+  /** The value the search maximises: `metric` per fold, across folds. */
+  objective: SummarySchema,
+  /** Balanced accuracy of the argmax rule. */
+  balancedAccuracy: SummarySchema,
+  /** Balanced accuracy with each fold's out-of-fold threshold. */
+  outOfFoldBalancedAccuracy: SummarySchema,
+  /** Balanced accuracy with each fold's in-fold optimal threshold: optimistic, never ranked on. */
+  oracleBalancedAccuracy: SummarySchema,
+  perClassRecall: z.record(z.string(), SummarySchema),
+  rocAuc: SummarySchema,
+  prAuc: SummarySchema,
+  finalThreshold: FinalThresholdSchema,
   /** Which tfjs backend ran it (`tensorflow` for tfjs-node(-gpu), `wasm`, `cpu`). */
-  readonly backend: string;
-  readonly durationMs: number;
-}
+  backend: z.string(),
+  durationMs: z.number(),
+});
+export type TrialResult = z.infer<typeof TrialResultSchema>;
 
-/** Progress of a running trial, reported per epoch and per fold. */
-export interface TrialProgress {
-  readonly fold: number;
-  readonly folds: number;
-  readonly epoch: number;
-  readonly epochs: number;
+/** Progress of a running trial, reported per epoch and per fold (always on the validation fold). */
+export const TrialProgressSchema = z.strictObject({
+  fold: z.number().int().min(0),
+  folds: z.number().int().min(1),
+  epoch: z.number().int().min(0),
+  epochs: z.number().int().min(1),
   /** Monotone step over folds and epochs (fold * epochs + epoch), what pruners see. */
-  readonly step: number;
-  readonly loss: number;
-  /** Validation balanced accuracy after this epoch. */
-  readonly validationBalancedAccuracy: number;
-}
+  step: z.number().int().min(0),
+  loss: figure,
+  /** The trial's metric on the validation fold after this epoch: what pruners compare. */
+  validationValue: figure,
+  /** Validation balanced accuracy (argmax) after this epoch. */
+  validationBalancedAccuracy: figure,
+});
+export type TrialProgress = z.infer<typeof TrialProgressSchema>;

@@ -6,7 +6,7 @@
 export * from './types.ts';
 export { scanDataset, IMAGE_EXTENSIONS, type ScanOptions } from './scan.ts';
 export { defaultScanCacheDir } from './scan-cache.ts';
-export { splitDataset, holdoutPerClass, type SplitOptions } from './split.ts';
+export { splitDataset, holdoutPerClass, stratifiedHoldOut, type SplitOptions } from './split.ts';
 export { planEpoch, type PlanOptions } from './sampling.ts';
 export { ImageCache, type ImageCacheStats } from './cache.ts';
 export { decodeImage, decodeImageBytes, checkDecodeOptions, type DecodeOptions } from './decode.ts';

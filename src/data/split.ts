@@ -68,6 +68,36 @@ export function splitDataset(index: DatasetIndex, options: SplitOptions): Datase
   };
 }
 
+/**
+ * A stratified split of `items` into a fitting part and an inner validation part: from each class,
+ * `fraction` of its images (rounded, at least one) go to validation, at least one stays for
+ * fitting. Deterministic by seed; independent of the order `items` come in.
+ */
+export function stratifiedHoldOut(
+  items: readonly ImageItem[],
+  fraction: number,
+  seed: number | string,
+): { fit: ImageItem[]; validation: ImageItem[] } {
+  if (!(fraction > 0 && fraction < 1)) throw new RangeError(`inner validation fraction must be in (0, 1), got ${fraction}`);
+  const byClass = new Map<string, ImageItem[]>();
+  for (const item of items) byClass.set(item.label, [...(byClass.get(item.label) ?? []), item]);
+  const rng = createRng(seed);
+  const fit: ImageItem[] = [];
+  const validation: ImageItem[] = [];
+  for (const [name, members] of [...byClass].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (members.length < 2) {
+      throw new DatasetError(`class '${name}' has ${members.length} image in a fold's training part: too few to hold out an inner validation split`, {
+        hint: 'add images, use fewer folds, or turn early stopping off',
+      });
+    }
+    const shuffled = rng.fork(`inner/${name}`).shuffle(members.sort(byPath));
+    const count = Math.min(members.length - 1, Math.max(1, Math.round(fraction * members.length)));
+    validation.push(...shuffled.slice(0, count));
+    fit.push(...shuffled.slice(count));
+  }
+  return { fit: sortByPath(fit), validation: sortByPath(validation) };
+}
+
 function groupByClass(index: DatasetIndex): Map<string, ImageItem[]> {
   const byClass = new Map<string, ImageItem[]>(index.classNames.map((name) => [name, []]));
   for (const item of index.items) {

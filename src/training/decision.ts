@@ -1,9 +1,12 @@
 /**
- * Decision rules over class probabilities. Besides plain argmax, a threshold on the minority
- * probability: chosen on a validation fold to maximise balanced accuracy (`tuneThreshold`), or
- * derived from the training prior when no validation data exists (`priorCorrectedThreshold`).
+ * Decision rules over class probabilities: plain argmax, and a threshold on the minority
+ * probability, either tuned on a set of predictions (`tuneThreshold`, to maximise balanced accuracy
+ * or minority F1) or derived from the training prior when no data may be looked at
+ * (`priorCorrectedThreshold`). Which predictions a threshold may be tuned on is the caller's
+ * business: src/training/judge.ts tunes each fold's on the other folds only.
  */
-import type { FoldMetrics, RuleMetrics } from '../core/result.ts';
+import type { Metric } from '../core/metric.ts';
+import type { FoldMetrics, RuleMetrics, ThresholdCriterion, ThresholdMetrics, ThresholdRuleName } from '../core/result.ts';
 import { argmaxOf, averagePrecision, minorityIndexOf, minorityScores, rocAuc, ruleMetrics, type Predictions } from './metrics.ts';
 
 /** Most candidate thresholds a tuning sweep evaluates (quantiles of the scores beyond that). */
@@ -36,25 +39,42 @@ function candidateThresholds(scores: readonly number[]): number[] {
   return out;
 }
 
+/** What a threshold is tuned for under a trial metric: minority F1 for `minorityF1`, balanced accuracy otherwise. */
+export function thresholdCriterionFor(metric: Metric): ThresholdCriterion {
+  return metric.name === 'minorityF1' ? 'minorityF1' : 'balancedAccuracy';
+}
+
+function criterionValue(metrics: RuleMetrics, criterion: ThresholdCriterion): number {
+  return criterion === 'minorityF1' ? metrics.minority.f1 : metrics.balancedAccuracy;
+}
+
+/** The metrics of the threshold rule at `threshold` on these predictions. */
+export function applyThreshold(predictions: Predictions, threshold: number): RuleMetrics {
+  const { classNames, minorityClass, labels, probabilities } = predictions;
+  return ruleMetrics(classNames, minorityClass, labels, thresholdRule(probabilities, minorityIndexOf(classNames, minorityClass), threshold));
+}
+
 /**
- * The minority-probability threshold that maximises balanced accuracy on these predictions; among
+ * The minority-probability threshold that maximises `criterion` on these predictions; among
  * equally good thresholds, the one nearest 0.5 (the argmax rule's, for two classes).
  */
-export function tuneThreshold(predictions: Predictions): { threshold: number; metrics: RuleMetrics } {
-  const { classNames, minorityClass, labels, probabilities } = predictions;
-  const m = minorityIndexOf(classNames, minorityClass);
+export function tuneThreshold(predictions: Predictions, criterion: ThresholdCriterion = 'balancedAccuracy'): { threshold: number; metrics: RuleMetrics } {
   const { scores } = minorityScores(predictions);
   if (scores.length === 0) throw new RangeError('cannot tune a threshold on no predictions');
-  let best: { threshold: number; metrics: RuleMetrics } | undefined;
+  let best: { threshold: number; metrics: RuleMetrics; value: number } | undefined;
   for (const threshold of candidateThresholds(scores)) {
-    const metrics = ruleMetrics(classNames, minorityClass, labels, thresholdRule(probabilities, m, threshold));
+    const metrics = applyThreshold(predictions, threshold);
+    const value = criterionValue(metrics, criterion);
     const better =
-      !best ||
-      metrics.balancedAccuracy > best.metrics.balancedAccuracy + 1e-12 ||
-      (Math.abs(metrics.balancedAccuracy - best.metrics.balancedAccuracy) <= 1e-12 && Math.abs(threshold - 0.5) < Math.abs(best.threshold - 0.5));
-    if (better) best = { threshold, metrics };
+      !best || value > best.value + 1e-12 || (Math.abs(value - best.value) <= 1e-12 && Math.abs(threshold - 0.5) < Math.abs(best.threshold - 0.5));
+    if (better) best = { threshold, metrics, value };
   }
-  return best!;
+  return { threshold: best!.threshold, metrics: best!.metrics };
+}
+
+/** The threshold rule's metrics on `predictions`, labelled with how its threshold was chosen. */
+export function thresholdMetrics(predictions: Predictions, threshold: number, rule: ThresholdRuleName, criterion: ThresholdCriterion): ThresholdMetrics {
+  return { ...applyThreshold(predictions, threshold), threshold, rule, criterion };
 }
 
 /**
@@ -75,20 +95,12 @@ export function priorCorrectedThreshold(
   return effective[minorityIndex]! / total;
 }
 
-export type EvaluationMetrics = Pick<FoldMetrics, 'argmax' | 'tuned' | 'rocAuc' | 'prAuc'>;
+export type EvaluationMetrics = Pick<FoldMetrics, 'argmax' | 'rocAuc' | 'prAuc'>;
 
-/** Argmax and threshold rules, ROC and PR AUC of one evaluation set. With `threshold`, no tuning. */
-export function evaluatePredictions(predictions: Predictions, threshold?: number): EvaluationMetrics {
+/** The argmax rule, ROC and PR AUC of one evaluation set (everything that needs no threshold). */
+export function evaluatePredictions(predictions: Predictions): EvaluationMetrics {
   const { classNames, minorityClass, labels, probabilities } = predictions;
   const argmax = ruleMetrics(classNames, minorityClass, labels, argmaxRule(probabilities));
-  let tuned: FoldMetrics['tuned'];
-  if (threshold === undefined) {
-    const found = tuneThreshold(predictions);
-    tuned = { ...found.metrics, threshold: found.threshold };
-  } else {
-    const m = minorityIndexOf(classNames, minorityClass);
-    tuned = { ...ruleMetrics(classNames, minorityClass, labels, thresholdRule(probabilities, m, threshold)), threshold };
-  }
   const { isMinority, scores } = minorityScores(predictions);
-  return { argmax, tuned, rocAuc: rocAuc(isMinority, scores), prAuc: averagePrecision(isMinority, scores) };
+  return { argmax, rocAuc: rocAuc(isMinority, scores), prAuc: averagePrecision(isMinority, scores) };
 }

@@ -3,22 +3,31 @@
  * balanced holdout. Writes the tfjs model (model.json + weights.bin) and report.json to `outDir`.
  * The holdout result is for the person who exported the recipe; it is never fed back to search.
  *
- * There is no validation data here, so the threshold rule is the prior-corrected one (the
- * effective training prior, see `priorCorrectedThreshold`), and early stopping does not apply.
+ * Its decision threshold and epochs are fixed before the holdout is seen (`FinalPlan`): taken from
+ * the spec's `final` (written by `skewer export` from the winning trial's cross-validation), or, when
+ * the spec has none, from a k-fold cross-validation of the spec run here first (`runTrial`, then
+ * `finalPlanOf`): the threshold tuned on all folds' pooled out-of-fold predictions, the epochs the
+ * folds' median early-stopping epoch (or `spec.epochs` without early stopping). The prior-corrected
+ * threshold is reported beside it as a labelled extra, never chosen on the holdout.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TrialSpec } from '../config/trial.ts';
-import type { TrialProgress } from '../core/result.ts';
+import { finalPlanOf, type FinalPlan } from '../core/final-plan.ts';
+import type { Metric } from '../core/metric.ts';
+import type { Summary, ThresholdMetrics, TrialProgress } from '../core/result.ts';
 import { saveLayersModel } from '../models/index.ts';
-import { evaluatePredictions, priorCorrectedThreshold, type EvaluationMetrics } from './decision.ts';
+import { evaluatePredictions, priorCorrectedThreshold, thresholdCriterionFor, thresholdMetrics, type EvaluationMetrics } from './decision.ts';
 import { throwIfAborted } from './fit.ts';
+import { metricValue } from './judge.ts';
+import type { Predictions } from './metrics.ts';
 import { prepareTrial, startTraining } from './prepare.ts';
+import { runTrial } from './run-trial.ts';
 
 export interface FinalReport {
   readonly kind: 'skewer-final-report';
   readonly createdAt: string;
-  /** The recipe, as `skewer train` / `skewer retrain` accept it. */
+  /** The recipe, as `skewer train` / `skewer retrain` accept it, with the plan it used as `final`. */
   readonly spec: TrialSpec;
   readonly backend: string;
   readonly dataset: {
@@ -27,6 +36,15 @@ export interface FinalReport {
     readonly classNames: readonly string[];
     readonly minorityClass: string;
     readonly counts: Readonly<Record<string, number>>;
+  };
+  /** The threshold and epochs, fixed before the holdout was seen, and where they came from. */
+  readonly plan: FinalPlan & { readonly source: 'spec' | 'cross-validation' };
+  /** When the plan came from a cross-validation run here: its figures. */
+  readonly crossValidation?: {
+    readonly metric: Metric;
+    readonly objective: Summary;
+    readonly outOfFoldBalancedAccuracy: Summary;
+    readonly durationMs: number;
   };
   readonly training: {
     readonly images: number;
@@ -38,10 +56,15 @@ export interface FinalReport {
     readonly durationMs: number;
   };
   readonly holdout: EvaluationMetrics & {
+    readonly metric: Metric;
+    /** The trial's metric on the holdout. */
+    readonly objective: number;
+    /** The plan's threshold (chosen out-of-fold, before the holdout): the holdout result of the recipe. */
+    readonly threshold: ThresholdMetrics;
+    /** The prior-corrected threshold: a labelled extra, for comparison. */
+    readonly priorCorrected: ThresholdMetrics;
     readonly images: number;
     readonly perClass: Readonly<Record<string, number>>;
-    /** How `tuned.threshold` was chosen. */
-    readonly thresholdRule: 'prior-corrected';
     /** The holdout images (paths relative to the dataset root), so anyone can re-check the figures. */
     readonly items: ReadonlyArray<{ readonly path: string; readonly label: string }>;
   };
@@ -56,49 +79,65 @@ export interface FinalOptions {
   log?: (line: string) => void;
 }
 
+/** The spec's own plan, or one from a cross-validation of the spec (run now, before any holdout figure exists). */
+async function planFor(spec: TrialSpec, options: FinalOptions): Promise<Pick<FinalReport, 'plan' | 'crossValidation'>> {
+  if (spec.final) return { plan: { ...spec.final, source: 'spec' } };
+  options.log?.(`the spec has no 'final' plan: running its ${spec.folds}-fold cross-validation first to fix the threshold and epochs`);
+  const result = await runTrial(spec, { ...options, log: options.log ?? (() => {}) });
+  const plan = finalPlanOf(result, `this spec's ${spec.folds}-fold cross-validation, run by retrain`);
+  const { metric, objective, outOfFoldBalancedAccuracy, durationMs } = result;
+  return { plan: { ...plan, source: 'cross-validation' }, crossValidation: { metric, objective, outOfFoldBalancedAccuracy, durationMs } };
+}
+
 export async function trainFinal(spec: TrialSpec, options: FinalOptions): Promise<FinalReport> {
+  const { plan, crossValidation } = await planFor(spec, options);
+  throwIfAborted(options.signal);
   const started = performance.now();
   const log = options.log ?? (() => {});
   const trial = await prepareTrial(spec, log);
   const { classNames, minorityClass, splits, index } = trial;
   if (splits.holdout.length === 0) log('holdout is 0: the final model is trained but cannot be judged on unseen data');
-  if (spec.earlyStopping) log('early stopping is ignored for the final model (no validation data); training runs all epochs');
+  log(`final model: threshold ${plan.threshold.toFixed(3)} (${plan.from.threshold}); ${plan.epochs} epochs (${plan.from.epochs})`);
   const training = await startTraining(trial, splits.nonHoldout, spec.seed, 'final');
   try {
     let loss = Number.NaN;
-    for (let epoch = 0; epoch < spec.epochs; epoch++) {
-      loss = await training.epoch(epoch, options.signal, `final model, epoch ${epoch + 1}/${spec.epochs}`);
-      options.onProgress?.({ fold: 0, folds: 1, epoch, epochs: spec.epochs, step: epoch, loss, validationBalancedAccuracy: Number.NaN });
-      log(`final model: epoch ${epoch + 1}/${spec.epochs} loss ${loss.toFixed(4)}`);
+    for (let epoch = 0; epoch < plan.epochs; epoch++) {
+      loss = await training.epoch(epoch, options.signal, `final model, epoch ${epoch + 1}/${plan.epochs}`);
+      options.onProgress?.({ fold: 0, folds: 1, epoch, epochs: plan.epochs, step: epoch, loss, validationValue: Number.NaN, validationBalancedAccuracy: Number.NaN });
+      log(`final model: epoch ${epoch + 1}/${plan.epochs} loss ${loss.toFixed(4)}`);
     }
     throwIfAborted(options.signal);
     const trainedCounts = classNames.map((name) => training.trainedCounts[name] ?? 0);
-    const threshold = priorCorrectedThreshold(trainedCounts, training.loss.classWeights, classNames.indexOf(minorityClass), training.loss.logitAdjustment);
-    const evaluation =
-      splits.holdout.length > 0
-        ? evaluatePredictions(await training.predict(splits.holdout, options.signal), threshold)
-        : undefined;
+    const prior = priorCorrectedThreshold(trainedCounts, training.loss.classWeights, classNames.indexOf(minorityClass), training.loss.logitAdjustment);
+    const predictions = splits.holdout.length > 0 ? await training.predict(splits.holdout, options.signal) : emptyPredictions(classNames, minorityClass);
     await mkdir(options.outDir, { recursive: true });
     await saveLayersModel(training.classifier.model, options.outDir);
+    const criterion = thresholdCriterionFor(spec.metric);
+    const evaluation = evaluatePredictions(predictions);
     const report: FinalReport = {
       kind: 'skewer-final-report',
       createdAt: new Date().toISOString(),
-      spec,
+      spec: { ...spec, final: { threshold: plan.threshold, epochs: plan.epochs, from: plan.from } },
       backend: trial.backend.name,
       dataset: { root: index.root, hash: index.hash, classNames, minorityClass, counts: index.counts },
+      plan,
+      ...(crossValidation && { crossValidation }),
       training: {
         images: splits.nonHoldout.length,
-        epochs: spec.epochs,
+        epochs: plan.epochs,
         minorityWeight: trial.minorityWeight,
         plannedPerEpoch: training.trainedCounts,
         finalLoss: loss,
         durationMs: Math.round(performance.now() - started),
       },
       holdout: {
-        ...(evaluation ?? emptyEvaluation(classNames, threshold)),
+        ...evaluation,
+        metric: spec.metric,
+        objective: metricValue(spec.metric, predictions, evaluation),
+        threshold: thresholdMetrics(predictions, plan.threshold, 'out-of-fold', criterion),
+        priorCorrected: thresholdMetrics(predictions, prior, 'prior-corrected', 'balancedAccuracy'),
         images: splits.holdout.length,
         perClass: Object.fromEntries(classNames.map((name) => [name, splits.holdout.filter((item) => item.label === name).length])),
-        thresholdRule: 'prior-corrected',
         items: splits.holdout.map((item) => ({ path: path.relative(datasetBase(index.root), item.path), label: item.label })),
       },
       files: { model: 'model.json', weights: 'weights.bin', report: 'report.json' },
@@ -115,7 +154,6 @@ function datasetBase(root: string): string {
   return path.extname(root).toLowerCase() === '.csv' ? path.dirname(root) : root;
 }
 
-function emptyEvaluation(classNames: readonly string[], threshold: number): EvaluationMetrics {
-  const empty = { balancedAccuracy: Number.NaN, perClassRecall: {}, confusion: classNames.map(() => classNames.map(() => 0)), minority: { precision: 0, recall: 0, f1: 0 } };
-  return { argmax: empty, tuned: { ...empty, threshold }, rocAuc: Number.NaN, prAuc: Number.NaN };
+function emptyPredictions(classNames: readonly string[], minorityClass: string): Predictions {
+  return { classNames, minorityClass, labels: [], probabilities: [] };
 }

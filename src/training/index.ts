@@ -7,13 +7,17 @@ export { runTrial, type TrialOptions } from './run-trial.ts';
 export { trainFinal, type FinalOptions, type FinalReport } from './final.ts';
 export { classWeights, jensenShannon, logitAdjustment, resolveMinorityWeight, trainingLoss, type LossKind, type LossSettings } from './losses.ts';
 export {
+  applyThreshold,
   argmaxRule,
   evaluatePredictions,
   priorCorrectedThreshold,
+  thresholdCriterionFor,
+  thresholdMetrics,
   thresholdRule,
   tuneThreshold,
   type EvaluationMetrics,
 } from './decision.ts';
+export { judgeFolds, metricValue, outOfFoldThresholds, poolPredictions, type FoldRun } from './judge.ts';
 export {
   averagePrecision,
   balancedAccuracy,
@@ -21,9 +25,10 @@ export {
   confusionMatrix,
   minorityScores,
   perClassRecall,
+  recallAtPrecision,
   rocAuc,
   ruleMetrics,
   type Predictions,
 } from './metrics.ts';
-export { summarize, summarizeFolds, tQuantile975 } from './summary.ts';
+export { summarize, summarizeFolds, summarizeMetric, tQuantile975 } from './summary.ts';
 export { predictItems, type StreamSettings } from './fit.ts';

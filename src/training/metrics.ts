@@ -140,3 +140,26 @@ export function minorityScores(predictions: Predictions): { isMinority: boolean[
     scores: predictions.probabilities.map((row) => row[m]!),
   };
 }
+
+/**
+ * The largest positive-class recall among the score thresholds whose precision is at least
+ * `floor` (as Keras' RecallAtPrecision, on this one set of scores); 0 when no threshold reaches the
+ * floor, NaN without positives.
+ */
+export function recallAtPrecision(isPositive: readonly boolean[], scores: readonly number[], floor: number): number {
+  const positives = isPositive.filter(Boolean).length;
+  if (positives === 0) return Number.NaN;
+  const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  let truePositives = 0;
+  let seen = 0;
+  let best = 0;
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    while (end + 1 < order.length && scores[order[end + 1]!] === scores[order[start]!]) end++;
+    for (let k = start; k <= end; k++) if (isPositive[order[k]!]) truePositives++;
+    seen += end - start + 1;
+    if (truePositives / seen >= floor - 1e-12) best = Math.max(best, truePositives / positives);
+    start = end + 1;
+  }
+  return best;
+}

@@ -1,15 +1,28 @@
 /**
  * One trial: stratified k-fold cross-validation of one TrialSpec on the non-holdout data (the sealed
  * holdout is never touched here). Per fold: a fresh model seeded from `spec.seed + fold`, trained
- * epoch by epoch, judged on the validation fold after every epoch (reported as TrialProgress with
- * step = fold * epochs + epoch), with optional early stopping on validation balanced accuracy.
- * Deterministic by seed on one backend.
+ * epoch by epoch, its validation fold predicted after every epoch (reported as TrialProgress with
+ * step = fold * epochs + epoch, the trial's metric as `validationValue`). Deterministic by seed on
+ * one backend.
+ *
+ * Which epoch counts: without early stopping, the last. With it, the fold's training part is split
+ * (stratified, seeded) into a fitting part and an inner validation split; the metric on the inner
+ * split picks the epoch, and the validation fold is scored on the predictions it got at that epoch.
+ * Those predictions are snapshotted each time the inner split improves rather than the weights
+ * restored: the validation fold is predicted every epoch anyway (for the progress reports), so the
+ * snapshot is exactly what restored weights would predict, at no extra memory or prediction cost.
+ *
+ * Thresholds are chosen once all folds are done (src/training/judge.ts): each fold's from the other
+ * folds' predictions, so no figure is scored on data that chose it.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrialSpec } from '../config/trial.ts';
-import type { FoldMetrics, TrialProgress, TrialResult } from '../core/result.ts';
-import { evaluatePredictions, type EvaluationMetrics } from './decision.ts';
+import type { FoldEpochs, TrialProgress, TrialResult } from '../core/result.ts';
+import { stratifiedHoldOut } from '../data/index.ts';
+import { evaluatePredictions } from './decision.ts';
 import { throwIfAborted } from './fit.ts';
+import { judgeFolds, metricValue, type FoldRun } from './judge.ts';
+import type { Predictions } from './metrics.ts';
 import { prepareTrial, startTraining, type PreparedTrial } from './prepare.ts';
 import { summarizeFolds } from './summary.ts';
 
@@ -26,39 +39,49 @@ export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Pro
   const started = performance.now();
   const log = options.log ?? (() => {});
   const trial = await prepareTrial(spec, log);
-  const folds: FoldMetrics[] = [];
+  const runs: FoldRun[] = [];
   for (let fold = 0; fold < spec.folds; fold++) {
     throwIfAborted(options.signal);
-    folds.push(await runFold(trial, fold, options));
+    runs.push(await runFold(trial, fold, options));
+  }
+  const { folds, finalThreshold } = judgeFolds(runs, spec.metric);
+  for (const fold of folds) {
+    log(
+      `fold ${fold.fold + 1}/${spec.folds} (epoch ${fold.epochs.counted}, ${fold.epochs.rule}): balanced accuracy ` +
+        `${fold.argmax.balancedAccuracy.toFixed(3)} argmax, ${fold.outOfFold.balancedAccuracy.toFixed(3)} out-of-fold threshold ` +
+        `${fold.outOfFold.threshold.toFixed(3)}, ${fold.oracle.balancedAccuracy.toFixed(3)} oracle (in-fold, optimistic)`,
+    );
   }
   return {
-    classNames: trial.classNames,
+    classNames: [...trial.classNames],
     minorityClass: trial.minorityClass,
     folds,
+    metric: spec.metric,
     ...summarizeFolds(folds, trial.classNames),
+    finalThreshold,
     backend: trial.backend.name,
     durationMs: Math.round(performance.now() - started),
   };
 }
 
-/**
- * Trains and judges one fold. With early stopping, the fold is judged at its best epoch (as Keras'
- * `restore_best_weights` would); otherwise at its last.
- */
-async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions): Promise<FoldMetrics> {
+/** Trains one fold and returns its validation predictions at the epoch that counted. */
+async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions): Promise<FoldRun> {
   const { spec } = trial;
   const { train, validation } = trial.splits.folds[fold]!;
-  const training = await startTraining(trial, train, spec.seed + fold, `fold${fold}`);
+  const stopping = spec.earlyStopping;
+  const inner = stopping ? stratifiedHoldOut(train, stopping.validationFraction, `${spec.seed}/fold${fold}/inner`) : undefined;
+  const fitItems = inner?.fit ?? train;
+  const training = await startTraining(trial, fitItems, spec.seed + fold, `fold${fold}`);
   try {
-    let best: { evaluation: EvaluationMetrics; balancedAccuracy: number } | undefined;
+    let counted: { epoch: number; predictions: Predictions; innerValue: number } | undefined;
     let sinceBest = 0;
-    let epochsRun = 0;
+    let ran = 0;
     for (let epoch = 0; epoch < spec.epochs; epoch++) {
       const where = `fold ${fold + 1}/${spec.folds}, epoch ${epoch + 1}/${spec.epochs}`;
       const loss = await training.epoch(epoch, options.signal, where);
-      const evaluation = evaluatePredictions(await training.predict(validation, options.signal));
-      epochsRun = epoch + 1;
-      const balancedAccuracy = evaluation.argmax.balancedAccuracy;
+      const predictions = await training.predict(validation, options.signal);
+      const evaluation = evaluatePredictions(predictions);
+      ran = epoch + 1;
       options.onProgress?.({
         fold,
         folds: spec.folds,
@@ -66,27 +89,33 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
         epochs: spec.epochs,
         step: fold * spec.epochs + epoch,
         loss,
-        validationBalancedAccuracy: balancedAccuracy,
+        validationValue: metricValue(spec.metric, predictions, evaluation),
+        validationBalancedAccuracy: evaluation.argmax.balancedAccuracy,
       });
-      const stopping = spec.earlyStopping;
-      if (!stopping) {
-        best = { evaluation, balancedAccuracy };
+      if (!stopping || !inner) {
+        counted = { epoch, predictions, innerValue: Number.NaN };
         continue;
       }
-      if (!best || balancedAccuracy > best.balancedAccuracy + stopping.minDelta) {
-        best = { evaluation, balancedAccuracy };
+      const innerValue = metricValue(spec.metric, await training.predict(inner.validation, options.signal));
+      if (!counted || innerValue > counted.innerValue + stopping.minDelta) {
+        counted = { epoch, predictions, innerValue };
         sinceBest = 0;
       } else if (++sinceBest >= stopping.patience) {
-        options.log?.(`fold ${fold + 1}: early stop after epoch ${epoch + 1} (no gain over ${stopping.minDelta} for ${stopping.patience} epochs)`);
+        options.log?.(
+          `fold ${fold + 1}: early stop after epoch ${epoch + 1} (inner split: no gain over ${stopping.minDelta} for ${stopping.patience} epochs); ` +
+            `epoch ${counted.epoch + 1} counts`,
+        );
         break;
       }
     }
-    const { evaluation } = best!;
-    options.log?.(
-      `fold ${fold + 1}/${spec.folds}: balanced accuracy ${evaluation.argmax.balancedAccuracy.toFixed(3)} (argmax), ` +
-        `${evaluation.tuned.balancedAccuracy.toFixed(3)} (threshold ${evaluation.tuned.threshold.toFixed(3)}); tensors ${tf.memory().numTensors}`,
-    );
-    return { fold, ...evaluation, epochsRun, trainCount: train.length, validationCount: validation.length };
+    options.log?.(`fold ${fold + 1}/${spec.folds} trained; tensors ${tf.memory().numTensors}`);
+    const epochs: FoldEpochs = {
+      counted: counted!.epoch + 1,
+      ran,
+      rule: stopping ? 'early-stopping on inner split' : 'last epoch',
+      innerValidationCount: inner?.validation.length ?? 0,
+    };
+    return { fold, predictions: counted!.predictions, epochs, trainCount: fitItems.length };
   } finally {
     training.dispose();
   }

@@ -35,18 +35,27 @@ export function summarize(values: readonly number[]): Summary {
   return { mean: m, std, ci95: [m - half, m + half], n };
 }
 
-/** The across-fold part of a TrialResult. */
+/** A summary of a metric whose range is [0, 1]: the interval clipped to it (the mean and std as they are). */
+export function summarizeMetric(values: readonly number[]): Summary {
+  const summary = summarize(values);
+  const clip = (value: number): number => (Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : value);
+  return { ...summary, ci95: [clip(summary.ci95[0]), clip(summary.ci95[1])] };
+}
+
+/** The across-fold part of a TrialResult (every metric here lies in [0, 1]). */
 export function summarizeFolds(
   folds: readonly FoldMetrics[],
   classNames: readonly string[],
-): Pick<TrialResult, 'balancedAccuracy' | 'tunedBalancedAccuracy' | 'perClassRecall' | 'rocAuc' | 'prAuc'> {
+): Pick<TrialResult, 'objective' | 'balancedAccuracy' | 'outOfFoldBalancedAccuracy' | 'oracleBalancedAccuracy' | 'perClassRecall' | 'rocAuc' | 'prAuc'> {
   const perClassRecall: Record<string, Summary> = {};
-  for (const name of classNames) perClassRecall[name] = summarize(folds.map((f) => f.argmax.perClassRecall[name] ?? Number.NaN));
+  for (const name of classNames) perClassRecall[name] = summarizeMetric(folds.map((f) => f.argmax.perClassRecall[name] ?? Number.NaN));
   return {
-    balancedAccuracy: summarize(folds.map((f) => f.argmax.balancedAccuracy)),
-    tunedBalancedAccuracy: summarize(folds.map((f) => f.tuned.balancedAccuracy)),
+    objective: summarizeMetric(folds.map((f) => f.objective)),
+    balancedAccuracy: summarizeMetric(folds.map((f) => f.argmax.balancedAccuracy)),
+    outOfFoldBalancedAccuracy: summarizeMetric(folds.map((f) => f.outOfFold.balancedAccuracy)),
+    oracleBalancedAccuracy: summarizeMetric(folds.map((f) => f.oracle.balancedAccuracy)),
     perClassRecall,
-    rocAuc: summarize(folds.map((f) => f.rocAuc)),
-    prAuc: summarize(folds.map((f) => f.prAuc)),
+    rocAuc: summarizeMetric(folds.map((f) => f.rocAuc)),
+    prAuc: summarizeMetric(folds.map((f) => f.prAuc)),
   };
 }

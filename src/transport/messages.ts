@@ -15,6 +15,7 @@ import { DATASET_HASH_PATTERN, DATASET_OBJECT_SUFFIX, NAME_PATTERN, NAME_RULE, P
 import { TRIAL_STATES } from '../core/trial.ts';
 import { ParamValueSchema } from '../config/space.ts';
 import { TrialSpecSchema } from '../config/trial.ts';
+import { TrialProgressSchema, TrialResultSchema } from '../core/result.ts';
 import { zodCodec } from './codec.ts';
 import { RESOURCE_CLASSES } from './subjects.ts';
 
@@ -28,57 +29,8 @@ const attempt = z.number().int().min(1);
 
 export const ParamsSchema = z.record(z.string(), ParamValueSchema);
 
-// ---------------------------------------------------------------- results (mirror src/core/result.ts)
-
-const SummarySchema = z.looseObject({
-  mean: z.number(),
-  std: z.number(),
-  ci95: z.tuple([z.number(), z.number()]),
-  n: z.number().int(),
-});
-
-const BinaryScoresSchema = z.looseObject({ precision: z.number(), recall: z.number(), f1: z.number() });
-
-const RuleMetricsSchema = z.looseObject({
-  balancedAccuracy: z.number(),
-  perClassRecall: z.record(z.string(), z.number()),
-  confusion: z.array(z.array(z.number())),
-  minority: BinaryScoresSchema,
-});
-
-const FoldMetricsSchema = z.looseObject({
-  fold: z.number().int(),
-  argmax: RuleMetricsSchema,
-  tuned: RuleMetricsSchema.extend({ threshold: z.number() }),
-  rocAuc: z.number(),
-  prAuc: z.number(),
-  epochsRun: z.number().int(),
-  trainCount: z.number().int(),
-  validationCount: z.number().int(),
-});
-
-export const TrialResultSchema = z.looseObject({
-  classNames: z.array(z.string()),
-  minorityClass: z.string(),
-  folds: z.array(FoldMetricsSchema),
-  balancedAccuracy: SummarySchema,
-  tunedBalancedAccuracy: SummarySchema,
-  perClassRecall: z.record(z.string(), SummarySchema),
-  rocAuc: SummarySchema,
-  prAuc: SummarySchema,
-  backend: z.string(),
-  durationMs: z.number(),
-});
-
-export const TrialProgressSchema = z.strictObject({
-  fold: z.number().int().min(0),
-  folds: z.number().int().min(1),
-  epoch: z.number().int().min(0),
-  epochs: z.number().int().min(1),
-  step: z.number().int().min(0),
-  loss: z.number(),
-  validationBalancedAccuracy: z.number(),
-});
+// ---------------------------------------------------------------- results
+// TrialResultSchema and TrialProgressSchema are owned by src/core/result.ts (one schema, its type by z.infer).
 
 export const IntermediateReportSchema = z.strictObject({ step: z.number().int().min(0), value: z.number() });
 

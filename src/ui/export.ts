@@ -68,10 +68,12 @@ function foldMetrics(fold: FoldMetrics): Record<string, unknown> {
     balancedAccuracy: round(fold.argmax.balancedAccuracy),
     perClassRecall: Object.fromEntries(Object.entries(fold.argmax.perClassRecall).map(([name, v]) => [name, round(v)])),
     confusion: fold.argmax.confusion,
-    tuned: { balancedAccuracy: round(fold.tuned.balancedAccuracy), threshold: round(fold.tuned.threshold) },
+    objective: round(fold.objective),
+    outOfFold: { balancedAccuracy: round(fold.outOfFold.balancedAccuracy), threshold: round(fold.outOfFold.threshold) },
+    oracle: { balancedAccuracy: round(fold.oracle.balancedAccuracy), threshold: round(fold.oracle.threshold) },
     rocAuc: round(fold.rocAuc),
     prAuc: round(fold.prAuc),
-    epochsRun: fold.epochsRun,
+    epochs: fold.epochs,
     trainCount: fold.trainCount,
     validationCount: fold.validationCount,
   };
@@ -82,7 +84,11 @@ function metrics(result: TrialResult): Record<string, unknown> {
     classNames: result.classNames,
     minorityClass: result.minorityClass,
     balancedAccuracy: summary(result.balancedAccuracy),
-    tunedBalancedAccuracy: summary(result.tunedBalancedAccuracy),
+    metric: result.metric,
+    objective: summary(result.objective),
+    outOfFoldBalancedAccuracy: summary(result.outOfFoldBalancedAccuracy),
+    oracleBalancedAccuracy: summary(result.oracleBalancedAccuracy),
+    finalThreshold: result.finalThreshold,
     perClassRecall: Object.fromEntries(Object.entries(result.perClassRecall).map(([name, s]) => [name, summary(s)])),
     rocAuc: summary(result.rocAuc),
     prAuc: summary(result.prAuc),
@@ -140,7 +146,7 @@ export async function exportRecipes(options: ExportOptions): Promise<ExportedRec
       dataset: { path: spec.dataset.path, ...(hash ? { hash } : { hash: null, note: 'dataset not readable where this was exported' }) },
       backend: trial.result?.backend ?? 'unknown',
       objective: { metric: value.id, value: trial.value },
-      ...(trial.result ? { metrics: metrics(trial.result as TrialResult) } : {}),
+      ...(trial.result ? { metrics: metrics(trial.result) } : {}),
     };
     const { provenance: _old, ...bare } = spec;
     const checked = parseConfig(TrialSpecSchema, { ...bare, provenance }, `export of trial #${trial.number}`);

@@ -165,7 +165,7 @@ test('reports reach the pruner; a prune command kills the trial, which ends prun
       const quality = 1 - 1 / (1 + Math.abs(Number(trial.params.x1)));
       for (let step = 0; step < 5; step++) {
         signal.throwIfAborted();
-        onProgress({ fold: 0, folds: 1, epoch: step, epochs: 5, step, loss: 1 - quality, validationBalancedAccuracy: quality });
+        onProgress({ fold: 0, folds: 1, epoch: step, epochs: 5, step, loss: 1 - quality, validationValue: quality, validationBalancedAccuracy: quality });
         await sleep(40, undefined, { signal });
       }
       return { value: quality };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DatasetError, UserError } from '../../src/core/errors.ts';
-import { holdoutPerClass, splitDataset, type DatasetIndex } from '../../src/data/index.ts';
+import { holdoutPerClass, splitDataset, stratifiedHoldOut, type DatasetIndex } from '../../src/data/index.ts';
 import { countBy, fakeItems } from './fixtures.ts';
 
 function fakeIndex(minority: number, majority: number): DatasetIndex {
@@ -84,4 +84,18 @@ test('a minority too small for the holdout and the folds is a DatasetError namin
   );
   assert.doesNotThrow(() => splitDataset(fakeIndex(8, 100), { holdout: 5, folds: 3, seed: 1 }));
   assert.throws(() => splitDataset(fakeIndex(8, 100), { holdout: 5, folds: 1, seed: 1 }), (e: unknown) => e instanceof UserError && /folds is 1/.test(e.message));
+});
+
+test('the inner validation split is stratified, disjoint, seeded and independent of input order', () => {
+  const items = fakeItems(7, 30);
+  const { fit, validation } = stratifiedHoldOut(items, 0.25, 'seed/fold0/inner');
+  assert.deepEqual(countBy(validation, (i) => i.label), { defect: 2, ok: 8 });
+  assert.deepEqual(countBy(fit, (i) => i.label), { defect: 5, ok: 22 });
+  assert.deepEqual(new Set([...paths(fit), ...paths(validation)]).size, 37, 'every image in exactly one part');
+  const again = stratifiedHoldOut([...items].reverse(), 0.25, 'seed/fold0/inner');
+  assert.deepEqual(paths(again.validation), paths(validation));
+  assert.notDeepEqual(paths(stratifiedHoldOut(items, 0.25, 'other').validation), paths(validation));
+  // A tiny class still gives one image to each part; a single image cannot be split.
+  assert.deepEqual(countBy(stratifiedHoldOut(fakeItems(2, 10), 0.1, 1).validation, (i) => i.label), { defect: 1, ok: 1 });
+  assert.throws(() => stratifiedHoldOut(fakeItems(1, 10), 0.2, 1), DatasetError);
 });

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { createRng } from '../../src/core/rng.ts';
 import { ImageCache } from '../../src/data/index.ts';
 import { loadLayersModel } from '../../src/models/index.ts';
-import { evaluatePredictions, predictItems, type FinalReport } from '../../src/training/index.ts';
+import { applyThreshold, evaluatePredictions, predictItems, type FinalReport } from '../../src/training/index.ts';
 import { tinyDataset, tinySpec } from './fixtures.ts';
 
 let data: string;
@@ -22,7 +22,7 @@ function skewer(args: string[]): { status: number | null; stdout: string; stderr
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-test('skewer retrain saves a model whose holdout predictions reproduce the report', async () => {
+test('skewer retrain fixes threshold and epochs by cross-validation first, and its saved model reproduces the report', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'skewer-retrain-'));
   const specFile = path.join(dir, 'best.yaml');
   const { dataset, ...rest } = tinySpec(data, { epochs: 2, minorityWeight: 3 });
@@ -39,6 +39,17 @@ test('skewer retrain saves a model whose holdout predictions reproduce the repor
   assert.equal(report.training.images, 58);
   assert.equal(report.holdout.items.length, 6);
   assert.equal(report.spec.minorityWeight, 3);
+  // No 'final' in the spec: the cross-validation ran first and chose the threshold and epochs.
+  assert.equal(report.plan.source, 'cross-validation');
+  assert.equal(report.plan.epochs, 2, 'no early stopping: the spec\'s epochs');
+  assert.equal(report.training.epochs, 2);
+  assert.match(report.plan.from.threshold, /out-of-fold.*58 pooled validation predictions of 2 folds/);
+  assert.match(report.plan.from.epochs, /last epoch/);
+  assert.ok(report.crossValidation && report.crossValidation.objective.n === 2);
+  assert.equal(report.holdout.threshold.threshold, report.plan.threshold);
+  assert.equal(report.holdout.threshold.rule, 'out-of-fold');
+  assert.equal(report.holdout.priorCorrected.rule, 'prior-corrected');
+  assert.deepEqual(report.spec.final, { threshold: report.plan.threshold, epochs: 2, from: report.plan.from });
 
   const model = await loadLayersModel(outDir);
   const items = report.holdout.items.map((item) => ({ path: path.join(data, item.path), label: item.label }));
@@ -52,17 +63,24 @@ test('skewer retrain saves a model whose holdout predictions reproduce the repor
     rng: createRng(0),
   });
   model.dispose();
-  const again = evaluatePredictions(predictions, report.holdout.tuned.threshold);
+  const again = evaluatePredictions(predictions);
   assert.deepEqual(again.argmax.confusion, report.holdout.argmax.confusion);
-  assert.deepEqual(again.tuned.confusion, report.holdout.tuned.confusion);
+  assert.deepEqual(applyThreshold(predictions, report.plan.threshold).confusion, report.holdout.threshold.confusion);
   assert.equal(again.argmax.balancedAccuracy, report.holdout.argmax.balancedAccuracy);
   assert.ok(Math.abs(again.rocAuc - report.holdout.rocAuc) < 1e-9);
   assert.ok(Math.abs(again.prAuc - report.holdout.prAuc) < 1e-9);
 
-  const text = skewer(['retrain', specFile, '--out', path.join(dir, 'again')]);
+  // The report's spec carries the plan as 'final' (as export writes it): retrain then uses it and runs no CV.
+  const planned = path.join(dir, 'planned.json');
+  await writeFile(planned, JSON.stringify(report.spec));
+  const text = skewer(['retrain', planned, '--out', path.join(dir, 'again')]);
   assert.equal(text.status, 0, text.stderr);
+  assert.doesNotMatch(text.stderr, /cross-validation first/);
   assert.match(text.stdout, /sealed holdout: 6 images \(defect 3, ok 3\), evaluated once/);
+  assert.match(text.stdout, new RegExp(`threshold ${report.plan.threshold.toFixed(3)}: out-of-fold`));
+  assert.match(text.stdout, /epochs 2: last epoch/);
   assert.match(text.stdout, new RegExp(`argmax\\s+${report.holdout.argmax.balancedAccuracy.toFixed(3)}`), 'same seed, same figures');
+  assert.match(text.stdout, new RegExp(`out-of-fold threshold @${report.plan.threshold.toFixed(3)}\\s+${report.holdout.threshold.balancedAccuracy.toFixed(3)}`));
 });
 
 test('skewer train prints the table or one JSON document, and bad specs fail without a stack trace', async () => {
@@ -74,10 +92,22 @@ test('skewer train prints the table or one JSON document, and bad specs fail wit
   const { spec, result } = JSON.parse(json.stdout);
   assert.equal(spec.folds, 2);
   assert.equal(result.folds.length, 2);
+  for (const fold of result.folds) {
+    assert.equal(typeof fold.argmax.balancedAccuracy, 'number');
+    assert.equal(fold.outOfFold.rule, 'out-of-fold');
+    assert.equal(fold.oracle.rule, 'oracle');
+    assert.equal(fold.epochs.rule, 'last epoch');
+  }
+  for (const summary of [result.objective, result.balancedAccuracy, result.outOfFoldBalancedAccuracy, result.rocAuc]) {
+    assert.ok(summary.ci95[0] >= 0 && summary.ci95[1] <= 1, 'JSON intervals clipped to the metric range');
+  }
   assert.match(json.stderr, /fold 2\/2 {2}epoch 1\/1 {2}loss \d/);
   const table = skewer(['train', specFile, '--backend', 'wasm']);
   assert.equal(table.status, 0, table.stderr);
   assert.match(table.stdout, /balanced accuracy \(argmax\)\s+\d\.\d{3} ± \d\.\d{3}\s+\[/);
+  assert.match(table.stdout, /balanced accuracy \(out-of-fold threshold\)\s+\d\.\d{3}/);
+  assert.match(table.stdout, /balanced accuracy \(oracle: in-fold threshold, optimistic\)\s+\d\.\d{3}/);
+  assert.match(table.stdout, /fold +epoch +train\/val +obj bal\.acc +bal\.acc argmax +bal\.acc OOF @thr +bal\.acc oracle @thr/);
   assert.match(table.stdout, /recall defect \(minority\)/);
   assert.equal(table.stdout.split('\n').filter((line) => /^[12] /.test(line)).length, 2, 'one row per fold');
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { evaluatePredictions, priorCorrectedThreshold, thresholdRule, tuneThreshold } from '../../src/training/decision.ts';
-import { averagePrecision, balancedAccuracy, confusionMatrix, rocAuc, ruleMetrics, type Predictions } from '../../src/training/metrics.ts';
+import { applyThreshold, evaluatePredictions, priorCorrectedThreshold, thresholdRule, tuneThreshold } from '../../src/training/decision.ts';
+import { judgeFolds } from '../../src/training/judge.ts';
+import { averagePrecision, balancedAccuracy, confusionMatrix, recallAtPrecision, rocAuc, ruleMetrics, type Predictions } from '../../src/training/metrics.ts';
 import { summarize, summarizeFolds, tQuantile975 } from '../../src/training/summary.ts';
 
 const close = (actual: number, expected: number, tolerance = 1e-9) =>
@@ -66,11 +67,22 @@ test('the tuned threshold maximises balanced accuracy on the validation predicti
   close(metrics.balancedAccuracy, (2 / 3 + 1) / 2);
   const evaluation = evaluatePredictions(predictions);
   close(evaluation.argmax.balancedAccuracy, (2 / 3 + 4 / 5) / 2);
-  assert.ok(evaluation.tuned.balancedAccuracy >= evaluation.argmax.balancedAccuracy);
-  assert.equal(evaluation.tuned.threshold, 0.7);
-  // A given threshold is applied, not tuned.
-  assert.equal(evaluatePredictions(predictions, 0.25).tuned.confusion[1]![0], 3);
+  assert.ok(metrics.balancedAccuracy >= evaluation.argmax.balancedAccuracy);
+  // A given threshold is applied, not tuned: at 0.25 three ok images (0.3, 0.4, 0.6) become defects.
+  assert.equal(applyThreshold(predictions, 0.25).confusion[1]![0], 3);
   assert.deepEqual(thresholdRule([[0.2, 0.8]], 0, 0.2), [0]);
+  // Tuned for minority F1 instead: 0.25 catches all 3 defects with 3 false alarms (F1 2/3), 0.7 gets F1 0.8.
+  const forF1 = tuneThreshold(predictions, 'minorityF1');
+  close(forF1.metrics.minority.f1, 0.8);
+});
+
+test('minority recall at a precision floor: the best recall among thresholds that reach the floor', () => {
+  const isMinority = labels.map((l) => l === 0);
+  // Scores 0.9, 0.8 give precision 1 at recall 2/3; 0.6 adds a false alarm (2/3); 0.4 another (2/4); 0.3 all (3/6).
+  close(recallAtPrecision(isMinority, minorityProbability, 0.9), 2 / 3);
+  close(recallAtPrecision(isMinority, minorityProbability, 0.5), 1);
+  close(recallAtPrecision([false, true], [0.9, 0.1], 0.9), 0);
+  assert.ok(Number.isNaN(recallAtPrecision([false, false], [0.1, 0.2], 0.5)));
 });
 
 test('the prior-corrected threshold is the effective minority prior of training', () => {
@@ -96,12 +108,18 @@ test('summaries: mean, sample std and a 95% t interval', () => {
 
 test('summarizeFolds aggregates per-class recall by name', () => {
   const fold = (fold: number, ba: number) => {
-    const evaluation = evaluatePredictions({ ...predictions, probabilities: predictions.probabilities.map((r) => [r[0]! * ba, 1 - r[0]! * ba]) });
-    return { fold, ...evaluation, epochsRun: 1, trainCount: 10, validationCount: 8 };
+    const scaled = { ...predictions, probabilities: predictions.probabilities.map((r) => [r[0]! * ba, 1 - r[0]! * ba]) };
+    return { fold, predictions: scaled, epochs: { counted: 1, ran: 1, rule: 'last epoch' as const, innerValidationCount: 0 }, trainCount: 10 };
   };
-  const folds = [fold(0, 1), fold(1, 0.5)];
+  const { folds } = judgeFolds([fold(0, 1), fold(1, 0.5)], { name: 'balancedAccuracy' });
   const result = summarizeFolds(folds, classNames);
   close(result.balancedAccuracy.mean, (folds[0]!.argmax.balancedAccuracy + folds[1]!.argmax.balancedAccuracy) / 2);
   close(result.perClassRecall.defect!.mean, (folds[0]!.argmax.perClassRecall.defect! + folds[1]!.argmax.perClassRecall.defect!) / 2);
   assert.equal(result.rocAuc.n, 2);
+  close(result.objective.mean, result.balancedAccuracy.mean);
+  // Intervals are clipped to [0, 1], the range of every metric; the mean and std are left alone.
+  const wide = summarizeFolds([folds[0]!, { ...folds[1]!, argmax: { ...folds[1]!.argmax, balancedAccuracy: 0.05 } }], classNames);
+  assert.equal(wide.balancedAccuracy.ci95[0], 0);
+  assert.ok(wide.balancedAccuracy.ci95[1] <= 1);
+  assert.ok(summarize([folds[0]!.argmax.balancedAccuracy, 0.05]).ci95[0] < 0, 'the raw interval did cross 0');
 });

@@ -62,12 +62,12 @@ test('specFromParams maps flat search params onto the spec', () => {
   assert.equal(spec.minorityWeight, 9);
   assert.equal(spec.focalGamma, 1.5);
   assert.equal(spec.seed, 7);
-  assert.deepEqual(spec.earlyStopping, { patience: 2, minDelta: 0.01 });
+  assert.deepEqual(spec.earlyStopping, { patience: 2, minDelta: 0.01, validationFraction: 0.2 });
   assert.deepEqual(spec.dataset, { path: 'data/demo', minorityClass: 'defect' });
   assert.equal(spec.weights, null);
   assert.equal(formatAugmentationList(spec.augmentations), 'hflip+vflip+cutmix');
   assert.deepEqual(specFromParams({ dataset: { path: 'd' } }, { augmentation: 'none', earlyStoppingPatience: 0 }).augmentations, []);
-  assert.deepEqual(specFromParams({ dataset: { path: 'd' } }, { earlyStoppingPatience: 4 }).earlyStopping, { patience: 4, minDelta: 0 });
+  assert.deepEqual(specFromParams({ dataset: { path: 'd' } }, { earlyStoppingPatience: 4 }).earlyStopping, { patience: 4, minDelta: 0, validationFraction: 0.2 });
 });
 
 test('specFromParams rejects unknown names and bad values', () => {

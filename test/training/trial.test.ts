@@ -35,16 +35,27 @@ test('a trial runs k-fold CV on the default backend, reports every epoch and lea
   for (const p of progress) {
     assert.ok(Number.isFinite(p.loss) && p.loss > 0);
     assert.ok(p.validationBalancedAccuracy >= 0 && p.validationBalancedAccuracy <= 1);
+    assert.equal(p.validationValue, p.validationBalancedAccuracy, 'the default metric is balanced accuracy');
   }
   // 3 holdout images per class leave 58; each image validates in exactly one fold.
   assert.equal(result.folds.length, 2);
   assert.equal(result.folds.reduce((sum, f) => sum + f.validationCount, 0), 58);
   for (const fold of result.folds) {
     assert.equal(fold.trainCount + fold.validationCount, 58);
-    assert.equal(fold.epochsRun, 2);
+    assert.deepEqual(fold.epochs, { counted: 2, ran: 2, rule: 'last epoch', innerValidationCount: 0 });
     assert.equal(fold.argmax.confusion.flat().reduce((a, b) => a + b, 0), fold.validationCount);
-    assert.ok(fold.tuned.balancedAccuracy >= fold.argmax.balancedAccuracy - 1e-12, 'the tuned rule is chosen to do at least as well');
+    assert.equal(fold.outOfFold.confusion.flat().reduce((a, b) => a + b, 0), fold.validationCount);
+    assert.ok(fold.oracle.balancedAccuracy >= fold.outOfFold.balancedAccuracy - 1e-12, 'the oracle is the in-fold optimum');
+    assert.equal(fold.objective, fold.argmax.balancedAccuracy);
+    // The last epoch counts: the fold is scored on what the last progress report saw.
+    assert.equal(fold.argmax.balancedAccuracy, progress.find((p) => p.fold === fold.fold && p.epoch === 1)!.validationBalancedAccuracy);
   }
+  // With two folds, each fold's threshold is the other fold's in-fold optimum.
+  assert.equal(result.folds[0]!.outOfFold.threshold, result.folds[1]!.oracle.threshold);
+  assert.equal(result.folds[1]!.outOfFold.threshold, result.folds[0]!.oracle.threshold);
+  assert.deepEqual(result.metric, { name: 'balancedAccuracy' });
+  assert.equal(result.objective.mean, result.balancedAccuracy.mean);
+  assert.equal(result.finalThreshold.predictions, 58);
   assert.equal(result.balancedAccuracy.n, 2);
   assert.equal(result.balancedAccuracy.mean, (result.folds[0]!.argmax.balancedAccuracy + result.folds[1]!.argmax.balancedAccuracy) / 2);
   assert.equal(tensorsAtFoldEnd.length, 2);
@@ -59,6 +70,26 @@ test('the same spec twice gives the same result (deterministic by seed on one ba
   assert.deepEqual(withoutDuration(second), withoutDuration(first));
   const otherSeed = await runTrial({ ...spec, seed: spec.seed + 1 });
   assert.notDeepEqual(otherSeed.folds.map((f) => f.rocAuc), first.folds.map((f) => f.rocAuc));
+});
+
+test('early stopping watches an inner split of the training part, and the fold is scored at the epoch it chose', async () => {
+  const spec = tinySpec(data, { epochs: 4, earlyStopping: { patience: 1, validationFraction: 0.25 }, metric: { name: 'rocAuc' } });
+  const progress: TrialProgress[] = [];
+  const result = await runTrial(spec, { onProgress: (p) => progress.push(p) });
+  assert.deepEqual(result.metric, { name: 'rocAuc' });
+  for (const fold of result.folds) {
+    assert.equal(fold.epochs.rule, 'early-stopping on inner split');
+    // 29 training images per fold (about 7 defects, 22 ok): a quarter of each class is held out.
+    assert.ok(fold.epochs.innerValidationCount >= 6 && fold.epochs.innerValidationCount <= 9, `inner ${fold.epochs.innerValidationCount}`);
+    assert.equal(fold.trainCount + fold.epochs.innerValidationCount + fold.validationCount, 58);
+    assert.ok(fold.epochs.counted <= fold.epochs.ran);
+    const reports = progress.filter((p) => p.fold === fold.fold);
+    assert.equal(reports.length, fold.epochs.ran, 'one report per epoch run, on the validation fold');
+    // Scored on the validation fold's predictions at the epoch that counted (a snapshot of that epoch).
+    assert.equal(fold.objective, reports[fold.epochs.counted - 1]!.validationValue);
+    assert.equal(fold.objective, fold.rocAuc);
+  }
+  assert.deepEqual(withoutDuration(await runTrial(spec)), withoutDuration(result), 'the inner split is seeded');
 });
 
 test('an abort stops the trial between batches with an AbortError and frees its tensors', async () => {

@@ -89,7 +89,7 @@ test('an agent that left cleanly is counted apart from lost ones, marked left, a
 
 test('finished trials are printed once to the static log, in finish order, and stay once', async () => {
   const { frame, store } = mount();
-  store.dispatch({ type: 'trial-progress', at: NOW, trialId: 't4', progress: { fold: 2, folds: 3, epoch: 1, epochs: 2, step: 5, loss: 0.3, validationBalancedAccuracy: 0.8 } });
+  store.dispatch({ type: 'trial-progress', at: NOW, trialId: 't4', progress: { fold: 2, folds: 3, epoch: 1, epochs: 2, step: 5, loss: 0.3, validationValue: 0.8, validationBalancedAccuracy: 0.8 } });
   const text = await until(frame, /fold 3\/3 .* ep 2\/2 .* val 0\.800/);
   const log = text.split('\n').filter((line) => /^[✓✂✗] #/.test(line));
   assert.deepEqual(log.map((line) => line.slice(0, 4)), ['✓ #0', '✂ #1', '✓ #2', '✗ #3']);
@@ -106,7 +106,7 @@ test('arrows select and Enter opens the detail: per-fold metrics, confusion matr
   const detail = await until(frame, /trial #2 complete/);
   assert.match(detail, /trial #2 complete · attempts 1 · agent a1 · 4\.0s · cpu/);
   assert.match(detail.replace(/\s*\n\s*/g, ' '), /params sampling=balanced-batch augmentation=hflip\+vflip backbone=small-cnn resolution=32 minorityWeight=8/);
-  assert.match(detail, /fold +bal\.acc +defect +ok +tuned +rocAUC +epochs/);
+  assert.match(detail, /fold +bal\.acc +defect +ok +oof +rocAUC +epochs/);
   assert.match(detail, /\n1 +0\.900 +0\.850 +0\.950/);
   assert.match(detail, /\n2 +0\.925 +0\.900 +0\.950/);
   assert.match(detail, /\n3 +0\.875 +0\.800 +0\.950/);

@@ -1,7 +1,8 @@
 import path from 'node:path';
+import { metricId } from '../../core/metric.ts';
 import { trainFinal, type FinalReport } from '../../training/index.ts';
 import type { RegisterCommand } from './register.ts';
-import { abortOnSignal, confusionLines, describeSpec, f3, loadSpecWithOverrides, progressLine, rethrowAbort, table } from './train.ts';
+import { abortOnSignal, confusionLines, describeSpec, f3, formatSummary, loadSpecWithOverrides, progressLine, rethrowAbort, table } from './train.ts';
 
 /** The holdout figures `skewer retrain` prints. */
 export function formatFinalReport(report: FinalReport, outDir: string): string {
@@ -11,7 +12,8 @@ export function formatFinalReport(report: FinalReport, outDir: string): string {
     ...(
       [
         ['argmax', holdout.argmax],
-        [`prior-corrected @${holdout.tuned.threshold.toFixed(3)}`, holdout.tuned],
+        [`out-of-fold threshold @${holdout.threshold.threshold.toFixed(3)}`, holdout.threshold],
+        [`(extra) prior-corrected @${holdout.priorCorrected.threshold.toFixed(3)}`, holdout.priorCorrected],
       ] as const
     ).map(([name, rule]) => [
       name,
@@ -23,14 +25,22 @@ export function formatFinalReport(report: FinalReport, outDir: string): string {
   const perClass = dataset.classNames.map((name) => `${name} ${holdout.perClass[name] ?? 0}`).join(', ');
   return [
     `final model: ${describeSpec(report.spec)}`,
+    `threshold ${report.plan.threshold.toFixed(3)}: ${report.plan.from.threshold}`,
+    `epochs ${report.plan.epochs}: ${report.plan.from.epochs}`,
+    ...(report.crossValidation
+      ? [`cross-validation (run first, ${(report.crossValidation.durationMs / 1000).toFixed(1)} s): ${metricId(report.crossValidation.metric)} ${formatSummary(report.crossValidation.objective)}`]
+      : [`(both fixed before the holdout was seen: taken from the spec's 'final')`]),
     `trained on ${report.training.images} non-holdout images for ${report.training.epochs} epochs (backend ${report.backend}, ${(report.training.durationMs / 1000).toFixed(1)} s)`,
     `sealed holdout: ${holdout.images} images (${perClass}), evaluated once`,
     '',
     table(rules),
-    `ROC AUC ${f3(holdout.rocAuc)}   PR AUC ${f3(holdout.prAuc)}`,
+    `${metricId(holdout.metric)} ${f3(holdout.objective)}   ROC AUC ${f3(holdout.rocAuc)}   PR AUC ${f3(holdout.prAuc)}`,
     '',
     'confusion (argmax):',
     confusionLines(holdout.argmax, dataset.classNames),
+    '',
+    `confusion (out-of-fold threshold ${holdout.threshold.threshold.toFixed(3)}):`,
+    confusionLines(holdout.threshold, dataset.classNames),
     '',
     `wrote ${path.join(outDir, report.files.model)}, ${report.files.weights} and ${report.files.report}`,
     '',
@@ -41,7 +51,7 @@ export function formatFinalReport(report: FinalReport, outDir: string): string {
 export const register: RegisterCommand = (program) => {
   program
     .command('retrain')
-    .description('train the final model on all non-holdout data, evaluate it once on the sealed holdout, save model + report')
+    .description('train the final model on all non-holdout data with the cross-validated threshold and epochs (the spec\'s final, or a k-fold CV run first), evaluate it once on the sealed holdout, save model + report')
     .argument('<trial>', 'trial spec file (e.g. written by skewer export)')
     .requiredOption('--out <dir>', 'output directory for model.json, weights.bin and report.json')
     .option('--json', 'print the report as one JSON document')

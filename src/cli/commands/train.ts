@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadTrialSpecFile } from '../../config/trial-file.ts';
 import type { TrialSpec } from '../../config/trial.ts';
 import { UserError } from '../../core/errors.ts';
+import { metricId, metricLabel } from '../../core/metric.ts';
 import type { FoldMetrics, RuleMetrics, Summary, TrialProgress, TrialResult } from '../../core/result.ts';
 import { parseBackendPreference } from '../../models/index.ts';
 import { runTrial, summarize } from '../../training/index.ts';
@@ -71,14 +72,22 @@ export function confusionLines(rule: RuleMetrics, classNames: readonly string[])
   return table(rows);
 }
 
+/** `3/5 es` (epoch 3 counted, 5 ran, chosen by early stopping on the inner split) or `5 last`. */
+function epochCell(fold: FoldMetrics): string {
+  const { counted, ran, rule } = fold.epochs;
+  return rule === 'last epoch' ? `${counted} last` : `${counted}/${ran} es`;
+}
+
 function foldRow(fold: FoldMetrics, classNames: readonly string[]): string[] {
   const m = fold.argmax.minority;
   return [
     String(fold.fold + 1),
-    String(fold.epochsRun),
+    epochCell(fold),
     `${fold.trainCount}/${fold.validationCount}`,
+    f3(fold.objective),
     f3(fold.argmax.balancedAccuracy),
-    `${f3(fold.tuned.balancedAccuracy)} @${fold.tuned.threshold.toFixed(2)}`,
+    `${f3(fold.outOfFold.balancedAccuracy)} @${fold.outOfFold.threshold.toFixed(2)}`,
+    `${f3(fold.oracle.balancedAccuracy)} @${fold.oracle.threshold.toFixed(2)}`,
     ...classNames.map((name) => f3(fold.argmax.perClassRecall[name] ?? Number.NaN)),
     `${f3(m.precision)}/${f3(m.recall)}/${f3(m.f1)}`,
     f3(fold.rocAuc),
@@ -91,10 +100,12 @@ export function formatTrialResult(result: TrialResult, spec: TrialSpec): string 
   const { classNames, minorityClass, folds } = result;
   const header = [
     'fold',
-    'epochs',
+    'epoch',
     'train/val',
-    'bal.acc',
-    'bal.acc tuned @thr',
+    `obj ${metricLabel(result.metric)}`,
+    'bal.acc argmax',
+    'bal.acc OOF @thr',
+    'bal.acc oracle @thr',
     ...classNames.map((name) => `recall ${name}`),
     `${minorityClass} P/R/F1`,
     'ROC AUC',
@@ -102,8 +113,10 @@ export function formatTrialResult(result: TrialResult, spec: TrialSpec): string 
   ];
   const minorityF1 = summarize(folds.map((f) => f.argmax.minority.f1));
   const aggregate = [
+    [`objective: ${metricId(result.metric)}`, formatSummary(result.objective)],
     ['balanced accuracy (argmax)', formatSummary(result.balancedAccuracy)],
-    ['balanced accuracy (tuned threshold)', formatSummary(result.tunedBalancedAccuracy)],
+    ['balanced accuracy (out-of-fold threshold)', formatSummary(result.outOfFoldBalancedAccuracy)],
+    ['balanced accuracy (oracle: in-fold threshold, optimistic)', formatSummary(result.oracleBalancedAccuracy)],
     ...classNames.map((name) => [`recall ${name}${name === minorityClass ? ' (minority)' : ''}`, formatSummary(result.perClassRecall[name]!)]),
     [`${minorityClass} F1 (argmax)`, formatSummary(minorityF1)],
     ['ROC AUC', formatSummary(result.rocAuc)],
@@ -117,6 +130,11 @@ export function formatTrialResult(result: TrialResult, spec: TrialSpec): string 
     '',
     'across folds: mean ± std  [95% CI]',
     table(aggregate.map(([name, value]) => [`  ${name}`, value!])),
+    '',
+    `epoch: the epoch whose predictions were scored (${folds[0]?.epochs.rule === 'last epoch' ? 'the last: no early stopping' : "'es': chosen by early stopping on an inner split of the fold's training part"}).`,
+    `OOF: each fold's threshold is tuned (for ${result.finalThreshold.criterion}) on the pooled predictions of the other folds, never its own.`,
+    `oracle: the threshold tuned on the scored fold itself; optimistic, shown for comparison, never ranked on.`,
+    `final threshold (retrain/export): ${result.finalThreshold.threshold.toFixed(3)}, tuned on all ${result.finalThreshold.predictions} pooled out-of-fold predictions.`,
     '',
   ].join('\n');
 }

@@ -20,15 +20,15 @@ export function summedConfusion(result: TrialResult): number[][] {
 function FoldTable({ result, width }: { result: TrialResult; width: number }) {
   const names = result.classNames;
   const nameWidth = 8;
-  const header = ['fold', 'bal.acc', ...names.map((n) => fit(n, nameWidth, 'right')), 'tuned', 'rocAUC', 'epochs'];
+  const header = ['fold', 'bal.acc', ...names.map((n) => fit(n, nameWidth, 'right')), 'oof', 'rocAUC', 'epochs'];
   const rows = result.folds.map((fold) =>
     [
       fit(String(fold.fold + 1), 4),
       fit(formatScore(fold.argmax.balancedAccuracy), 7, 'right'),
       ...names.map((n) => fit(formatScore(fold.argmax.perClassRecall[n]), nameWidth, 'right')),
-      fit(formatScore(fold.tuned.balancedAccuracy), 5, 'right'),
+      fit(formatScore(fold.outOfFold.balancedAccuracy), 5, 'right'),
       fit(formatScore(fold.rocAuc), 6, 'right'),
-      fit(String(fold.epochsRun), 6, 'right'),
+      fit(String(fold.epochs.counted), 6, 'right'),
     ].join(' '),
   );
   const matrix = summedConfusion(result);
@@ -40,7 +40,7 @@ function FoldTable({ result, width }: { result: TrialResult; width: number }) {
         <Text key={index} wrap="truncate">{row}</Text>
       ))}
       <Text wrap="truncate">
-        {`mean bal.acc ${formatSummary(result.balancedAccuracy)} · tuned ${formatSummary(result.tunedBalancedAccuracy)} · rocAUC ${formatSummary(result.rocAuc)} · prAUC ${formatSummary(result.prAuc)}`}
+        {`mean bal.acc ${formatSummary(result.balancedAccuracy)} · out-of-fold thr ${formatSummary(result.outOfFoldBalancedAccuracy)} · rocAUC ${formatSummary(result.rocAuc)} · prAUC ${formatSummary(result.prAuc)}`}
       </Text>
       <Text wrap="truncate">
         {`recall ${names.map((n) => `${n} ${formatSummary(result.perClassRecall[n])}`).join(' · ')} (minority: ${result.minorityClass})`}

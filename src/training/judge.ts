@@ -1,0 +1,89 @@
+/**
+ * Judging a cross-validation once every fold is done, from each fold's validation predictions (at
+ * the epoch that counted). Pure: no tfjs, so it is tested on hand-made predictions.
+ *
+ * The threshold that scores fold i is tuned on the pooled validation predictions of the OTHER
+ * folds (out-of-fold predictions, as scikit-learn's cross_val_predict / TunedThresholdClassifierCV
+ * would have it), so fold i never chooses the rule it is scored by. The in-fold optimum is kept as
+ * `oracle`, for comparison only. The final model's threshold is tuned on all folds pooled.
+ */
+import type { Metric } from '../core/metric.ts';
+import type { FinalThreshold, FoldEpochs, FoldMetrics, ThresholdCriterion, ThresholdMetrics } from '../core/result.ts';
+import { evaluatePredictions, thresholdCriterionFor, thresholdMetrics, tuneThreshold, type EvaluationMetrics } from './decision.ts';
+import { minorityScores, recallAtPrecision, type Predictions } from './metrics.ts';
+
+/** What one trained fold hands to judging. */
+export interface FoldRun {
+  readonly fold: number;
+  /** The validation fold's predictions at the epoch that counted. */
+  readonly predictions: Predictions;
+  readonly epochs: FoldEpochs;
+  readonly trainCount: number;
+}
+
+/** `metric` on one evaluation set (argmax-rule metrics, or curve metrics of the minority score). */
+export function metricValue(metric: Metric, predictions: Predictions, evaluation: EvaluationMetrics = evaluatePredictions(predictions)): number {
+  switch (metric.name) {
+    case 'balancedAccuracy':
+      return evaluation.argmax.balancedAccuracy;
+    case 'minorityF1':
+      return evaluation.argmax.minority.f1;
+    case 'prAuc':
+      return evaluation.prAuc;
+    case 'rocAuc':
+      return evaluation.rocAuc;
+    case 'minorityRecallAtPrecision': {
+      const { isMinority, scores } = minorityScores(predictions);
+      return recallAtPrecision(isMinority, scores, metric.precision);
+    }
+  }
+}
+
+/** The predictions of several folds as one set (same classes; each image appears once). */
+export function poolPredictions(sets: readonly Predictions[]): Predictions {
+  const first = sets[0];
+  if (!first) throw new RangeError('nothing to pool');
+  return {
+    classNames: first.classNames,
+    minorityClass: first.minorityClass,
+    labels: sets.flatMap((set) => set.labels),
+    probabilities: sets.flatMap((set) => set.probabilities),
+  };
+}
+
+/**
+ * Per fold, the threshold tuned on the other folds' pooled predictions; and the one tuned on all
+ * folds pooled (what a final model uses).
+ */
+export function outOfFoldThresholds(
+  folds: readonly Predictions[],
+  criterion: ThresholdCriterion,
+): { perFold: number[]; final: FinalThreshold } {
+  if (folds.length < 2) throw new RangeError(`out-of-fold thresholds need at least 2 folds, got ${folds.length}`);
+  const perFold = folds.map((_, i) => tuneThreshold(poolPredictions(folds.filter((__, j) => j !== i)), criterion).threshold);
+  const all = poolPredictions(folds);
+  const final: FinalThreshold = { threshold: tuneThreshold(all, criterion).threshold, rule: 'out-of-fold', criterion, predictions: all.labels.length };
+  return { perFold, final };
+}
+
+/** Every fold's metrics, and the final threshold, from the folds' runs. */
+export function judgeFolds(runs: readonly FoldRun[], metric: Metric): { folds: FoldMetrics[]; finalThreshold: FinalThreshold } {
+  const criterion = thresholdCriterionFor(metric);
+  const { perFold, final } = outOfFoldThresholds(runs.map((run) => run.predictions), criterion);
+  const folds = runs.map((run, i): FoldMetrics => {
+    const evaluation = evaluatePredictions(run.predictions);
+    const outOfFold: ThresholdMetrics = thresholdMetrics(run.predictions, perFold[i]!, 'out-of-fold', criterion);
+    const oracle: ThresholdMetrics = thresholdMetrics(run.predictions, tuneThreshold(run.predictions, criterion).threshold, 'oracle', criterion);
+    return {
+      fold: run.fold,
+      objective: metricValue(metric, run.predictions, evaluation),
+      ...evaluation,
+      outOfFold,
+      oracle,
+      epochs: run.epochs,
+      trainCount: run.trainCount,
+      validationCount: run.predictions.labels.length,
+    };
+  });
+  return { folds, finalThreshold: final };
+}

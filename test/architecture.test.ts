@@ -18,8 +18,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   training: ['core', 'config', 'data', 'models'],
   coordinator: ['core', 'config', 'search', 'objectives', 'transport', 'data'],
   agent: ['core', 'config', 'search', 'objectives', 'transport', 'data', 'models', 'training'],
-  ui: ['core', 'config', 'search', 'objectives', 'transport', 'coordinator', 'data'],
-  cli: ['core', 'config', 'search', 'objectives', 'transport', 'coordinator', 'agent', 'data', 'models', 'training', 'ui'],
+  export: ['core', 'config', 'objectives', 'transport', 'coordinator', 'data'],
+  ui: ['core', 'config', 'search', 'objectives', 'transport', 'coordinator', 'data', 'export'],
+  cli: ['core', 'config', 'search', 'objectives', 'transport', 'coordinator', 'agent', 'data', 'models', 'training', 'ui', 'export'],
 };
 
 /** Packages a folder must never reach, even through another module's runtime imports. */

@@ -1,6 +1,7 @@
 /**
  * The UI's public surface: reporters (live Ink TUI, plain lines, JSON lines), the choice between
- * them, the pure study view (reducer and selectors) and the export of best recipes.
+ * them, the pure study view (reducer and selectors), and (re-exported from src/export) the export
+ * of best recipes behind the TUI's `e` key.
  */
 export { chooseReporterMode, createReporter, isCi } from './reporter.ts';
 export type { ChooseModeInput, QuitChoice, ReporterMode, ReporterOptions, StudyReporter, TuiCallbacks } from './reporter.ts';
@@ -10,14 +11,5 @@ export { foldStudyEvents, initialStudyView, reduceStudyView, scoreOf } from './v
 export type { StudyViewState, TrialView } from './view-state.ts';
 export { keyParamNames, nextSort, rankTrials, SORT_KEYS, studyProgress } from './selectors.ts';
 export type { SortKey, StudyProgress } from './selectors.ts';
-export {
-  exportBestToFile,
-  exportRecipes,
-  exportStudyBest,
-  formatRecipe,
-  formatRecipes,
-  recipeFileName,
-  skewerVersion,
-  writeRecipes,
-} from './export.ts';
-export type { ExportedRecipe, ExportFormat, ExportOptions } from './export.ts';
+export { exportBestToFile, exportRecipes, exportStudyBest, formatRecipe, formatRecipes, recipeFileName, skewerVersion, writeRecipes } from '../export/index.ts';
+export type { ExportedRecipe, ExportFormat, ExportOptions } from '../export/index.ts';

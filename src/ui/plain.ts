@@ -3,8 +3,9 @@
  * `--no-tui`) and JSON lines (one JSON object per event, for `--json`).
  */
 import type { StudyEvent } from '../core/events.ts';
+import { metricLabel } from '../core/metric.ts';
 import { formatClock, formatDuration, formatParams, formatScore, formatSummary } from './format.ts';
-import { studyProgress } from './selectors.ts';
+import { scoreLabel, studyProgress } from './selectors.ts';
 import { reduceStudyView, type StudyViewState, initialStudyView } from './view-state.ts';
 
 /** Where reporters write: process.stdout, a file stream, or a test's collector. */
@@ -33,7 +34,7 @@ export function formatPlainEvent(event: StudyEvent, before: StudyViewState, afte
       return `${time} ${trialLabel(after, event.trialId)} started on ${event.agent} (attempt ${event.attempt})`;
     case 'trial-progress': {
       const p = event.progress;
-      return `${time} ${trialLabel(after, event.trialId)} fold ${p.fold + 1}/${p.folds} epoch ${p.epoch + 1}/${p.epochs}: val bal.acc ${formatScore(p.validationBalancedAccuracy)}, loss ${p.loss.toFixed(4)}`;
+      return `${time} ${trialLabel(after, event.trialId)} fold ${p.fold + 1}/${p.folds} epoch ${p.epoch + 1}/${p.epochs}: val ${scoreLabel(after)} ${formatScore(p.validationValue)}, loss ${p.loss.toFixed(4)}`;
     }
     case 'trial-requeued':
       return `${time} ${trialLabel(after, event.trialId)} back to waiting: ${event.reason}`;
@@ -46,7 +47,7 @@ export function formatPlainEvent(event: StudyEvent, before: StudyViewState, afte
       const result = event.result;
       if (!result) return `${time} ${label} ${event.state} ${count}: value ${formatScore(event.value)}`;
       const recalls = result.classNames.map((name) => `${name} ${formatSummary(result.perClassRecall[name])}`).join(', ');
-      return `${time} ${label} ${event.state} ${count}: bal.acc ${formatSummary(result.balancedAccuracy)} (recall ${recalls}) in ${formatDuration(result.durationMs)} on ${result.backend}`;
+      return `${time} ${label} ${event.state} ${count}: ${metricLabel(result.metric)} ${formatSummary(result.objective)} (recall ${recalls}) in ${formatDuration(result.durationMs)} on ${result.backend}`;
     }
     case 'agent-seen': {
       const known = before.agents.get(event.agent.name);
@@ -64,7 +65,7 @@ export function formatPlainEvent(event: StudyEvent, before: StudyViewState, afte
       const { done, failed, pruned } = studyProgress(after, event.at);
       const summary = `${done} trials done (${pruned} pruned, ${failed} failed)`;
       if (!best) return `${time} study finished: ${summary}, no completed trial`;
-      const score = best.result ? formatSummary(best.result.balancedAccuracy) : formatScore(event.bestValue ?? best.value);
+      const score = best.result ? `${metricLabel(best.result.metric)} ${formatSummary(best.result.objective)}` : formatScore(event.bestValue ?? best.value);
       return `${time} study finished: ${summary}; best trial #${best.number} ${score}: ${formatParams(best.params)}`;
     }
   }

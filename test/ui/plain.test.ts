@@ -83,5 +83,5 @@ test('plain reporter: study finished names the best trial and its recipe', () =>
   for (const event of scriptedStudy()) reporter.onEvent(event);
   reporter.onEvent({ type: 'study-finished', at: T0 + 30_000, bestTrialId: 't2', bestValue: 0.9 });
   const last = out.text().trimEnd().split('\n').at(-1)!;
-  assert.match(last, /study finished: 4 trials done \(1 pruned, 1 failed\); best trial #2 0\.900±0\.025: sampling=balanced-batch/);
+  assert.match(last, /study finished: 4 trials done \(1 pruned, 1 failed\); best trial #2 bal\.acc 0\.900±0\.025: sampling=balanced-batch/);
 });

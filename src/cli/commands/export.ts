@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openStudyReader, type StudyReader } from '../../coordinator/index.ts';
+import { openStudyReader, valueNameOf, type StudyReader } from '../../coordinator/index.ts';
 import { UserError } from '../../core/errors.ts';
 import { connectNats, type Transport } from '../../transport/index.ts';
-import { exportRecipes, formatRecipes, writeRecipes, type ExportFormat } from '../../ui/export.ts';
+import { exportRecipes, formatRecipes, writeRecipes, type ExportFormat } from '../../export/index.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
 import type { RegisterCommand } from './register.ts';
 
@@ -70,9 +70,11 @@ export const register: RegisterCommand = (program) => {
         return;
       }
       const files = await writeRecipes(recipes, options.out, format);
+      const label = valueNameOf(reader.config()).id;
       for (const [index, file] of files.entries()) {
-        const { trial } = recipes[index]!;
-        process.stderr.write(`wrote ${file}: trial #${trial.number}, balanced accuracy ${trial.value?.toFixed(3) ?? '—'}\n`);
+        const { trial, spec } = recipes[index]!;
+        const final = spec.final ? `; final threshold ${spec.final.threshold.toFixed(3)}, ${spec.final.epochs} epochs` : '';
+        process.stderr.write(`wrote ${file}: trial #${trial.number}, ${label} ${trial.value?.toFixed(3) ?? '—'}${final}\n`);
       }
       process.stderr.write(`next: skewer train ${files[0]}   or   skewer retrain ${files[0]} --out model/\n`);
     } finally {

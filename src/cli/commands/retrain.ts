@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { metricLabel } from '../../core/metric.ts';
 import { metricId } from '../../core/metric.ts';
 import { trainFinal, type FinalReport } from '../../training/index.ts';
 import type { RegisterCommand } from './register.ts';
@@ -70,7 +71,7 @@ export const register: RegisterCommand = (program) => {
           outDir,
           signal: controller.signal,
           log: (line) => (line.startsWith('final model: epoch') ? undefined : log(line)),
-          onProgress: (p) => log(progressLine(p, performance.now() - started)),
+          onProgress: (p) => log(progressLine(p, performance.now() - started, metricLabel(spec.metric))),
         });
         process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatFinalReport(report, outDir));
       } catch (error) {

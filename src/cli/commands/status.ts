@@ -3,6 +3,7 @@
  * params and metrics, plus the agents, for people (a table) and scripts (one JSON document), in
  * the spirit of `optuna trials`. Reads the embedded journal, or the study's KV bucket on a server.
  */
+import { metricId } from '../../core/metric.ts';
 import { openStudyReader, valueNameOf, type StoredTrial, type StudyReader } from '../../coordinator/index.ts';
 import { connectNats, type Transport } from '../../transport/index.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
@@ -52,12 +53,14 @@ function formatMetrics(trial: StoredTrial): string {
   if (trial.blocked) return `blocked: ${trial.blocked}`;
   const lastReport = trial.reports.at(-1);
   if (trial.state === 'pruned' && lastReport) return `pruned at step ${lastReport.step} (last value ${num(lastReport.value, 3)})`;
-  const result = trial.result as { balancedAccuracy?: { mean: number; std: number }; minorityClass?: string; perClassRecall?: Record<string, { mean: number }> } | undefined;
-  if (!result?.balancedAccuracy) return '';
-  const recalls = Object.entries(result.perClassRecall ?? {})
+  const result = trial.result;
+  if (!result) return '';
+  const recalls = Object.entries(result.perClassRecall)
     .map(([name, s]) => `${name}=${num(s.mean, 3)}`)
     .join(' ');
-  return `balAcc ${num(result.balancedAccuracy.mean, 3)}±${num(result.balancedAccuracy.std, 2)} recall ${recalls}`;
+  const objective = `${metricId(result.metric)} ${num(result.objective.mean, 3)}±${num(result.objective.std, 2)}`;
+  const balanced = result.metric.name === 'balancedAccuracy' ? '' : ` balAcc ${num(result.balancedAccuracy.mean, 3)}`;
+  return `${objective}${balanced} recall ${recalls}`;
 }
 
 export async function statusTable(reader: StudyReader): Promise<string> {

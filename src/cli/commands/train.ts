@@ -46,8 +46,8 @@ export function describeSpec(spec: TrialSpec): string {
   );
 }
 
-export function progressLine(p: TrialProgress, elapsedMs: number): string {
-  const validation = Number.isFinite(p.validationBalancedAccuracy) ? `  validation balanced accuracy ${p.validationBalancedAccuracy.toFixed(3)}` : '';
+export function progressLine(p: TrialProgress, elapsedMs: number, label = 'balanced accuracy'): string {
+  const validation = Number.isFinite(p.validationValue) ? `  validation ${label} ${p.validationValue.toFixed(3)}` : '';
   return `fold ${p.fold + 1}/${p.folds}  epoch ${p.epoch + 1}/${p.epochs}  loss ${p.loss.toFixed(4)}${validation}  (${(elapsedMs / 1000).toFixed(1)} s)`;
 }
 
@@ -159,7 +159,7 @@ export const register: RegisterCommand = (program) => {
         const result = await runTrial(spec, {
           signal: controller.signal,
           log,
-          onProgress: (p) => log(progressLine(p, performance.now() - started)),
+          onProgress: (p) => log(progressLine(p, performance.now() - started, metricLabel(spec.metric))),
         });
         process.stdout.write(options.json ? `${JSON.stringify({ spec, result }, null, 2)}\n` : formatTrialResult(result, spec));
       } catch (error) {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { chooseReporterMode, createReporter } from '../../ui/index.ts';
-import { exportBestToFile } from '../../ui/export.ts';
+import { exportBestToFile } from '../../export/index.ts';
 import { addStudyLocationOptions, openReaderFromFlags, type StudyLocationFlags } from './export.ts';
 import type { RegisterCommand } from './register.ts';
 

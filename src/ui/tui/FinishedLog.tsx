@@ -4,6 +4,7 @@
  * `<Static>`): the scrollback keeps the study's history while only live rows re-render.
  */
 import { Static, Text } from 'ink';
+import { metricLabel } from '../../core/metric.ts';
 import { fit, formatDuration, formatParamValue, formatScore, formatSummary } from '../format.ts';
 import { classNamesOf, durationOf, keyParamNames } from '../selectors.ts';
 import type { StudyViewState, TrialView } from '../view-state.ts';
@@ -16,7 +17,7 @@ export function finishedLine(trial: TrialView, state: StudyViewState): string {
   const classes = classNamesOf(state);
   const parts = [`${MARKS[trial.state]} #${trial.number >= 0 ? trial.number : '?'}`, fit(trial.state, 8)];
   if (trial.result) {
-    parts.push(`bal.acc ${formatSummary(trial.result.balancedAccuracy)}`);
+    parts.push(`${metricLabel(trial.result.metric)} ${formatSummary(trial.result.objective)}`);
     if (classes) parts.push(`${classes.minority} ${formatScore(trial.result.perClassRecall[classes.minority]?.mean)}`, `${classes.majority} ${formatScore(trial.result.perClassRecall[classes.majority]?.mean)}`);
   } else if (trial.value !== undefined) {
     parts.push(`value ${formatScore(trial.value)}`);

@@ -27,7 +27,7 @@ export function Header({ state, now, width }: HeaderProps) {
   ].join(' · ');
   const best = state.bestTrialId ? state.trials.get(state.bestTrialId) : undefined;
   const bestText = best
-    ? `best ${scoreLabel(state)} ${best.result ? formatSummary(best.result.balancedAccuracy) : formatScore(best.value)} (trial #${best.number})`
+    ? `best ${scoreLabel(state)} ${best.result ? formatSummary(best.result.objective) : formatScore(best.value)} (trial #${best.number})`
     : 'best: no completed trial yet';
   const sparkWidth = Math.max(0, Math.min(30, width - [...bestText].length - 3));
   // Drawn so that up is better whatever the direction.

@@ -28,7 +28,7 @@ const RunningRow = memo(function RunningRow({ trial, now, width }: { trial: Tria
       <Text color={paint('cyan')}>{progressBar(p.fold - 1 + p.epoch / p.epochs, p.folds, barWidth)}</Text>
       <Text>{` ep ${p.epoch}/${p.epochs} `}</Text>
       <Text color={paint('blue')}>{progressBar(p.epoch, p.epochs, barWidth)}</Text>
-      <Text>{` val ${formatScore(trial.progress.validationBalancedAccuracy)}`}</Text>
+      <Text>{` val ${formatScore(trial.progress.validationValue)}`}</Text>
     </Text>
   );
 });

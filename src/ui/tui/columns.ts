@@ -43,11 +43,11 @@ export function leaderboardColumns(state: StudyViewState, now: number): Column[]
     { key: 'trial', header: 'trial', width: 5, align: 'left', priority: 99, cell: (t) => (t.number >= 0 ? `#${t.number}` : '#?') },
     {
       key: 'score',
-      header: hasResults ? 'bal.acc±sd' : 'value',
+      header: hasResults ? `${scoreLabel(state)}±sd` : 'value',
       width: hasResults ? 11 : 9,
       align: 'right',
       priority: 98,
-      cell: (t) => (t.result ? formatSummary(t.result.balancedAccuracy) : formatScore(scoreOf(t))),
+      cell: (t) => (t.result ? formatSummary(t.result.objective) : formatScore(scoreOf(t))),
     },
   ];
   if (classes) {

@@ -10,8 +10,8 @@ import { parse as parseYaml } from 'yaml';
 import { TrialSpecSchema } from '../../src/config/trial.ts';
 import { openStudyReader } from '../../src/coordinator/index.ts';
 import { scanDataset } from '../../src/data/index.ts';
-import { exportRecipes, skewerVersion } from '../../src/ui/export.ts';
-import { writeStudyJournal } from './fixtures/study-journal.ts';
+import { exportRecipes, skewerVersion } from '../../src/export/index.ts';
+import { writeStudyJournal } from '../ui/fixtures/study-journal.ts';
 
 const run = promisify(execFile);
 const CLI = path.resolve('src/cli/run.ts');
@@ -37,7 +37,7 @@ function skewer(...args: string[]) {
 
 test('export writes the best recipe as a spec train accepts, and the trainer runs it (round trip)', async () => {
   const { stderr } = await skewer('export', 'tiny', '--out', 'best.yaml');
-  assert.match(stderr, /wrote best\.yaml: trial #1, balanced accuracy 0\.850/);
+  assert.match(stderr, /wrote best\.yaml: trial #1, balancedAccuracy 0\.850; final threshold \d\.\d{3}, 2 epochs/);
   const text = await readFile(path.join(root, 'best.yaml'), 'utf8');
   // The schema accepts it as it is (strict: an unknown key would fail) …
   const spec = TrialSpecSchema.parse(parseYaml(text));
@@ -59,6 +59,12 @@ test('export writes the best recipe as a spec train accepts, and the trainer run
   assert.equal(provenance.metrics.balancedAccuracy.mean, 0.85);
   assert.deepEqual(provenance.metrics.folds.map((f: { balancedAccuracy: number }) => f.balancedAccuracy), [0.825, 0.875]);
   assert.deepEqual(provenance.metrics.folds[0].confusion, [[16, 4], [12, 68]]);
+  // The final plan retrain will use: the trial's out-of-fold threshold and the epochs that counted.
+  const final = spec.final as { threshold: number; epochs: number; from: { threshold: string; epochs: string } };
+  assert.equal(final.threshold, provenance.metrics.finalThreshold.threshold);
+  assert.equal(final.epochs, 2, "the epochs its folds counted (the stored result says 2)");
+  assert.match(final.from.threshold, /out-of-fold.*study tiny trial #1/);
+  assert.match(final.from.epochs, /last epoch/);
   // `skewer train` takes the file unchanged and trains it (tiny: 2 folds, 1 epoch, 32 px, wasm).
   const { stdout } = await skewer('train', 'best.yaml', '--json');
   const trained = JSON.parse(stdout) as { spec: { sampling: string; minorityWeight: number }; result: { folds: unknown[]; balancedAccuracy: { mean: number }; classNames: string[] } };

@@ -1,6 +1,7 @@
 /**
  * Export of a study's best recipes as trial specs that `skewer train` / `skewer retrain` accept
- * unchanged: the exact spec the trial ran (defaults filled in), plus a `provenance` field, which
+ * unchanged: the exact spec the trial ran (defaults filled in), its `final` plan (the out-of-fold
+ * threshold and the epochs its folds chose, which retrain uses), plus a `provenance` field, which
  * the trial spec schema accepts and training ignores, with the params, per-fold and aggregate
  * metrics, seeds, dataset hash, skewer version, backend and the search that produced it.
  *
@@ -16,6 +17,7 @@ import { parseConfig } from '../config/load.ts';
 import { TrialSpecSchema, type TrialSpec } from '../config/trial.ts';
 import { openStudyReader, rankComplete, valueNameOf, type StoredTrial, type StudyReader, type StudyReaderTarget } from '../coordinator/index.ts';
 import { UserError } from '../core/errors.ts';
+import { finalPlanOf } from '../core/final-plan.ts';
 import type { FoldMetrics, Summary, TrialResult } from '../core/result.ts';
 
 export type ExportFormat = 'yaml' | 'json';
@@ -148,8 +150,11 @@ export async function exportRecipes(options: ExportOptions): Promise<ExportedRec
       objective: { metric: value.id, value: trial.value },
       ...(trial.result ? { metrics: metrics(trial.result) } : {}),
     };
-    const { provenance: _old, ...bare } = spec;
-    const checked = parseConfig(TrialSpecSchema, { ...bare, provenance }, `export of trial #${trial.number}`);
+    const { provenance: _old, final: _stale, ...bare } = spec;
+    // The final model's threshold and epochs, fixed from this trial's cross-validation before any
+    // holdout is seen: retrain uses them as they are instead of running the folds again.
+    const final = trial.result ? finalPlanOf(trial.result, `study ${reader.name} trial #${trial.number}`) : undefined;
+    const checked = parseConfig(TrialSpecSchema, { ...bare, ...(final && { final }), provenance }, `export of trial #${trial.number}`);
     out.push({ rank: index + 1, trial, spec: checked });
   }
   return out;

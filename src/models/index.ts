@@ -22,3 +22,4 @@ export { crossEntropy, stepGradients, trainStep, type StepOptions } from './trai
 export * from './backbones/index.ts';
 export { assignWeightsByName, loadLayersModel, pretrainedWeightsHint, readWeights, saveLayersModel } from './weights.ts';
 export { assertFitsBackend, estimateTrainingMemory, largestFittingBatch, memoryLimit, WASM_HEAP_BYTES, type FitOptions, type MemoryEstimate, type MemoryOptions } from './memory.ts';
+export { hasCustomLayers, toStockModel } from './portable.ts';

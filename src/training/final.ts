@@ -1,6 +1,8 @@
 /**
  * The final model of a recipe: trained on ALL non-holdout data, then evaluated ONCE on the sealed,
- * balanced holdout. Writes the tfjs model (model.json + weights.bin) and report.json to `outDir`.
+ * balanced holdout. Writes to `outDir` the tfjs model (model.json + weights.bin, stock layers only,
+ * so plain `@tensorflow/tfjs` loads it), preprocessing.json (what a consumer must repeat: input
+ * size, fit, [0, 1] RGB scaling, class order, decision threshold) and report.json.
  * The holdout result is for the person who exported the recipe; it is never fed back to search.
  *
  * Its decision threshold and epochs are fixed before the holdout is seen (`FinalPlan`): taken from
@@ -16,7 +18,8 @@ import type { TrialSpec } from '../config/trial.ts';
 import { finalPlanOf, type FinalPlan } from '../core/final-plan.ts';
 import type { Metric } from '../core/metric.ts';
 import type { Summary, ThresholdMetrics, TrialProgress } from '../core/result.ts';
-import { saveLayersModel } from '../models/index.ts';
+import { saveLayersModel, toStockModel } from '../models/index.ts';
+import { PREPROCESSING_FILE, preprocessingOf } from './preprocessing.ts';
 import { evaluatePredictions, priorCorrectedThreshold, thresholdCriterionFor, thresholdMetrics, type EvaluationMetrics } from './decision.ts';
 import { throwIfAborted } from './fit.ts';
 import { metricValue } from './judge.ts';
@@ -69,7 +72,7 @@ export interface FinalReport {
     readonly items: ReadonlyArray<{ readonly path: string; readonly label: string }>;
   };
   /** Files written, relative to the output directory. */
-  readonly files: { readonly model: string; readonly weights: string; readonly report: string };
+  readonly files: { readonly model: string; readonly weights: string; readonly report: string; readonly preprocessing: string };
 }
 
 export interface FinalOptions {
@@ -111,7 +114,10 @@ export async function trainFinal(spec: TrialSpec, options: FinalOptions): Promis
     const prior = priorCorrectedThreshold(trainedCounts, training.loss.classWeights, classNames.indexOf(minorityClass), training.loss.logitAdjustment);
     const predictions = splits.holdout.length > 0 ? await training.predict(splits.holdout, options.signal) : emptyPredictions(classNames, minorityClass);
     await mkdir(options.outDir, { recursive: true });
-    await saveLayersModel(training.classifier.model, options.outDir);
+    // Stock tfjs layers only, and the preprocessing written down: the model loads and runs anywhere.
+    await saveLayersModel(toStockModel(training.classifier.model), options.outDir);
+    const preprocessing = preprocessingOf({ resolution: spec.resolution, fit: spec.fit, classNames, minorityClass, plan, model: 'model.json' });
+    await writeFile(path.join(options.outDir, PREPROCESSING_FILE), `${JSON.stringify(preprocessing, null, 2)}\n`);
     const criterion = thresholdCriterionFor(spec.metric);
     const evaluation = evaluatePredictions(predictions);
     const report: FinalReport = {
@@ -140,7 +146,7 @@ export async function trainFinal(spec: TrialSpec, options: FinalOptions): Promis
         perClass: Object.fromEntries(classNames.map((name) => [name, splits.holdout.filter((item) => item.label === name).length])),
         items: splits.holdout.map((item) => ({ path: path.relative(datasetBase(index.root), item.path), label: item.label })),
       },
-      files: { model: 'model.json', weights: 'weights.bin', report: 'report.json' },
+      files: { model: 'model.json', weights: 'weights.bin', report: 'report.json', preprocessing: PREPROCESSING_FILE },
     };
     await writeFile(path.join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     return report;

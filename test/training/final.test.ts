@@ -17,6 +17,41 @@ before(async () => {
   data = await tinyDataset();
 });
 
+/**
+ * A model consumer that imports nothing of skewer: plain @tensorflow/tfjs and sharp, reading
+ * preprocessing.json and report.json's holdout list, printing the confusion of both rules.
+ */
+const STOCK_CONSUMER = `
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+const [outDir, data] = process.argv.slice(1);
+const pre = JSON.parse(readFileSync(path.join(outDir, 'preprocessing.json'), 'utf8'));
+const report = JSON.parse(readFileSync(path.join(outDir, 'report.json'), 'utf8'));
+const json = JSON.parse(readFileSync(path.join(outDir, pre.model), 'utf8'));
+const bin = readFileSync(path.join(outDir, json.weightsManifest[0].paths[0]));
+await tf.setBackend('cpu');
+const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights,
+  weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }));
+const { width, height, sharp: how } = pre.resize;
+const names = pre.output.classNames, m = pre.output.minorityIndex;
+const argmax = names.map(() => names.map(() => 0)), threshold = names.map(() => names.map(() => 0));
+for (const item of report.holdout.items) {
+  const { data: px, info } = await sharp(path.join(data, item.path)).autoOrient().removeAlpha().toColourspace('srgb').resize(width, height, how).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const rgb = new Float32Array(width * height * 3);
+  for (let p = 0; p < width * height; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = px[p * info.channels + (info.channels === 3 ? c : 0)] / 255;
+  const probs = Array.from(model.predict(tf.tensor4d(rgb, [1, height, width, 3])).dataSync());
+  const truth = names.indexOf(item.label);
+  const best = probs.indexOf(Math.max(...probs));
+  let chosen = m;
+  if (probs[m] < pre.decision.threshold) { chosen = -1; for (let c = 0; c < probs.length; c++) if (c !== m && (chosen < 0 || probs[c] > probs[chosen])) chosen = c; }
+  argmax[truth][best] += 1;
+  threshold[truth][chosen] += 1;
+}
+process.stdout.write(JSON.stringify({ argmax, threshold }));
+`;
+
 function skewer(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -69,6 +104,13 @@ test('skewer retrain fixes threshold and epochs by cross-validation first, and i
   assert.equal(again.argmax.balancedAccuracy, report.holdout.argmax.balancedAccuracy);
   assert.ok(Math.abs(again.rocAuc - report.holdout.rocAuc) < 1e-9);
   assert.ok(Math.abs(again.prAuc - report.holdout.prAuc) < 1e-9);
+
+  // A consumer with stock tfjs and sharp only, following preprocessing.json, gets the report's figures.
+  const stock = spawnSync(process.execPath, ['--input-type=module', '-e', STOCK_CONSUMER, outDir, data], { encoding: 'utf8' });
+  assert.equal(stock.status, 0, stock.stderr);
+  const consumer = JSON.parse(stock.stdout) as { argmax: number[][]; threshold: number[][] };
+  assert.deepEqual(consumer.argmax, report.holdout.argmax.confusion, 'argmax confusion as reported');
+  assert.deepEqual(consumer.threshold, report.holdout.threshold.confusion, 'threshold-rule confusion as reported');
 
   // The report's spec carries the plan as 'final' (as export writes it): retrain then uses it and runs no CV.
   const planned = path.join(dir, 'planned.json');

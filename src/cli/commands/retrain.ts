@@ -43,7 +43,7 @@ export function formatFinalReport(report: FinalReport, outDir: string): string {
     `confusion (out-of-fold threshold ${holdout.threshold.threshold.toFixed(3)}):`,
     confusionLines(holdout.threshold, dataset.classNames),
     '',
-    `wrote ${path.join(outDir, report.files.model)}, ${report.files.weights} and ${report.files.report}`,
+    `wrote ${path.join(outDir, report.files.model)}, ${report.files.weights}, ${report.files.preprocessing} and ${report.files.report}`,
     '',
   ].join('\n');
 }

@@ -7,7 +7,7 @@
  * A failing trial never stops the agent. `stop` finishes running trials and leaves; `handBack`
  * kills them and hands them back at once.
  */
-import type { TrialProgress } from '../core/result.ts';
+import { pruningValueOf, type TrialProgress } from '../core/result.ts';
 import { isFinished, type IntermediateReport } from '../core/trial.ts';
 import type { Bus, Delivery, KvStore, Lease, Transport, WorkQueue } from '../transport/types.ts';
 import {
@@ -179,7 +179,7 @@ export class Agent {
         let lastProgress: TrialProgress | undefined;
         const verdict = await this.execute(entry, (progress) => {
           lastProgress = progress;
-          reports.push({ step: progress.step, value: progress.validationValue });
+          reports.push({ step: progress.step, value: pruningValueOf(progress) });
           this.bus.publish(reportSubject(trial.study, trial.trialId), {
             v: PROTOCOL_VERSION, type: 'report', study: trial.study, trialId: trial.trialId, attempt, agent: this.name, progress,
           });

@@ -5,6 +5,7 @@
  * process and reports `pruned`).
  */
 import type { StudyConfig } from '../config/study.ts';
+import { pruningValueOf } from '../core/result.ts';
 import { PROTOCOL_VERSION, type BusMessage, type StoredTrial } from '../transport/messages.ts';
 import { pruneSubject } from '../transport/subjects.ts';
 import type { Bus } from '../transport/types.ts';
@@ -31,7 +32,7 @@ export class PruneRelay {
     const current = trial?.attempts.at(-1);
     if (!trial || trial.state !== 'running' || current?.attempt !== message.attempt) return;
     const { progress } = message;
-    const report = { step: progress.step, value: progress.validationValue };
+    const report = { step: progress.step, value: pruningValueOf(progress) };
     if (!Number.isFinite(report.value)) return; // a diverging trial fails itself; nothing to judge
     const after = await this.store.update(trial.id, (t) => {
       t.progress = progress;

@@ -8,9 +8,10 @@
 import { ConfigError } from '../core/errors.ts';
 import { freezeForSearch, type Direction } from '../core/direction.ts';
 import type { FrozenTrial } from '../core/trial.ts';
-import type { StudyConfig } from '../config/study.ts';
+import { baseSpecOf, type StudyConfig } from '../config/study.ts';
+import { TrialSpecSchema } from '../config/trial.ts';
 import type { SearchSpace } from '../config/space.ts';
-import { createPruner, createSampler, proposeTrial, type AskedTrial, type PruneDecision, type Pruner, type Sampler } from '../search/index.ts';
+import { ashaRungs, createPruner, createSampler, proposeTrial, type AskedTrial, type PruneDecision, type Pruner, type Sampler } from '../search/index.ts';
 import { OBJECTIVE_NAMES, directionOf, objectiveFunction } from '../objectives/index.ts';
 import type { StoredTrial } from '../transport/messages.ts';
 
@@ -35,7 +36,31 @@ export function resolveStrategies(config: StudyConfig): SearchPolicy {
       });
     }
   }
+  checkRungsAtFoldBoundaries(config);
   return { space: config.space, seed: config.seed, direction: directionOf(config), sampler, pruner };
+}
+
+/**
+ * ASHA on an image study compares like with like only where every trial stands at the same place:
+ * inside the first fold (the same epoch of the same fold) or at a fold's end (the mean of the folds
+ * done). A rung anywhere else lands just after a model was re-initialised for the next fold, and a
+ * trial would be judged on an untrained model. Checked when the epochs are fixed (not searched).
+ */
+function checkRungsAtFoldBoundaries(config: StudyConfig): void {
+  if (config.objective || config.pruner.type !== 'asha' || 'epochs' in config.space) return;
+  const epochs = Number(baseSpecOf(config).epochs ?? TrialSpecSchema.shape.epochs.parse(undefined));
+  const bad = ashaRungs(config.pruner).filter((rung) => rung > epochs && rung % epochs !== 0);
+  if (bad.length === 0) return;
+  const rung = bad[0]!;
+  throw new ConfigError(
+    `ASHA rung at step ${rung} lands inside fold ${Math.floor(rung / epochs) + 1} (epoch ${rung % epochs} of ${epochs}), just after its model was re-initialised`,
+    {
+      where: 'pruner',
+      hint:
+        `Steps count epochs over the folds (${epochs} per fold): put every rung inside the first fold (<= ${epochs}) or at a fold's end ` +
+        `(a multiple of ${epochs}), e.g. minResource ${Math.min(2, epochs)} with reductionFactor 3 and maxResource ${epochs * 3}.`,
+    },
+  );
 }
 
 /** Stored trials, in number order, as the search sees them (larger is better). */

@@ -137,12 +137,27 @@ export const TrialProgressSchema = z.strictObject({
   folds: z.number().int().min(1),
   epoch: z.number().int().min(0),
   epochs: z.number().int().min(1),
-  /** Monotone step over folds and epochs (fold * epochs + epoch), what pruners see. */
+  /**
+   * What pruners see as the resource used: epochs trained over the folds so far, 1-based
+   * (fold * epochs + epoch + 1), so a fold ends at a multiple of `epochs`. A fold that stops early
+   * uses up its budget: one more report at its boundary, (fold + 1) * epochs.
+   */
   step: z.number().int().min(0),
   loss: figure,
-  /** The trial's metric on the validation fold after this epoch: what pruners compare. */
+  /** The trial's metric on the validation fold after this epoch. */
   validationValue: figure,
+  /**
+   * What pruners compare (like with like): the mean over the folds so far of each fold's value,
+   * a finished fold's at the epoch that counted, the current fold's at this epoch. At a fold's end it
+   * is the cross-validated estimate so far; rungs sit inside the first fold or at fold ends.
+   */
+  pruningValue: figure.optional(),
   /** Validation balanced accuracy (argmax) after this epoch. */
   validationBalancedAccuracy: figure,
 });
 export type TrialProgress = z.infer<typeof TrialProgressSchema>;
+
+/** The value a pruner compares for this report (older agents sent only the fold's own value). */
+export function pruningValueOf(progress: TrialProgress): number {
+  return progress.pruningValue ?? progress.validationValue;
+}

@@ -2,7 +2,8 @@
  * One trial: stratified k-fold cross-validation of one TrialSpec on the non-holdout data (the sealed
  * holdout is never touched here). Per fold: a fresh model seeded from `spec.seed + fold`, trained
  * epoch by epoch, its validation fold predicted after every epoch (reported as TrialProgress with
- * step = fold * epochs + epoch, the trial's metric as `validationValue`). Deterministic by seed on
+ * step = fold * epochs + epoch + 1, the trial's metric as `validationValue`, and as `pruningValue`
+ * the mean over the folds so far, so that pruners compare like with like). Deterministic by seed on
  * one backend.
  *
  * Which epoch counts: without early stopping, the last. With it, the fold's training part is split
@@ -40,9 +41,13 @@ export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Pro
   const log = options.log ?? (() => {});
   const trial = await prepareTrial(spec, log);
   const runs: FoldRun[] = [];
+  // Each finished fold's value at the epoch that counted: the running estimate pruners compare.
+  const finished: number[] = [];
   for (let fold = 0; fold < spec.folds; fold++) {
     throwIfAborted(options.signal);
-    runs.push(await runFold(trial, fold, options));
+    const run = await runFold(trial, fold, options, finished);
+    runs.push(run);
+    finished.push(run.countedValue);
   }
   const { folds, finalThreshold } = judgeFolds(runs, spec.metric);
   for (const fold of folds) {
@@ -65,7 +70,7 @@ export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Pro
 }
 
 /** Trains one fold and returns its validation predictions at the epoch that counted. */
-async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions): Promise<FoldRun> {
+async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions, finished: readonly number[]): Promise<FoldRun & { countedValue: number }> {
   const { spec } = trial;
   const { train, validation } = trial.splits.folds[fold]!;
   const stopping = spec.earlyStopping;
@@ -73,7 +78,8 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
   const fitItems = inner?.fit ?? train;
   const training = await startTraining(trial, fitItems, spec.seed + fold, `fold${fold}`);
   try {
-    let counted: { epoch: number; predictions: Predictions; innerValue: number } | undefined;
+    let counted: { epoch: number; predictions: Predictions; innerValue: number; value: number } | undefined;
+    const running = (value: number): number => (finished.reduce((a, b) => a + b, 0) + value) / (finished.length + 1);
     let sinceBest = 0;
     let ran = 0;
     for (let epoch = 0; epoch < spec.epochs; epoch++) {
@@ -81,30 +87,41 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
       const loss = await training.epoch(epoch, options.signal, where);
       const predictions = await training.predict(validation, options.signal);
       const evaluation = evaluatePredictions(predictions);
+      const value = metricValue(spec.metric, predictions, evaluation);
       ran = epoch + 1;
-      options.onProgress?.({
+      let stop = false;
+      if (!stopping || !inner) {
+        counted = { epoch, predictions, innerValue: Number.NaN, value };
+      } else {
+        const innerValue = metricValue(spec.metric, await training.predict(inner.validation, options.signal));
+        if (!counted || innerValue > counted.innerValue + stopping.minDelta) {
+          counted = { epoch, predictions, innerValue, value };
+          sinceBest = 0;
+        } else if (++sinceBest >= stopping.patience) {
+          stop = true;
+        }
+      }
+      const last = stop || epoch + 1 === spec.epochs;
+      const progress = {
         fold,
         folds: spec.folds,
         epoch,
         epochs: spec.epochs,
-        step: fold * spec.epochs + epoch,
+        step: fold * spec.epochs + epoch + 1,
         loss,
-        validationValue: metricValue(spec.metric, predictions, evaluation),
+        validationValue: value,
         validationBalancedAccuracy: evaluation.argmax.balancedAccuracy,
-      });
-      if (!stopping || !inner) {
-        counted = { epoch, predictions, innerValue: Number.NaN };
-        continue;
-      }
-      const innerValue = metricValue(spec.metric, await training.predict(inner.validation, options.signal));
-      if (!counted || innerValue > counted.innerValue + stopping.minDelta) {
-        counted = { epoch, predictions, innerValue };
-        sinceBest = 0;
-      } else if (++sinceBest >= stopping.patience) {
+        // At the fold's end its value is the one that counted, so the running mean is the CV estimate so far.
+        pruningValue: running(last ? counted!.value : value),
+      };
+      options.onProgress?.(progress);
+      if (stop) {
         options.log?.(
-          `fold ${fold + 1}: early stop after epoch ${epoch + 1} (inner split: no gain over ${stopping.minDelta} for ${stopping.patience} epochs); ` +
-            `epoch ${counted.epoch + 1} counts`,
+          `fold ${fold + 1}: early stop after epoch ${epoch + 1} (inner split: no gain over ${stopping!.minDelta} for ${stopping!.patience} epochs); ` +
+            `epoch ${counted!.epoch + 1} counts`,
         );
+        // The fold's budget is used up: pruners see it end at its boundary, with the value that counted.
+        if (epoch + 1 < spec.epochs) options.onProgress?.({ ...progress, step: (fold + 1) * spec.epochs });
         break;
       }
     }
@@ -115,7 +132,7 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
       rule: stopping ? 'early-stopping on inner split' : 'last epoch',
       innerValidationCount: inner?.validation.length ?? 0,
     };
-    return { fold, predictions: counted!.predictions, epochs, trainCount: fitItems.length };
+    return { fold, predictions: counted!.predictions, epochs, trainCount: fitItems.length, countedValue: counted!.value };
   } finally {
     training.dispose();
   }

@@ -45,7 +45,7 @@ export function formatPlainEvent(event: StudyEvent, before: StudyViewState, afte
       const count = `[${done}/${total ?? '?'}]`;
       if (event.state === 'failed') return `${time} ${label} failed ${count}: ${event.error ?? 'no reason given'}`;
       const result = event.result;
-      if (!result) return `${time} ${label} ${event.state} ${count}: value ${formatScore(event.value)}`;
+      if (!result) return `${time} ${label} ${event.state} ${count}: ${event.state === 'pruned' ? 'partial value' : 'value'} ${formatScore(event.value)}`;
       const recalls = result.classNames.map((name) => `${name} ${formatSummary(result.perClassRecall[name])}`).join(', ');
       return `${time} ${label} ${event.state} ${count}: ${metricLabel(result.metric)} ${formatSummary(result.objective)} (recall ${recalls}) in ${formatDuration(result.durationMs)} on ${result.backend}`;
     }

@@ -30,8 +30,14 @@ test('a trial runs k-fold CV on the default backend, reports every epoch and lea
   assert.equal(result.minorityClass, 'defect');
   assert.deepEqual(
     progress.map((p) => [p.fold, p.epoch, p.step]),
-    [[0, 0, 0], [0, 1, 1], [1, 0, 2], [1, 1, 3]],
+    [[0, 0, 1], [0, 1, 2], [1, 0, 3], [1, 1, 4]],
   );
+  // What pruners compare: fold 1's own value, then the mean of fold 1's final value and fold 2's now.
+  assert.equal(progress[0]!.pruningValue, progress[0]!.validationValue);
+  assert.equal(progress[1]!.pruningValue, progress[1]!.validationValue);
+  assert.equal(progress[2]!.pruningValue, (progress[1]!.validationValue + progress[2]!.validationValue) / 2);
+  assert.equal(progress[3]!.pruningValue, (progress[1]!.validationValue + progress[3]!.validationValue) / 2);
+  assert.equal(progress[3]!.pruningValue, result.objective.mean, 'at the last fold\'s end: the cross-validated value');
   for (const p of progress) {
     assert.ok(Number.isFinite(p.loss) && p.loss > 0);
     assert.ok(p.validationBalancedAccuracy >= 0 && p.validationBalancedAccuracy <= 1);
@@ -83,8 +89,13 @@ test('early stopping watches an inner split of the training part, and the fold i
     assert.ok(fold.epochs.innerValidationCount >= 6 && fold.epochs.innerValidationCount <= 9, `inner ${fold.epochs.innerValidationCount}`);
     assert.equal(fold.trainCount + fold.epochs.innerValidationCount + fold.validationCount, 58);
     assert.ok(fold.epochs.counted <= fold.epochs.ran);
-    const reports = progress.filter((p) => p.fold === fold.fold);
+    const reports = progress.filter((p) => p.fold === fold.fold && p.step <= fold.fold * 4 + p.epoch + 1);
     assert.equal(reports.length, fold.epochs.ran, 'one report per epoch run, on the validation fold');
+    // A fold that stopped early uses up its budget: one more report at its boundary, with the value that counted.
+    const boundary = progress.filter((p) => p.fold === fold.fold && p.step === (fold.fold + 1) * 4);
+    assert.equal(boundary.length, 1, `fold ${fold.fold + 1} reports once at step ${(fold.fold + 1) * 4}`);
+    const done = result.folds.slice(0, fold.fold + 1).map((f) => f.objective);
+    assert.ok(Math.abs(boundary[0]!.pruningValue! - done.reduce((a, b) => a + b, 0) / done.length) < 1e-12, 'the mean of the folds done');
     // Scored on the validation fold's predictions at the epoch that counted (a snapshot of that epoch).
     assert.equal(fold.objective, reports[fold.epochs.counted - 1]!.validationValue);
     assert.equal(fold.objective, fold.rocAuc);

@@ -97,6 +97,12 @@ test('finished trials are printed once to the static log, in finish order, and s
   store.dispatch({ type: 'trial-finished', at: NOW, trialId: 't4', state: 'pruned', value: 0.8 });
   const after = await until(frame, /✂ #4/);
   assert.deepEqual(after.split('\n').filter((line) => /^[✓✂✗] #/.test(line)).map((line) => line.slice(0, 4)), ['✓ #0', '✂ #1', '✓ #2', '✗ #3', '✂ #4']);
+  // Its 0.800 is a partial value (higher than complete trials' means): marked, and ranked below them.
+  assert.match(after, /✂ #4 +pruned +partial 0\.800/);
+  const board = after.split("\n").filter((line) => /^[› ]*\d+ +#\d/.test(line));
+  const row4 = board.findIndex((line) => /#4 /.test(line));
+  assert.match(board[row4]!, /~0\.800/);
+  assert.ok(board.slice(0, row4).some((line) => /#2 /.test(line)), 'complete #2 ranks above pruned #4');
   assert.doesNotMatch(after, /running 1/);
 });
 

@@ -20,7 +20,8 @@ export function finishedLine(trial: TrialView, state: StudyViewState): string {
     parts.push(`${metricLabel(trial.result.metric)} ${formatSummary(trial.result.objective)}`);
     if (classes) parts.push(`${classes.minority} ${formatScore(trial.result.perClassRecall[classes.minority]?.mean)}`, `${classes.majority} ${formatScore(trial.result.perClassRecall[classes.majority]?.mean)}`);
   } else if (trial.value !== undefined) {
-    parts.push(`value ${formatScore(trial.value)}`);
+    // A pruned trial's last report: partial (a running mean over the folds it reached), not a k-fold mean.
+    parts.push(trial.state === 'pruned' ? `partial ${formatScore(trial.value)}` : `value ${formatScore(trial.value)}`);
   }
   if (trial.state === 'failed') parts.push(trial.error ?? 'failed');
   else parts.push(keyParamNames(state).map((name) => `${name}=${formatParamValue(trial.params[name])}`).join(' '));

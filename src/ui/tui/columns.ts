@@ -7,6 +7,12 @@ import { fit, formatDuration, formatParamValue, formatScore, formatSummary } fro
 import { classNamesOf, durationOf, keyParamNames, scoreLabel } from '../selectors.ts';
 import { scoreOf, type StudyViewState, type TrialView } from '../view-state.ts';
 
+/** A pruned trial's last report is a partial value, not a k-fold mean: marked `~`, ranked below complete trials. */
+function partialScore(trial: TrialView): string {
+  const value = scoreOf(trial);
+  return value === undefined ? formatScore(value) : `~${formatScore(value)}`;
+}
+
 export interface Column {
   readonly key: string;
   readonly header: string;
@@ -47,7 +53,7 @@ export function leaderboardColumns(state: StudyViewState, now: number): Column[]
       width: hasResults ? 11 : 9,
       align: 'right',
       priority: 98,
-      cell: (t) => (t.result ? formatSummary(t.result.objective) : formatScore(scoreOf(t))),
+      cell: (t) => (t.result ? formatSummary(t.result.objective) : t.state === 'pruned' ? partialScore(t) : formatScore(scoreOf(t))),
     },
   ];
   if (classes) {

@@ -51,6 +51,11 @@ export interface CoordinatorOptions {
   readonly dataset?: DatasetRef;
   /** The queues are new (embedded resume): unfinished trials are queued again. */
   readonly requeueUnfinished?: boolean;
+  /**
+   * The agents live and die with this coordinator (embedded): on a stop, their open attempts end as
+   * interrupted (the trials wait for --resume) and the agents are recorded as left.
+   */
+  readonly agentsStopWithUs?: boolean;
   /** The agents are all known up front (embedded): a trial none of them can run fails at once. */
   readonly failUnrunnable?: boolean;
   /** Once aborted, no new trials are asked; the run ends when the ones created have finished. */
@@ -168,9 +173,29 @@ class Coordinator {
     if (complete) {
       await this.store.setStudyState('finished');
       this.emit(studyFinishedEvent(trials, this.policy.direction, this.clock()));
+    } else {
+      await this.recordStop();
     }
-    const best = bestOf(trials, this.policy.direction);
-    return { trials, finished: complete, ...(best && { best }) };
+    const after = complete ? trials : await this.store.trials();
+    const best = bestOf(after, this.policy.direction);
+    return { trials: after, finished: complete, ...(best && { best }) };
+  }
+
+  /**
+   * Stopped before the end: the study record says so (status shows it with the --resume command).
+   * Embedded, the agents stop with us: their trials are interrupted and they are recorded as left,
+   * so nothing shows as running or alive afterwards. Remote agents may go on; their results wait.
+   */
+  private async recordStop(): Promise<void> {
+    await this.store.setStudyState('stopped');
+    if (!this.options.agentsStopWithUs) return;
+    const now = this.clock();
+    for (const trial of await this.store.trials()) {
+      if (trial.state === 'running') await this.store.update(trial.id, (t) => closeOpenAttempt(t, 'interrupted', now, 'the search was stopped'));
+    }
+    for (const agent of await this.store.agents()) {
+      if (this.agents.markLeft(agent.info.name)) await this.store.putAgent(this.agents.record(agent.info.name)!);
+    }
   }
 
   private async openStudy(): Promise<void> {
@@ -187,6 +212,8 @@ class Coordinator {
       throw new UserError(`no study '${config.name}' to resume`, { where: studyBucketName(config.name), hint: 'Start it with `skewer search STUDY.yaml`.' });
     } else if (existing.state === 'finished') {
       this.log(`study '${config.name}' had finished; nothing to resume`);
+    } else if (existing.state === 'stopped') {
+      await this.store.setStudyState('running');
     }
     const record = (await this.store.study())!;
     this.emit(studyStartedEvent(record, this.clock()));

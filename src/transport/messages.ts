@@ -193,7 +193,8 @@ export const StoredStudySchema = z.strictObject({
   name,
   /** The StudyConfig as validated by src/config/study.ts; re-parsed by readers. */
   config: z.record(z.string(), z.unknown()),
-  state: z.enum(['running', 'finished']),
+  /** `stopped`: its coordinator stopped before every trial finished (`skewer search --resume` continues it). */
+  state: z.enum(['running', 'stopped', 'finished']),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

@@ -53,3 +53,22 @@ test('an embedded search SIGKILLed mid-study resumes from its journal', async ()
   assert.ok(interrupted.every((t) => t.attempts.at(-1)!.outcome === 'complete'));
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('an embedded search stopped with Ctrl-C says so: status shows it stopped with the --resume command, nothing running or alive', async () => {
+  const dir = tempDir('embedded-stop');
+  const file = writeFunctionStudy(dir, 'halted', { trials: 10, objective: { function: 'branin', delayMs: 800 } });
+  const search = spawnSkewer('search', ['search', file, '--agents', '2', '--no-tui'], dir);
+  await search.waitFor(/\[2\//);
+  search.child.kill('SIGINT');
+  assert.equal(await search.exited, 130, 'a stopped search exits 130');
+  assert.match(search.lines.join('\n'), /continue: skewer search --resume halted/);
+  const status = spawnSkewer('status', ['status', 'halted'], dir);
+  assert.equal(await status.exited, 0);
+  const text = status.lines.join('\n');
+  assert.match(text, /study halted \(stopped\)/);
+  assert.match(text, /continue it with `skewer search --resume halted`/);
+  assert.doesNotMatch(text, /\brunning\b/, 'no trial shown running');
+  assert.doesNotMatch(text, /\balive\b/, 'no agent shown alive');
+  assert.match(text, /local-1 .* left/);
+  rmSync(dir, { recursive: true, force: true });
+});

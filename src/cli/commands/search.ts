@@ -186,6 +186,7 @@ async function searchLocked(config: StudyConfig, flags: SearchFlags, remote: Tra
         ...(dataset && { dataset }),
         requeueUnfinished: embedded && Boolean(flags.resume),
         failUnrunnable: embedded,
+        agentsStopWithUs: embedded,
         drain: drain.signal,
         log,
       },

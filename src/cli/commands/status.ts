@@ -72,6 +72,7 @@ export async function statusTable(reader: StudyReader): Promise<string> {
     `study ${reader.name} (${state}): ${trials.length}/${config.trials} trials, ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'none yet'}; ` +
       `${reader.direction} ${config.objective ? `${config.objective.function}()` : valueNameOf(config).id}` +
       (best ? `; best #${best.number} = ${num(best.value, 6)}` : ''),
+    ...(state === 'stopped' ? [`stopped before every trial finished: continue it with \`skewer search --resume ${reader.name}\``] : []),
     '',
     [pad('#', 5), pad('state', 9), pad('att', 4), pad('agent', 18), pad('value', 10), 'params | metrics'].join(' '),
   ];

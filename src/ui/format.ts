@@ -86,6 +86,32 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
   return align === 'left' ? text + pad : pad + text;
 }
 
+/**
+ * Short forms of `values` for a column `width` wide that stay distinct: a value that fits is kept,
+ * one that does not is cut at the end (`balanced-ba…`) unless that would read like another value
+ * (`undersample…` beside `undersample`), then it keeps its head and its tail (`unders…epoch`).
+ */
+export function distinctShortForms(values: readonly string[], width: number): Map<string, string> {
+  const distinct = [...new Set(values)];
+  const out = new Map<string, string>();
+  for (const value of distinct) {
+    const chars = [...value];
+    if (chars.length <= width || width < 3) {
+      out.set(value, fit(value, width).trimEnd());
+      continue;
+    }
+    const stem = chars.slice(0, width - 1).join('');
+    const confusable = distinct.some((other) => other !== value && other.startsWith(stem));
+    if (!confusable) {
+      out.set(value, `${stem}…`);
+      continue;
+    }
+    const tail = Math.floor((width - 1) / 2);
+    out.set(value, `${chars.slice(0, width - 1 - tail).join('')}…${chars.slice(chars.length - tail).join('')}`);
+  }
+  return out;
+}
+
 /** `HH:MM:SS` of a wall-clock timestamp, in local time. */
 export function formatClock(at: number): string {
   const d = new Date(at);

@@ -82,7 +82,11 @@ export interface StudyProgress {
   readonly failed: number;
   readonly pruned: number;
   readonly elapsedMs: number | undefined;
-  /** Time left at the observed throughput (elapsed / done × remaining); undefined until one is done. */
+  /**
+   * Time left at the observed throughput: elapsed / work done × work left, where a running trial
+   * counts for the share of its folds × epochs it has trained (so the estimate moves smoothly instead
+   * of jumping each time a trial ends); undefined until some work is done.
+   */
   readonly etaMs: number | undefined;
 }
 
@@ -91,9 +95,11 @@ export function studyProgress(state: StudyViewState, now: number): StudyProgress
   let running = 0;
   let failed = 0;
   let pruned = 0;
+  let partial = 0;
   for (const trial of state.trials.values()) {
     if (trial.state === 'complete' || trial.state === 'pruned' || trial.state === 'failed') done += 1;
     if (trial.state === 'running') running += 1;
+    if (trial.state === 'running' && trial.progress) partial += trialFraction(trial.progress);
     if (trial.state === 'failed') failed += 1;
     if (trial.state === 'pruned') pruned += 1;
   }
@@ -102,8 +108,17 @@ export function studyProgress(state: StudyViewState, now: number): StudyProgress
   const total = state.totalTrials;
   let etaMs: number | undefined;
   if (state.finishedAt !== undefined) etaMs = 0;
-  else if (elapsedMs !== undefined && total !== undefined && done > 0) etaMs = (elapsedMs / done) * Math.max(0, total - done);
+  else if (elapsedMs !== undefined && total !== undefined && done + partial > 0) {
+    const work = done + partial;
+    etaMs = (elapsedMs / work) * Math.max(0, total - work);
+  }
   return { done, total, running, failed, pruned, elapsedMs, etaMs };
+}
+
+/** The share of a trial's folds × epochs trained by this progress report, in (0, 1]. */
+export function trialFraction(progress: TrialProgress): number {
+  const all = progress.folds * progress.epochs;
+  return all > 0 ? Math.min(1, (progress.fold * progress.epochs + progress.epoch + 1) / all) : 0;
 }
 
 /** The recipe parameters the leaderboard shows, in this order, when a study has them. */

@@ -45,3 +45,17 @@ test('narrow terminals drop the least important columns first and keep the ranki
   assert.ok(keys(80).includes('minority') && keys(80).includes('majority') && keys(80).includes('state'));
   assert.ok(!keys(60).includes('agent'));
 });
+
+test('cut values stay distinct: a value that would read like another keeps its head and tail', async () => {
+  const { distinctShortForms } = await import('../../src/ui/format.ts');
+  const values = ['none', 'undersample', 'undersample-per-epoch', 'balanced-batch', 'oversample'];
+  const short = distinctShortForms(values, 12);
+  assert.equal(short.get('undersample'), 'undersample');
+  assert.equal(short.get('balanced-batch'), 'balanced-ba…');
+  assert.equal(short.get('undersample-per-epoch'), 'unders…epoch');
+  const narrow = distinctShortForms(values, 8);
+  assert.equal(narrow.get('undersample'), 'unde…ple');
+  assert.equal(narrow.get('undersample-per-epoch'), 'unde…och');
+  assert.equal(new Set(narrow.values()).size, values.length, 'every form distinct');
+  for (const form of narrow.values()) assert.ok([...form].length <= 8);
+});

@@ -64,7 +64,7 @@ test('leaderboard ranks by balanced accuracy with per-class recall columns by cl
 
 test('header, agents panel and progress bars of running trials', () => {
   const text = mount().frame();
-  assert.match(text, /study parts · sampler tpe · 4\/10 done · 1 running · elapsed 20\.0s · left ~30\.0s/);
+  assert.match(text, /study parts · sampler tpe · 4\/10 done · 1 running · elapsed 20\.0s · left ~24\.4s/);
   assert.match(text, /best bal\.acc 0\.900±0\.025 \(trial #2\) +▁█/);
   assert.match(text, /agents 1 up, 1 lost/);
   assert.match(text, /a2 +tensorflow +0\/2 busy +LOST/);

@@ -80,7 +80,8 @@ test('progress: done/total, elapsed and time left at the observed rate', () => {
   assert.equal(progress.total, 10);
   assert.equal(progress.running, 1);
   assert.equal(progress.elapsedMs, 20_000);
-  assert.equal(progress.etaMs, (20_000 / 4) * 6);
+  // t4 has trained fold 2 epoch 1 of 3 x 2: half of one trial's work counts as done.
+  assert.equal(progress.etaMs, (20_000 / 4.5) * 5.5);
   assert.deepEqual(classNamesOf(view), { minority: 'defect', majority: 'ok' });
   assert.deepEqual(keyParamNames(view), ['sampling', 'augmentation', 'backbone', 'resolution', 'minorityWeight']);
 });
@@ -103,4 +104,13 @@ test('the score is named after the study\'s metric from its start, before any re
   const withResult: StudyEvent = { type: 'trial-finished', at: T0 + 1, trialId: 'a', state: 'complete', value: 0.8, result: makeResult([[0.7, 0.9]]) };
   assert.equal(scoreLabel(foldStudyEvents([bare, created])), 'value');
   assert.equal(scoreLabel(foldStudyEvents([bare, created, withResult])), 'bal.acc');
+});
+
+test('time left moves smoothly: a trial that ends after its last epoch does not make it jump', () => {
+  const events = scriptedStudy();
+  const last: StudyEvent = { type: 'trial-progress', at: T0 + 19_000, trialId: 't4', progress: { fold: 2, folds: 3, epoch: 1, epochs: 2, step: 6, loss: 0.4, validationValue: 0.8, validationBalancedAccuracy: 0.8 } };
+  const before = studyProgress(foldStudyEvents([...events, last]), T0 + 20_000).etaMs!;
+  const finished: StudyEvent = { type: 'trial-finished', at: T0 + 20_000, trialId: 't4', state: 'complete', value: 0.8, result: makeResult([[0.8, 0.8]]) };
+  const after = studyProgress(foldStudyEvents([...events, last, finished]), T0 + 20_000).etaMs!;
+  assert.ok(Math.abs(after - before) < 1e-6, `${before} -> ${after}`);
 });

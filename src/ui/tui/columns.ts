@@ -3,7 +3,7 @@
  * priority, and the lowest-priority ones are dropped until the row fits. Pure text; the row
  * components only colour what this produces.
  */
-import { fit, formatDuration, formatParamValue, formatScore, formatSummary } from '../format.ts';
+import { distinctShortForms, fit, formatDuration, formatParamValue, formatScore, formatSummary } from '../format.ts';
 import { classNamesOf, durationOf, keyParamNames, scoreLabel } from '../selectors.ts';
 import { scoreOf, type StudyViewState, type TrialView } from '../view-state.ts';
 
@@ -67,13 +67,16 @@ export function leaderboardColumns(state: StudyViewState, now: number): Column[]
   keyParamNames(state).forEach((name, index) => {
     const header = PARAM_HEADERS[name] ?? name;
     const values = trials.map((t) => formatParamValue(t.params[name]));
+    const width = widthFor(header, values, 3, 12);
+    // Cut values stay distinct: undersample and undersample-per-epoch never both read `undersample…`.
+    const short = distinctShortForms(values, width);
     columns.push({
       key: `param:${name}`,
       header,
-      width: widthFor(header, values, 3, 12),
+      width,
       align: 'left',
       priority: 80 - index,
-      cell: (t) => formatParamValue(t.params[name]),
+      cell: (t) => short.get(formatParamValue(t.params[name])) ?? formatParamValue(t.params[name]),
     });
   });
   columns.push(

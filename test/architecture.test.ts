@@ -20,7 +20,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   agent: ['core', 'config', 'search', 'objectives', 'transport', 'data', 'models', 'training'],
   export: ['core', 'config', 'objectives', 'transport', 'coordinator', 'data'],
   ui: ['core', 'config', 'search', 'objectives', 'transport', 'coordinator', 'data', 'export'],
-  cli: ['core', 'config', 'search', 'objectives', 'transport', 'coordinator', 'agent', 'data', 'models', 'training', 'ui', 'export'],
+  report: ['core', 'config', 'objectives', 'coordinator', 'export', 'transport'],
+  cli: ['core', 'config', 'search', 'objectives', 'transport', 'coordinator', 'agent', 'data', 'models', 'training', 'ui', 'export', 'report'],
 };
 
 /** Packages a folder must never reach, even through another module's runtime imports. */

@@ -107,6 +107,27 @@ export const FinalThresholdSchema = z.object({
 });
 export type FinalThreshold = z.infer<typeof FinalThresholdSchema>;
 
+/**
+ * The pooled out-of-fold predictions of a cross-validation: every validation image of every fold
+ * once, as scored at the epoch that counted (columns of equal length, one entry per image). What
+ * curves and threshold sweeps of a trial are drawn from (ROC, PR, balanced accuracy vs threshold).
+ */
+export const OutOfFoldPredictionsSchema = z
+  .object({
+    /** True class of each image: an index into `classNames`. */
+    labels: z.array(z.number().int().min(0)),
+    /** The minority-class probability of each image (rounded to 6 decimals). */
+    scores: z.array(z.number().min(0).max(1)),
+    /** The fold whose validation part the image was in. */
+    folds: z.array(z.number().int().min(0)),
+    /** With more than two classes: what the threshold rule predicts below threshold (the most probable other class). */
+    otherwise: z.array(z.number().int().min(0)).optional(),
+  })
+  .refine((p) => p.scores.length === p.labels.length && p.folds.length === p.labels.length && (!p.otherwise || p.otherwise.length === p.labels.length), {
+    message: 'labels, scores, folds (and otherwise) must have one entry per image',
+  });
+export type OutOfFoldPredictions = z.infer<typeof OutOfFoldPredictionsSchema>;
+
 export const TrialResultSchema = z.object({
   classNames: z.array(z.string()),
   minorityClass: z.string(),
@@ -125,6 +146,8 @@ export const TrialResultSchema = z.object({
   rocAuc: SummarySchema,
   prAuc: SummarySchema,
   finalThreshold: FinalThresholdSchema,
+  /** The pooled out-of-fold predictions (absent in results written before they were kept). */
+  outOfFoldPredictions: OutOfFoldPredictionsSchema.optional(),
   /** Which tfjs backend ran it (`tensorflow` for tfjs-node(-gpu), `wasm`, `cpu`). */
   backend: z.string(),
   durationMs: z.number(),

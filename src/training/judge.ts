@@ -8,9 +8,9 @@
  * `oracle`, for comparison only. The final model's threshold is tuned on all folds pooled.
  */
 import type { Metric } from '../core/metric.ts';
-import type { FinalThreshold, FoldEpochs, FoldMetrics, ThresholdCriterion, ThresholdMetrics } from '../core/result.ts';
+import type { FinalThreshold, FoldEpochs, FoldMetrics, OutOfFoldPredictions, ThresholdCriterion, ThresholdMetrics } from '../core/result.ts';
 import { evaluatePredictions, thresholdCriterionFor, thresholdMetrics, tuneThreshold, type EvaluationMetrics } from './decision.ts';
-import { minorityScores, recallAtPrecision, type Predictions } from './metrics.ts';
+import { minorityIndexOf, minorityScores, recallAtPrecision, type Predictions } from './metrics.ts';
 
 /** What one trained fold hands to judging. */
 export interface FoldRun {
@@ -86,4 +86,31 @@ export function judgeFolds(runs: readonly FoldRun[], metric: Metric): { folds: F
     };
   });
   return { folds, finalThreshold: final };
+}
+
+/**
+ * The folds' validation predictions pooled into the stored columns: label, minority score (6
+ * decimals, enough for any threshold sweep) and fold per image; with more than two classes also
+ * the class the threshold rule falls back to, so a sweep can be replayed exactly.
+ */
+export function outOfFoldPredictionsOf(runs: readonly FoldRun[]): OutOfFoldPredictions {
+  const labels: number[] = [];
+  const scores: number[] = [];
+  const folds: number[] = [];
+  const otherwise: number[] = [];
+  for (const run of runs) {
+    const { classNames, minorityClass } = run.predictions;
+    const minority = minorityIndexOf(classNames, minorityClass);
+    run.predictions.labels.forEach((label, i) => {
+      const row = run.predictions.probabilities[i]!;
+      labels.push(label);
+      scores.push(Math.min(1, Math.max(0, Math.round(row[minority]! * 1e6) / 1e6)));
+      folds.push(run.fold);
+      let best = -1;
+      for (let c = 0; c < row.length; c++) if (c !== minority && (best < 0 || row[c]! > row[best]!)) best = c;
+      otherwise.push(best);
+    });
+  }
+  const many = (runs[0]?.predictions.classNames.length ?? 0) > 2;
+  return { labels, scores, folds, ...(many ? { otherwise } : {}) };
 }

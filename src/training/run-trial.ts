@@ -22,7 +22,7 @@ import type { FoldEpochs, TrialProgress, TrialResult } from '../core/result.ts';
 import { stratifiedHoldOut } from '../data/index.ts';
 import { evaluatePredictions } from './decision.ts';
 import { throwIfAborted } from './fit.ts';
-import { judgeFolds, metricValue, type FoldRun } from './judge.ts';
+import { judgeFolds, metricValue, outOfFoldPredictionsOf, type FoldRun } from './judge.ts';
 import type { Predictions } from './metrics.ts';
 import { prepareTrial, startTraining, type PreparedTrial } from './prepare.ts';
 import { summarizeFolds } from './summary.ts';
@@ -64,6 +64,7 @@ export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Pro
     metric: spec.metric,
     ...summarizeFolds(folds, trial.classNames),
     finalThreshold,
+    outOfFoldPredictions: outOfFoldPredictionsOf(runs),
     backend: trial.backend.name,
     durationMs: Math.round(performance.now() - started),
   };

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { finalPlanOf, medianEpoch } from '../../src/core/final-plan.ts';
-import { TrialProgressSchema } from '../../src/core/result.ts';
+import { OutOfFoldPredictionsSchema, TrialProgressSchema } from '../../src/core/result.ts';
 import { createRng } from '../../src/core/rng.ts';
-import { tuneThreshold } from '../../src/training/decision.ts';
-import { judgeFolds, metricValue, outOfFoldThresholds, poolPredictions, type FoldRun } from '../../src/training/judge.ts';
+import { applyThreshold, tuneThreshold } from '../../src/training/decision.ts';
+import { judgeFolds, metricValue, outOfFoldPredictionsOf, outOfFoldThresholds, poolPredictions, type FoldRun } from '../../src/training/judge.ts';
 import type { Predictions } from '../../src/training/metrics.ts';
 import { summarizeFolds } from '../../src/training/summary.ts';
 
@@ -104,4 +104,24 @@ test('an undefined figure survives JSON: NaN is written as null and read back as
   const parsed = TrialProgressSchema.parse(JSON.parse(JSON.stringify(progress)));
   assert.ok(Number.isNaN(parsed.validationValue));
   assert.throws(() => TrialProgressSchema.parse({ ...progress, validationValue: 'x' }));
+});
+
+test('the pooled out-of-fold predictions keep every validation image once, and replay the final threshold exactly', () => {
+  const folds = [foldPredictions(1), foldPredictions(2), foldPredictions(3)];
+  const stored = OutOfFoldPredictionsSchema.parse(JSON.parse(JSON.stringify(outOfFoldPredictionsOf(folds.map((p, i) => run(i, p))))));
+  assert.equal(stored.labels.length, 120);
+  assert.deepEqual([0, 1, 2].map((f) => stored.folds.filter((x) => x === f).length), [40, 40, 40]);
+  assert.equal(stored.otherwise, undefined, 'two classes need no fallback class');
+  const { final } = outOfFoldThresholds(folds, 'balancedAccuracy');
+  const pooled = applyThreshold(poolPredictions(folds), final.threshold);
+  const replayed: Predictions = { classNames, minorityClass: 'defect', labels: stored.labels, probabilities: stored.scores.map((s) => [s, 1 - s]) };
+  assert.deepEqual(applyThreshold(replayed, final.threshold).confusion, pooled.confusion);
+});
+
+test('with three classes the stored fallback class is the most probable non-minority class', () => {
+  const predictions: Predictions = { classNames: ['a', 'defect', 'c'], minorityClass: 'defect', labels: [0, 2], probabilities: [[0.5, 0.2, 0.3], [0.1, 0.3, 0.6]] };
+  const stored = outOfFoldPredictionsOf([run(0, predictions), run(1, predictions)]);
+  assert.deepEqual(stored.otherwise, [0, 2, 0, 2]);
+  assert.deepEqual(stored.scores, [0.2, 0.3, 0.2, 0.3]);
+  assert.throws(() => OutOfFoldPredictionsSchema.parse({ ...stored, folds: [0] }), /one entry per image/);
 });

@@ -17,4 +17,5 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   { name: 'ui', summary: 'watch a study live, read-only, here or on --server (q detaches)', load: () => import('./ui.ts') },
   { name: 'doctor', summary: 'show the tfjs backend chosen here, why not the others, threads, versions, CPUs, memory', load: () => import('./doctor.ts') },
   { name: 'export', summary: 'write the best recipe of a study as a trial spec `skewer train` accepts', load: () => import('./export.ts') },
+  { name: 'report', summary: 'write a self-contained HTML report of a study (charts, importance, best trial out-of-fold, agents)', load: () => import('./report.ts') },
 ];

@@ -51,7 +51,7 @@ test('intermediate values: a line per reporting trial on the step axis, pruned d
   const svg = renderSvg(chart);
   assertCleanSvg(svg);
   assert.ok(texts(svg).includes('fold 2') && texts(svg).includes('fold 3'));
-  assert.ok(texts(svg).includes('step (fold × epochs + epoch)'));
+  assert.ok(texts(svg).includes('step (epochs trained over the folds)'));
 });
 
 test('parallel coordinates: log axis for the log range, declared category order, a "not set" level, coloured by the metric', () => {

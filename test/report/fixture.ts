@@ -74,7 +74,7 @@ export function reportTrials(config: StudyConfig, count = 24): StoredTrial[] {
     const quality = Math.max(0, 1 - Math.abs(Math.log10(learningRate) + 2.5) / 1.5);
     const state: StoredTrial['state'] = number === 7 ? 'failed' : number % 5 === 3 ? 'pruned' : 'complete';
     const steps = state === 'pruned' ? EPOCHS + 2 : state === 'failed' ? 0 : EPOCHS * FOLDS;
-    const reports = Array.from({ length: steps }, (_, step) => ({ step, value: Math.min(1, 0.5 + 0.35 * quality * (1 - Math.exp(-(step % EPOCHS + 1) / 2)) + 0.02 * rng.normal()) }));
+    const reports = Array.from({ length: steps }, (_, step) => ({ step: step + 1, value: Math.min(1, 0.5 + 0.35 * quality * (1 - Math.exp(-(step % EPOCHS + 1) / 2)) + 0.02 * rng.normal()) }));
     const result = state === 'complete' ? resultFor(quality, number) : undefined;
     const start = T0 + number * 40_000;
     const retried = number === 4;

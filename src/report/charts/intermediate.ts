@@ -1,6 +1,7 @@
 /**
- * Intermediate values: each trial's reports on the pruner's step axis (step = fold × epochs +
- * epoch, what pruners compare), one line per trial, pruned trials dashed, with a vertical rule at
+ * Intermediate values: each trial's reports on the pruner's step axis (epochs trained over the
+ * folds, 1-based: fold × epochs + epoch + 1; the value is the running mean over the folds, what
+ * pruners compare), one line per trial, pruned trials dashed, with a vertical rule at
  * every fold boundary. Boundaries are drawn when all trials share one epochs-per-fold count; a
  * study whose space varies the epochs gets none, and the caption says so.
  */
@@ -12,7 +13,7 @@ function shapeOf(trial: StoredTrial): { epochs: number; folds: number } | undefi
   return trial.work?.kind === 'training' ? { epochs: trial.work.spec.epochs, folds: trial.work.spec.folds } : undefined;
 }
 
-/** Steps where a new fold begins (k × epochs for k = 1 … folds−1), when every trial agrees on the shape. */
+/** Steps where a fold ends (k × epochs for k = 1 … folds−1; steps are 1-based), when every trial agrees on the shape. */
 export function foldBoundaries(trials: readonly StoredTrial[]): number[] | undefined {
   const shapes = trials.map(shapeOf).filter((s) => s !== undefined);
   if (shapes.length === 0) return undefined;
@@ -38,7 +39,7 @@ export function intermediateChart(trials: readonly StoredTrial[], valueLabel: st
             silent: true,
             symbol: 'none',
             lineStyle: { color: COLORS.muted, type: 'dotted' as const },
-            data: boundaries.map((step, k) => ({ xAxis: step - 0.5, label: { formatter: `fold ${k + 2}`, position: 'insideEndTop' as const } })),
+            data: boundaries.map((step, k) => ({ xAxis: step + 0.5, label: { formatter: `fold ${k + 2}`, position: 'insideEndTop' as const } })),
           },
         }
       : {}),
@@ -52,7 +53,7 @@ export function intermediateChart(trials: readonly StoredTrial[], valueLabel: st
     height: 360,
     option: {
       grid: { left: 70, right: 30, top: 30, bottom: 50 },
-      xAxis: { type: 'value', name: 'step (fold × epochs + epoch)', nameLocation: 'middle', nameGap: 30, minInterval: 1 },
+      xAxis: { type: 'value', name: 'step (epochs trained over the folds)', nameLocation: 'middle', nameGap: 30, minInterval: 1 },
       yAxis: { type: 'value', name: `validation ${valueLabel}`, nameLocation: 'middle', nameGap: 50, scale: true },
       series,
     },

@@ -43,7 +43,7 @@ export const register: RegisterCommand = (program) => {
     .description('join a NATS server as an agent: pull trials this machine can run, one per free slot')
     .option('--slots <n>', 'trials at once (e.g. one per GPU)', '1')
     .option('--name <name>', 'agent name shown in the UI (default: host-pid)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu', 'auto')
     .option('--heartbeat-ms <ms>', 'how often to tell coordinators this agent is alive', '1000')
     .option('--cache-dir <dir>', 'where fetched datasets are cached by content hash', defaultDatasetCache())
     .option('--quiet', 'no line per trial');

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { releaseBackends } from '../../models/index.ts';
 import { trainFinal, type FinalReport } from '../../training/index.ts';
 import type { RegisterCommand } from './index.ts';
 import { abortOnSignal, confusionLines, describeSpec, f3, loadSpecWithOverrides, progressLine, rethrowAbort, table } from './train.ts';
@@ -45,7 +46,7 @@ export const register: RegisterCommand = (program) => {
     .argument('<trial>', 'trial spec file (e.g. written by skewer export)')
     .requiredOption('--out <dir>', 'output directory for model.json, weights.bin and report.json')
     .option('--json', 'print the report as one JSON document')
-    .option('--backend <name>', 'tfjs backend: auto | tensorflow | wasm | cpu (overrides the spec)')
+    .option('--backend <name>', 'tfjs backend: auto | tensorflow | webgpu | wasm | cpu (overrides the spec)')
     .option('--dataset <path>', 'dataset folder or CSV manifest (overrides the spec)')
     .action(async (file: string, options: { out: string; json?: boolean; backend?: string; dataset?: string }) => {
       const spec = await loadSpecWithOverrides(file, options);
@@ -67,6 +68,8 @@ export const register: RegisterCommand = (program) => {
         rethrowAbort(error);
       } finally {
         release();
+        // Dawn keeps the process alive while its GPU is referenced.
+        releaseBackends();
       }
     });
 };

@@ -77,7 +77,7 @@ export const register: RegisterCommand = (program) => {
     .option('--resume', 'continue a study after a crash or a stop')
     .option('--agents <n>', 'local agents (default 1 embedded, 0 with --server)')
     .option('--slots <n>', 'trials at once per local agent', '1')
-    .option('--backend <name>', 'local agents: auto | tensorflow | wasm | cpu', 'auto')
+    .option('--backend <name>', 'local agents: auto | tensorflow | webgpu | wasm | cpu', 'auto')
     .option('--dir <path>', 'where .skewer/<study>/ lives (embedded)', process.cwd())
     .option('--json', 'one JSON object per event on stdout')
     .option('--no-tui', 'plain lines instead of the live terminal UI');

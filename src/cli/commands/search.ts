@@ -19,7 +19,7 @@ import {
   studyDir,
   type StudyOutcome,
 } from '../../coordinator/index.ts';
-import { Agent, childProcessRunner, detectCapabilities, resolveAgentBackend } from '../../agent/index.ts';
+import { Agent, checkedCapabilities, childProcessRunner, resolveAgentBackend } from '../../agent/index.ts';
 import { createMemoryTransport, connectNats, type Transport } from '../../transport/index.ts';
 import { publishDataset } from '../../transport/dataset-archive.ts';
 import { StudyRecordValueSchema, studyRecordCodec, type DatasetRef } from '../../transport/messages.ts';
@@ -144,7 +144,7 @@ async function runSearch(target: string, flags: SearchFlags, remote: Transport |
   try {
     const dataset = embedded ? undefined : await publishStudyDataset(transport, config);
     if (agentCount > 0) {
-      const capabilities = detectCapabilities(resolveAgentBackend(flags.backend));
+      const capabilities = await checkedCapabilities(resolveAgentBackend(flags.backend));
       for (let i = 1; i <= agentCount; i++) {
         const agent = new Agent({
           transport,

@@ -12,12 +12,14 @@ import {
   backboneInfo,
   buildModel,
   registerWasmTrainingKernels,
+  releaseBackends,
   selectBackend,
   trainStep,
+  trainStepAsync,
   type BackboneName,
 } from '../src/models/index.ts';
 
-export type Variant = 'wasm' | 'wasm-stock' | 'cpu';
+export type Variant = 'wasm' | 'wasm-stock' | 'cpu' | 'webgpu';
 
 export type Job =
   | { kind: 'step'; backbone: BackboneName; resolution: number; batchSize: number; variant: Variant; steps: number; warmup?: boolean }
@@ -29,9 +31,14 @@ export interface StepResult {
   stepsTimed: number;
   firstStepMs: number;
   flopsPerImage: number;
+  /** webgpu: the adapter it ran on. */
+  adapter?: string;
+  /** tf.memory() bytes after the warm-up and after the timed steps (flat when nothing leaks). */
+  memoryBytes?: { afterWarmup: number; afterSteps: number };
 }
 
 async function measureStep(job: Extract<Job, { kind: 'step' }>): Promise<StepResult> {
+  if (job.variant === 'webgpu') return measureWebgpuStep(job);
   if (job.variant === 'cpu') await selectBackend('cpu');
   else {
     await selectBackend('wasm');
@@ -52,6 +59,34 @@ async function measureStep(job: Extract<Job, { kind: 'step' }>): Promise<StepRes
   for (let i = 0; i < job.steps; i++) trainStep(model, optimizer, images, labels);
   const msPerStep = (performance.now() - start) / job.steps;
   return { msPerStep, stepsTimed: job.steps, firstStepMs, flopsPerImage: backboneInfo(job.backbone, job.resolution).flopsPerImage };
+}
+
+/**
+ * webgpu: the first step compiles every shader (reported as firstStepMs, the warm-up); the timed
+ * steps are steady state. Each step waits for its loss, so GPU work is really done when timed.
+ */
+async function measureWebgpuStep(job: Extract<Job, { kind: 'step' }>): Promise<StepResult> {
+  const backend = await selectBackend('webgpu');
+  const model = await buildModel(job.backbone, { resolution: job.resolution, numClasses: 2, seed: 1 });
+  const optimizer = tf.train.adam(1e-3);
+  const rng = createRng(`bench/${job.backbone}/${job.resolution}`);
+  const size = job.batchSize * job.resolution * job.resolution * 3;
+  const images = tf.tensor4d(Float32Array.from({ length: size }, () => rng.next()), [job.batchSize, job.resolution, job.resolution, 3]);
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: job.batchSize }, (_, i) => i % 2), 'int32'), 2);
+  let start = performance.now();
+  await trainStepAsync(model, optimizer, images, labels);
+  const firstStepMs = performance.now() - start;
+  const afterWarmup = tf.memory().numBytes;
+  start = performance.now();
+  for (let i = 0; i < job.steps; i++) await trainStepAsync(model, optimizer, images, labels);
+  const msPerStep = (performance.now() - start) / job.steps;
+  const afterSteps = tf.memory().numBytes;
+  tf.dispose([images, labels]);
+  optimizer.dispose();
+  model.dispose();
+  const adapter = backend.adapter ? `${backend.adapter.description || backend.adapter.device} (${backend.adapter.dawnBackend}${backend.adapter.software ? ', software' : ''})` : 'unknown';
+  releaseBackends();
+  return { msPerStep, stepsTimed: job.steps, firstStepMs, flopsPerImage: backboneInfo(job.backbone, job.resolution).flopsPerImage, adapter, memoryBytes: { afterWarmup, afterSteps } };
 }
 
 async function measureMatmul(size: number): Promise<{ gflops: number; ms: number }> {

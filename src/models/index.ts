@@ -20,7 +20,7 @@ export {
   type WasmKernelOptions,
 } from './kernels/index.ts';
 export { compareGradients, relativeError, type GradientCheckOptions, type GradientComparison } from './gradient-check.ts';
-export { crossEntropy, stepGradients, trainStep, type StepOptions } from './train-step.ts';
+export { crossEntropy, stepGradients, trainStep, trainStepAsync, type StepOptions } from './train-step.ts';
 // Backbones (added by the backbones work):
 export * from './backbones/index.ts';
 export { assignWeightsByName, loadLayersModel, pretrainedWeightsHint, readWeights, saveLayersModel } from './weights.ts';

@@ -40,3 +40,4 @@ export { DEFAULT_GPU_MEMORY_BYTES, gpuMemory, parseGpuMemory, type GpuMemory } f
 export { adapterName, isSoftwareAdapter, pickAdapter, DAWN_BACKENDS, type DawnBackend, type GpuAdapter } from './webgpu-adapters.ts';
 export { activeAdapter, listAdapters, releaseWebgpu } from './webgpu.ts';
 export { gpuLimits } from './gpu-limits.ts';
+export { compareKernelGradients, KERNEL_CASES, type KernelComparison } from './kernel-gradients.ts';

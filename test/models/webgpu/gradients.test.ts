@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { createRng } from '../../../src/core/index.ts';
 import { BACKBONES, buildModel } from '../../../src/models/backbones/index.ts';
-import { compareGradients, relativeError, selectBackend } from '../../../src/models/index.ts';
+import { compareGradients, compareKernelGradients, selectBackend } from '../../../src/models/index.ts';
+import { createRng } from '../../../src/core/index.ts';
 import { releaseBackends, requireWebgpu } from './require-gpu.ts';
 
 before(async () => {
@@ -15,51 +15,17 @@ before(async () => {
 });
 after(() => releaseBackends());
 
-type Op = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor;
-const rng = createRng('webgpu-kernels');
+test('kernel gradients on webgpu match cpu: conv, depthwise, max and average pooling backprops', async () => {
+  const results = await compareKernelGradients('webgpu');
+  assert.equal(results.length, 5);
+  for (const r of results) {
+    process.stderr.write(`  ${r.name}: relative error input ${r.input.toExponential(2)}, filter ${r.filter.toExponential(2)}\n`);
+    assert.ok(r.input < 1e-4 && r.filter < 1e-4, `${r.name}: ${JSON.stringify(r)}`);
+  }
+});
+
+const rng = createRng('webgpu-memory');
 const values = (n: number) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
-
-/** Gradients of sum(op(x, w) * r) with respect to x and w on `backend`; r fixes the output weighting. */
-async function grads(backend: 'webgpu' | 'cpu', op: Op, x: Float32Array, xShape: number[], w: Float32Array, wShape: number[], r: (shape: number[]) => Float32Array) {
-  await selectBackend(backend);
-  const xs = tf.tensor4d(x, xShape as [number, number, number, number]);
-  const ws = tf.tensor4d(w, wShape as [number, number, number, number]);
-  const out = op(xs, ws);
-  const weighting = tf.tensor(r(out.shape), out.shape);
-  const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(a as tf.Tensor4D, b as tf.Tensor4D), weighting)));
-  const [gx, gw] = g([xs, ws]);
-  const result = { x: await gx!.data(), w: await gw!.data() };
-  tf.dispose([xs, ws, out, weighting, gx!, gw!]);
-  return result;
-}
-
-const KERNELS: Array<{ name: string; op: Op; w: number[] }> = [
-  { name: 'conv2d 3x3 stride 2 same (Conv2DBackpropInput/Filter)', op: (x, w) => tf.conv2d(x, w, 2, 'same'), w: [3, 3, 3, 5] },
-  { name: 'conv2d 1x1 valid', op: (x, w) => tf.conv2d(x, w, 1, 'valid'), w: [1, 1, 3, 4] },
-  { name: 'depthwise 3x3 multiplier 2 (DepthwiseConv2dNativeBackprop*)', op: (x, w) => tf.depthwiseConv2d(x, w, 1, 'same'), w: [3, 3, 3, 2] },
-  { name: 'max pool 2x2 (MaxPoolGrad) after conv', op: (x, w) => tf.maxPool(tf.conv2d(x, w, 1, 'same'), 2, 2, 'valid'), w: [3, 3, 3, 4] },
-  { name: 'avg pool 3x3 stride 2 (AvgPoolGrad) after conv', op: (x, w) => tf.avgPool(tf.conv2d(x, w, 1, 'same'), 3, 2, 'same'), w: [3, 3, 3, 4] },
-];
-
-for (const kernel of KERNELS) {
-  test(`kernel gradients on webgpu match cpu: ${kernel.name}`, async () => {
-    const xShape = [2, 9, 9, 3];
-    const x = values(2 * 9 * 9 * 3);
-    const w = values(kernel.w.reduce((a, b) => a * b, 1));
-    const weightingRng = createRng(kernel.name);
-    const cache = new Map<string, Float32Array>();
-    const r = (shape: number[]) => {
-      const key = shape.join('x');
-      if (!cache.has(key)) cache.set(key, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => weightingRng.next()));
-      return cache.get(key)!;
-    };
-    const gpu = await grads('webgpu', kernel.op, x, xShape, w, kernel.w, r);
-    const cpu = await grads('cpu', kernel.op, x, xShape, w, kernel.w, r);
-    const errors = { input: relativeError(gpu.x, cpu.x), filter: relativeError(gpu.w, cpu.w) };
-    process.stderr.write(`  ${kernel.name}: relative error input ${errors.input.toExponential(2)}, filter ${errors.filter.toExponential(2)}\n`);
-    assert.ok(errors.input < 1e-4 && errors.filter < 1e-4, JSON.stringify(errors));
-  });
-}
 
 // 32 px is the smallest size every backbone builds at; one image keeps the cpu side affordable.
 const RESOLUTION = 32;

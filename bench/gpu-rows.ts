@@ -61,7 +61,9 @@ export function measureGpuRow(spec: GpuRowSpec, timeoutMs: number): GpuRow {
   const job: Job = { kind: 'step', backbone: spec.backbone, resolution: spec.resolution, batchSize: spec.batchSize, variant: 'webgpu', steps: spec.steps, warmup: true };
   process.stderr.write(`  webgpu ${spec.backbone} ${spec.resolution}px batch ${spec.batchSize}: warm-up + ${spec.steps} step(s)...`);
   const started = performance.now();
-  const child = spawnSync(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20, timeout: timeoutMs });
+  // SKEWER_BENCH_WORKER: a bundled worker (scripts/gpu-bundle.sh) where tsx is not installed.
+  const worker = process.env.SKEWER_BENCH_WORKER ? [process.env.SKEWER_BENCH_WORKER] : ['--import', 'tsx', WORKER];
+  const child = spawnSync(process.execPath, [...worker, JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20, timeout: timeoutMs });
   const line = child.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
   process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   if (child.status !== 0 || !line) {

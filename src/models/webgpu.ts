@@ -125,7 +125,13 @@ export async function activateWebgpu(adapter: GpuAdapter): Promise<void> {
 /** Versions of the two packages of this backend. */
 export function webgpuVersions(): Record<string, string> {
   const require = createRequire(import.meta.url);
-  const version = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
+  const version = (name: string) => {
+    try {
+      return (require(`${name}/package.json`) as { version: string }).version;
+    } catch {
+      return 'unknown (bundled)'; // a bundle (scripts/gpu-bundle.sh) carries no package.json
+    }
+  };
   return { 'tfjs-backend-webgpu': version('@tensorflow/tfjs-backend-webgpu'), webgpu: version('webgpu') };
 }
 

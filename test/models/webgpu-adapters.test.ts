@@ -16,6 +16,7 @@ import {
   type GpuAdapter,
 } from '../../src/models/index.ts';
 import { parseNvidiaSmi } from '../../src/models/gpu-memory.ts';
+import { requireWebgpu } from './webgpu/require-gpu.ts';
 
 const GIB = 2 ** 30;
 const llvmpipe: GpuAdapter = {
@@ -122,4 +123,18 @@ test('webgpu: a tensor over maxStorageBufferBindingSize or a step over GPU memor
   );
   const eightGib = { ...big, memoryBytes: 8 * GIB, memorySource: 'assumed default 8 GiB' };
   assert.throws(() => assertFitsBackend('densenet201', { resolution: 600, batchSize: 8, backend: 'webgpu', gpu: eightGib }), /does not fit the GPU: estimated [\d.]+ GiB > 8.00 GiB \(assumed default 8 GiB\)/);
+});
+
+test('where Dawn finds no adapter, the webgpu tests fail naming the packages to install (they never skip)', async () => {
+  const restore = stubWebgpuForTests(async () => [], async () => assert.fail('nothing to activate'));
+  try {
+    await assert.rejects(requireWebgpu(), (error: Error) => {
+      assert.match(error.message, /the webgpu tests need a WebGPU adapter/);
+      assert.match(error.message, /apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri/);
+      assert.match(error.message, /Dawn finds no adapter/);
+      return true;
+    });
+  } finally {
+    restore();
+  }
 });

@@ -8,6 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { totalmem } from 'node:os';
 import { UserError } from '../core/errors.ts';
+import type { GpuLimits } from './memory.ts';
+import type { GpuAdapter } from './webgpu-adapters.ts';
 
 const GIB = 2 ** 30;
 const MIB = 2 ** 20;
@@ -62,4 +64,10 @@ export function gpuMemory(options: { software: boolean; env?: NodeJS.ProcessEnv;
   const free = (options.nvidia ?? nvidiaFreeMemory)();
   if (free) return { bytes: Math.min(...free), source: 'nvidia-smi (free memory)' };
   return { bytes: DEFAULT_GPU_MEMORY_BYTES, source: `assumed default ${DEFAULT_GPU_MEMORY_BYTES / GIB} GiB (nvidia-smi absent; set --gpu-memory)` };
+}
+
+/** The limits a webgpu training step must fit, for the adapter it runs on. */
+export function gpuLimits(adapter: GpuAdapter, env: NodeJS.ProcessEnv = process.env): GpuLimits {
+  const memory = gpuMemory({ software: adapter.software, env });
+  return { maxStorageBufferBindingSize: adapter.maxStorageBufferBindingSize, memoryBytes: memory.bytes, memorySource: memory.source };
 }

@@ -36,8 +36,7 @@ export {
   type MemoryEstimate,
   type MemoryOptions,
 } from './memory.ts';
-export { DEFAULT_GPU_MEMORY_BYTES, gpuMemory, parseGpuMemory, type GpuMemory } from './gpu-memory.ts';
+export { DEFAULT_GPU_MEMORY_BYTES, gpuLimits, gpuMemory, parseGpuMemory, type GpuMemory } from './gpu-memory.ts';
 export { adapterName, isSoftwareAdapter, pickAdapter, DAWN_BACKENDS, type DawnBackend, type GpuAdapter } from './webgpu-adapters.ts';
 export { activeAdapter, listAdapters, releaseWebgpu } from './webgpu.ts';
-export { gpuLimits } from './gpu-limits.ts';
 export { compareKernelGradients, KERNEL_CASES, type KernelComparison } from './kernel-gradients.ts';

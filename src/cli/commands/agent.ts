@@ -14,6 +14,7 @@ import {
   queueSettingsFromServer,
   resolveAgentBackend,
 } from '../../agent/index.ts';
+import { parseGpuMemory } from '../../models/gpu-memory.ts';
 import { connectNats } from '../../transport/index.ts';
 import { defaultDatasetCache, resolveDataset } from '../../transport/dataset-archive.ts';
 import { DATASET_BUCKET } from '../../transport/subjects.ts';
@@ -24,6 +25,7 @@ interface AgentFlags extends NatsFlags {
   slots?: string;
   name?: string;
   backend: string;
+  gpuMemory?: string;
   heartbeatMs: string;
   cacheDir: string;
   quiet?: boolean;
@@ -44,6 +46,7 @@ export const register: RegisterCommand = (program) => {
     .option('--slots <n>', 'trials at once (default: one per GPU, else 1)')
     .option('--name <name>', 'agent name shown in the UI (default: host-pid)')
     .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu', 'auto')
+    .option('--gpu-memory <GiB>', 'GPU memory webgpu trials may use (default: nvidia-smi free memory, else 8 GiB)')
     .option('--heartbeat-ms <ms>', 'how often to tell coordinators this agent is alive', '1000')
     .option('--cache-dir <dir>', 'where fetched datasets are cached by content hash', defaultDatasetCache())
     .option('--quiet', 'no line per trial');
@@ -55,6 +58,10 @@ export const register: RegisterCommand = (program) => {
     const log = (line: string): void => {
       if (!flags.quiet) process.stdout.write(`${new Date().toISOString()} ${line}\n`);
     };
+    if (flags.gpuMemory !== undefined) {
+      parseGpuMemory(flags.gpuMemory);
+      process.env.SKEWER_GPU_MEMORY = flags.gpuMemory; // advertised, and inherited by trial processes
+    }
     const capabilities = await checkedCapabilities(resolveAgentBackend(flags.backend), { log });
     // One trial per GPU by default: two trials on one GPU contend for its memory.
     const slots = flags.slots === undefined ? Math.max(1, capabilities.gpus) : wholeNumber('--slots', flags.slots, 1);

@@ -3,13 +3,12 @@
 // done (Dawn keeps a process alive while its GPU object is referenced).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import sharp from 'sharp';
 import { stringify } from 'yaml';
-import { createRng } from '../../../src/core/index.ts';
+import { writePatchDataset } from './patch-dataset.ts';
 import { MISSING_GPU_HINT } from './require-gpu.ts';
 
 const EXIT_LIMIT_MS = 240_000;
@@ -31,28 +30,6 @@ function skewer(args: string[], cwd: string): Promise<{ code: number | null; std
       resolve({ code, stdout, stderr, ms: performance.now() - started });
     });
   });
-}
-
-/**
- * A defect task a tiny net learns in a few epochs on a few images: grey noise, and in the minority
- * class a dark 6x6 patch at a seeded random place. (The DAGM-like `skewer synth` surfaces are
- * deliberately hard: learning them takes ~600 images and 10 epochs, minutes on a software GPU.)
- */
-async function writePatchDataset(dir: string, size: number, counts: { defect: number; ok: number }): Promise<void> {
-  const rng = createRng('webgpu-train-patches');
-  for (const [label, count] of Object.entries(counts)) {
-    await mkdir(path.join(dir, label), { recursive: true });
-    for (let i = 0; i < count; i++) {
-      const pixels = Buffer.alloc(size * size * 3);
-      for (let j = 0; j < pixels.length; j++) pixels[j] = Math.round(255 * rng.uniform(0.4, 0.6));
-      if (label === 'defect') {
-        const px = rng.int(0, size - 6);
-        const py = rng.int(0, size - 6);
-        for (let y = py; y < py + 6; y++) for (let x = px; x < px + 6; x++) for (let c = 0; c < 3; c++) pixels[(y * size + x) * 3 + c] = Math.round(pixels[(y * size + x) * 3 + c]! * 0.4);
-      }
-      await sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).png().toFile(path.join(dir, label, `${String(i).padStart(3, '0')}.png`));
-    }
-  }
 }
 
 test('skewer train --backend webgpu learns a synthetic defect task well above chance and exits by itself', async () => {

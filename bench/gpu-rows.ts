@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { estimateTrainingMemory, largestTensorBytes, type BackboneName } from '../src/models/index.ts';
-import type { Job, StepResult } from './train-worker.ts';
+import type { Job, KernelProfile, StepResult } from './train-worker.ts';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'train-worker.ts');
 /** Images in one epoch of the seed's task. */
@@ -51,6 +51,23 @@ export interface GpuRow extends GpuRowSpec {
   failed?: string;
 }
 
+function runWorker(job: Job, timeoutMs: number): { line?: string; failed?: string } {
+  // SKEWER_BENCH_WORKER: a bundled worker (scripts/gpu-bundle.sh) where tsx is not installed.
+  const worker = process.env.SKEWER_BENCH_WORKER ? [process.env.SKEWER_BENCH_WORKER] : ['--import', 'tsx', WORKER];
+  const child = spawnSync(process.execPath, [...worker, JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20, timeout: timeoutMs });
+  const line = child.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
+  if (child.status === 0 && line) return { line: line.slice('RESULT '.length) };
+  const why = child.error?.message.includes('ETIMEDOUT') ? `timed out after ${timeoutMs / 1000} s` : (child.stderr ?? '').trim().split('\n').filter((l) => !l.startsWith('Warning:')).slice(-3).join(' | ');
+  return { failed: why || `worker exited ${child.status}` };
+}
+
+/** The kernels that take the time in one webgpu step (tf.profile; GPU-timed where timestamp queries work). */
+export function profileGpuStep(spec: Omit<GpuRowSpec, 'steps'>, timeoutMs: number): KernelProfile | { failed: string } {
+  process.stderr.write(`  webgpu profile ${spec.backbone} ${spec.resolution}px batch ${spec.batchSize}...\n`);
+  const { line, failed } = runWorker({ kind: 'profile', backbone: spec.backbone, resolution: spec.resolution, batchSize: spec.batchSize }, timeoutMs);
+  return line ? (JSON.parse(line) as KernelProfile) : { failed: failed! };
+}
+
 export function measureGpuRow(spec: GpuRowSpec, timeoutMs: number): GpuRow {
   const row: GpuRow = {
     ...spec,
@@ -61,16 +78,10 @@ export function measureGpuRow(spec: GpuRowSpec, timeoutMs: number): GpuRow {
   const job: Job = { kind: 'step', backbone: spec.backbone, resolution: spec.resolution, batchSize: spec.batchSize, variant: 'webgpu', steps: spec.steps, warmup: true };
   process.stderr.write(`  webgpu ${spec.backbone} ${spec.resolution}px batch ${spec.batchSize}: warm-up + ${spec.steps} step(s)...`);
   const started = performance.now();
-  // SKEWER_BENCH_WORKER: a bundled worker (scripts/gpu-bundle.sh) where tsx is not installed.
-  const worker = process.env.SKEWER_BENCH_WORKER ? [process.env.SKEWER_BENCH_WORKER] : ['--import', 'tsx', WORKER];
-  const child = spawnSync(process.execPath, [...worker, JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20, timeout: timeoutMs });
-  const line = child.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
+  const { line, failed } = runWorker(job, timeoutMs);
   process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
-  if (child.status !== 0 || !line) {
-    const why = child.error?.message.includes('ETIMEDOUT') ? `timed out after ${timeoutMs / 1000} s` : (child.stderr ?? '').trim().split('\n').filter((l) => !l.startsWith('Warning:')).slice(-3).join(' | ');
-    return { ...row, failed: why || `worker exited ${child.status}` };
-  }
-  const result = JSON.parse(line.slice('RESULT '.length)) as StepResult;
+  if (!line) return { ...row, failed: failed! };
+  const result = JSON.parse(line) as StepResult;
   const imagesPerSecond = spec.batchSize / (result.msPerStep / 1000);
   return {
     ...row,

@@ -6,7 +6,8 @@
  *      and one whole training step of every backbone at 32 px (relative error < 1e-4);
  *   3. the webgpu bench rows (bench/gpu-rows.ts): small-cnn 64 px, mobilenetv2 224, densenet121
  *      224 batch 16, efficientnetb3 300, densenet201 600 batch 8; warm-up apart from steady state;
- *   4. the issue's targets checked: DenseNet-121 224 px >= 100 images/s, DenseNet-201 600 px batch 8
+ *   4. tf.profile of one DenseNet-121 step: the kernels that take the time;
+ *   5. the issue's targets checked: DenseNet-121 224 px >= 100 images/s, DenseNet-201 600 px batch 8
  *      epoch of 1,800 images <= 300 s.
  * Exit 0 when the gradient checks pass (a failed bench row is recorded, not fatal), 1 otherwise.
  *
@@ -21,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BACKBONES, buildModel } from '../src/models/backbones/index.ts';
 import { adapterName, compareGradients, compareKernelGradients, DAWN_BACKENDS, listAdapters, pickAdapter, releaseBackends, selectBackend } from '../src/models/index.ts';
-import { formatGpuRows, GPU_ROWS, measureGpuRow, tinyRows, type GpuRow } from './gpu-rows.ts';
+import { formatGpuRows, GPU_ROWS, measureGpuRow, profileGpuStep, tinyRows, type GpuRow } from './gpu-rows.ts';
 
 const TOLERANCE = 1e-4;
 const argv = process.argv.slice(2);
@@ -71,16 +72,25 @@ const gradientsPass = kernels.every((k) => k.input < TOLERANCE && k.filter < TOL
 report.gradients = { tolerance: TOLERANCE, pass: gradientsPass, kernels, backbones };
 write(); // keep what we have should a row hang the GPU
 
-// 3. Bench rows, each in its own process under a time limit that keeps the whole run near 8 minutes.
+// 3. Bench rows, each in its own process under a time limit: at worst ~1 + 4 + 2 + 1 minutes in all.
 const rows: GpuRow[] = [];
 for (const spec of tiny ? tinyRows() : GPU_ROWS) {
-  rows.push(measureGpuRow(spec, spec.backbone === 'densenet201' && !tiny ? 120_000 : 75_000));
+  rows.push(measureGpuRow(spec, spec.backbone === 'densenet201' && !tiny ? 120_000 : 60_000));
   report.rows = rows;
   write();
 }
 process.stdout.write(`\nwebgpu on ${adapterName(choice.adapter)}${tiny ? ' (tiny rows: 32 px, batch 2)' : ''}\n${formatGpuRows(rows)}\n`);
 
-// 4. Targets (meaningful on the full rows only).
+// 4. Where the time goes: one profiled DenseNet-121 step.
+const profile = profileGpuStep(tiny ? { backbone: 'densenet121', resolution: 32, batchSize: 2 } : { backbone: 'densenet121', resolution: 224, batchSize: 16 }, 60_000);
+report.profile = profile;
+if ('kernels' in profile) {
+  process.stdout.write(`\nkernels of one densenet121 step (${profile.timed ? 'GPU time' : 'no GPU timer: by calls'})\n`);
+  for (const k of profile.kernels.slice(0, 10)) process.stdout.write(`  ${k.name.padEnd(28)} ${String(k.calls).padStart(5)} calls  ${k.totalMs.toFixed(1).padStart(9)} ms\n`);
+}
+write();
+
+// 5. Targets (meaningful on the full rows only).
 const find = (backbone: string) => rows.find((r) => r.backbone === backbone);
 const d121 = find('densenet121');
 const d201 = find('densenet201');

@@ -12,15 +12,18 @@ import {
   backboneInfo,
   buildModel,
   registerWasmTrainingKernels,
+  releaseBackends,
   selectBackend,
   trainStep,
+  trainStepAsync,
   type BackboneName,
 } from '../src/models/index.ts';
 
-export type Variant = 'wasm' | 'wasm-stock' | 'cpu';
+export type Variant = 'wasm' | 'wasm-stock' | 'cpu' | 'webgpu';
 
 export type Job =
   | { kind: 'step'; backbone: BackboneName; resolution: number; batchSize: number; variant: Variant; steps: number; warmup?: boolean }
+  | { kind: 'profile'; backbone: BackboneName; resolution: number; batchSize: number }
   | { kind: 'matmul'; size: number }
   | { kind: 'kernels' };
 
@@ -29,9 +32,14 @@ export interface StepResult {
   stepsTimed: number;
   firstStepMs: number;
   flopsPerImage: number;
+  /** webgpu: the adapter it ran on. */
+  adapter?: string;
+  /** tf.memory() bytes after the warm-up and after the timed steps (flat when nothing leaks). */
+  memoryBytes?: { afterWarmup: number; afterSteps: number };
 }
 
 async function measureStep(job: Extract<Job, { kind: 'step' }>): Promise<StepResult> {
+  if (job.variant === 'webgpu') return measureWebgpuStep(job);
   if (job.variant === 'cpu') await selectBackend('cpu');
   else {
     await selectBackend('wasm');
@@ -52,6 +60,66 @@ async function measureStep(job: Extract<Job, { kind: 'step' }>): Promise<StepRes
   for (let i = 0; i < job.steps; i++) trainStep(model, optimizer, images, labels);
   const msPerStep = (performance.now() - start) / job.steps;
   return { msPerStep, stepsTimed: job.steps, firstStepMs, flopsPerImage: backboneInfo(job.backbone, job.resolution).flopsPerImage };
+}
+
+/**
+ * webgpu: the first step compiles every shader (reported as firstStepMs, the warm-up); the timed
+ * steps are steady state. Each step waits for its loss, so GPU work is really done when timed.
+ */
+async function measureWebgpuStep(job: Extract<Job, { kind: 'step' }>): Promise<StepResult> {
+  const backend = await selectBackend('webgpu');
+  const model = await buildModel(job.backbone, { resolution: job.resolution, numClasses: 2, seed: 1 });
+  const optimizer = tf.train.adam(1e-3);
+  const rng = createRng(`bench/${job.backbone}/${job.resolution}`);
+  const size = job.batchSize * job.resolution * job.resolution * 3;
+  const images = tf.tensor4d(Float32Array.from({ length: size }, () => rng.next()), [job.batchSize, job.resolution, job.resolution, 3]);
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: job.batchSize }, (_, i) => i % 2), 'int32'), 2);
+  let start = performance.now();
+  await trainStepAsync(model, optimizer, images, labels);
+  const firstStepMs = performance.now() - start;
+  const afterWarmup = tf.memory().numBytes;
+  start = performance.now();
+  for (let i = 0; i < job.steps; i++) await trainStepAsync(model, optimizer, images, labels);
+  const msPerStep = (performance.now() - start) / job.steps;
+  const afterSteps = tf.memory().numBytes;
+  tf.dispose([images, labels]);
+  optimizer.dispose();
+  model.dispose();
+  const adapter = backend.adapter ? `${backend.adapter.description || backend.adapter.device} (${backend.adapter.dawnBackend}${backend.adapter.software ? ', software' : ''})` : 'unknown';
+  releaseBackends();
+  return { msPerStep, stepsTimed: job.steps, firstStepMs, flopsPerImage: backboneInfo(job.backbone, job.resolution).flopsPerImage, adapter, memoryBytes: { afterWarmup, afterSteps } };
+}
+
+export interface KernelProfile {
+  /** Whether the GPU timed each kernel (WebGPU timestamp queries); else only counts and bytes. */
+  timed: boolean;
+  kernels: Array<{ name: string; calls: number; totalMs: number; bytesAdded: number }>;
+}
+
+/** tf.profile of one webgpu training step after a warm-up: time per kernel name, largest first. */
+async function profileWebgpuStep(job: Extract<Job, { kind: 'profile' }>): Promise<KernelProfile> {
+  // Dawn may hide timestamp queries (the per-kernel GPU timer) behind this toggle.
+  process.env.SKEWER_DAWN_FLAGS ??= 'enable-dawn-features=allow_unsafe_apis';
+  await selectBackend('webgpu');
+  const model = await buildModel(job.backbone, { resolution: job.resolution, numClasses: 2, seed: 1 });
+  const optimizer = tf.train.adam(1e-3);
+  const images = tf.randomUniform([job.batchSize, job.resolution, job.resolution, 3], 0, 1, 'float32', 1);
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: job.batchSize }, (_, i) => i % 2), 'int32'), 2);
+  await trainStepAsync(model, optimizer, images, labels);
+  const info = await tf.profile(() => trainStepAsync(model, optimizer, images, labels));
+  const byName = new Map<string, { name: string; calls: number; totalMs: number; bytesAdded: number }>();
+  for (const k of info.kernels) {
+    const entry = byName.get(k.name) ?? { name: k.name, calls: 0, totalMs: 0, bytesAdded: 0 };
+    entry.calls += 1;
+    entry.totalMs += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    entry.bytesAdded += k.bytesAdded;
+    byName.set(k.name, entry);
+  }
+  const kernels = [...byName.values()];
+  const timed = kernels.some((k) => k.totalMs > 0);
+  kernels.sort((a, b) => (timed ? b.totalMs - a.totalMs : b.calls - a.calls));
+  releaseBackends();
+  return { timed, kernels: kernels.slice(0, 15) };
 }
 
 async function measureMatmul(size: number): Promise<{ gflops: number; ms: number }> {
@@ -123,7 +191,8 @@ async function measureKernels(): Promise<Array<{ name: string; stockMs: number; 
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as Job;
-  const result = job.kind === 'step' ? await measureStep(job) : job.kind === 'matmul' ? await measureMatmul(job.size) : await measureKernels();
+  const result =
+    job.kind === 'step' ? await measureStep(job) : job.kind === 'profile' ? await profileWebgpuStep(job) : job.kind === 'matmul' ? await measureMatmul(job.size) : await measureKernels();
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
 

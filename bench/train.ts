@@ -11,7 +11,9 @@
  * slow on a small machine, so they time 1-3 steps after one warm-up step (see `defaultSteps`).
  *
  *   npm run bench:train -- [--backbones small-cnn,mobilenetv2] [--resolutions 64,128] [--batch 8]
- *                          [--steps N] [--no-kernels] [--out bench/results/train.json]
+ *                          [--steps N] [--no-kernels] [--webgpu | --webgpu-tiny] [--out bench/results/train.json]
+ * `--webgpu` adds the webgpu rows of bench/gpu-rows.ts (a GPU adapter is needed; `--webgpu-tiny`
+ * shrinks them for a software GPU).
  * Prints tables and writes the JSON (default bench/results/train.json).
  */
 import { spawnSync } from 'node:child_process';
@@ -20,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BACKBONES, backboneDefaults, estimateTrainingMemory, isBackboneName, largestFittingBatch, WASM_HEAP_BYTES, type BackboneName } from '../src/models/index.ts';
+import { formatGpuRows, GPU_ROWS, measureGpuRow, tinyRows, type GpuRow } from './gpu-rows.ts';
 import type { Job, StepResult, Variant } from './train-worker.ts';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'train-worker.ts');
@@ -31,6 +34,7 @@ interface Options {
   batchSize: number;
   steps?: number;
   kernels: boolean;
+  webgpu: 'off' | 'full' | 'tiny';
   out: string;
 }
 
@@ -47,7 +51,8 @@ function parseArgs(argv: string[]): Options {
   const batchSize = Number(value('--batch') ?? 8);
   const steps = value('--steps') === undefined ? undefined : Number(value('--steps'));
   const out = value('--out') ?? 'bench/results/train.json';
-  return { backbones: backbones as BackboneName[], resolutions, batchSize, steps, kernels: !argv.includes('--no-kernels'), out };
+  const webgpu = argv.includes('--webgpu-tiny') ? 'tiny' : argv.includes('--webgpu') ? 'full' : 'off';
+  return { backbones: backbones as BackboneName[], resolutions, batchSize, steps, kernels: !argv.includes('--no-kernels'), webgpu, out };
 }
 
 /** Timed steps after the warm-up: fewer where one step takes many seconds on wasm. */
@@ -144,6 +149,7 @@ function main(): void {
       }
     }
   }
+  const gpuRows: GpuRow[] = options.webgpu === 'off' ? [] : (options.webgpu === 'tiny' ? tinyRows() : [...GPU_ROWS]).map((spec) => measureGpuRow(spec, 300_000));
   const kernels = options.kernels ? runWorker<Array<{ name: string; stockMs: number; oursMs: number }>>({ kind: 'kernels' }) : [];
   const matmulAfter = runWorker<{ gflops: number; ms: number }>({ kind: 'matmul', size: MATMUL_SIZE });
   const matmul = matmulAfter.gflops > matmulBefore.gflops ? matmulAfter : matmulBefore;
@@ -160,6 +166,7 @@ function main(): void {
       ]),
     ) + '\n',
   );
+  if (gpuRows.length) process.stdout.write(`\nwebgpu on ${gpuRows.find((r) => r.adapter)?.adapter ?? 'no adapter'} (warm-up = first step, shaders compiled)\n${formatGpuRows(gpuRows)}\n`);
   const wasm = rows.find((r) => r.backbone === 'small-cnn' && r.resolution === 64 && r.backend === 'wasm')?.msPerStep;
   const speedups: Record<string, number> = {};
   for (const variant of ['cpu', 'wasm-stock'] as const) {
@@ -179,6 +186,7 @@ function main(): void {
     flopsModel: 'training step = 3 x forward FLOPs (2 x multiply-adds of conv, depthwise and dense layers)',
     matmul: { size: MATMUL_SIZE, ...matmul, before: matmulBefore.gflops, after: matmulAfter.gflops },
     rows,
+    webgpuRows: gpuRows,
     speedups,
     kernels,
     seconds: (Date.now() - started) / 1000,

@@ -303,6 +303,7 @@ export class Agent {
       gpus: capabilities.gpus,
       memoryBytes: capabilities.memoryBytes,
       classes: capabilities.classes,
+      ...(capabilities.gpu && { gpu: capabilities.gpu }),
       running: [...this.running.values()].map((r) => ({ study: r.trial.study, trialId: r.trial.trialId, attempt: r.attempt })),
       startedAt: this.startedAt,
     };

@@ -5,9 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { GpuAdapter } from '../models/webgpu-adapters.ts';
 
 export type ProbeResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
-export type BackendProbe = (backend: 'tensorflow' | 'wasm' | 'cpu') => Promise<ProbeResult>;
+export type BackendProbe = (backend: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu') => Promise<ProbeResult>;
+/** Dawn's GPU adapters on this machine (an empty list where Dawn finds none or does not load). */
+export type AdapterProbe = () => Promise<GpuAdapter[]>;
 
 const PROBE_MODULE = fileURLToPath(new URL('./probe-child.ts', import.meta.url));
 const PROBE_TIMEOUT_MS = 120_000;
@@ -32,5 +35,19 @@ export const probeBackend: BackendProbe = (backend) => {
         }
       },
     );
+  });
+};
+
+/** Lists Dawn's adapters in a child process (the agent never loads Dawn: it holds a process alive). */
+export const probeAdapters: AdapterProbe = () => {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', import.meta.resolve('tsx'), PROBE_MODULE, 'adapters'], { timeout: PROBE_TIMEOUT_MS, maxBuffer: 1 << 20 }, (_error, stdout) => {
+      try {
+        const answer = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { ok: boolean; adapters?: GpuAdapter[] };
+        resolve(answer.ok && answer.adapters ? answer.adapters : []);
+      } catch {
+        resolve([]); // the child crashed or timed out: no usable adapter
+      }
+    });
   });
 };

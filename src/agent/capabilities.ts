@@ -1,15 +1,18 @@
 /**
- * What this machine offers: the tfjs backend trials will get (tfjs-node(-gpu) if installed, else
- * wasm), GPUs, memory, and hence which resource classes of trials it consumes. Detection only
- * resolves packages; it never loads tfjs into the agent process (trials run in children).
+ * What this machine offers: the tfjs backend trials will get (`auto`: tfjs-node-gpu proven to load,
+ * else webgpu on a hardware adapter, else tfjs-node, else wasm), GPUs and their adapter, memory, and
+ * hence which resource classes of trials it consumes. Detection only resolves packages; loading
+ * (tfjs, Dawn) happens in child processes, never in the agent (trials run in children too).
  */
 import { execFileSync } from 'node:child_process';
 import { hostname, totalmem } from 'node:os';
 import { UserError } from '../core/errors.ts';
 import { NAME_PATTERN, type ResourceClass } from '../transport/subjects.ts';
-import { probeBackend, type BackendProbe } from './backend-probe.ts';
+import { gpuMemory } from '../models/gpu-memory.ts';
+import { adapterName, pickAdapter, type GpuAdapter } from '../models/webgpu-adapters.ts';
+import { probeAdapters, probeBackend, type AdapterProbe, type BackendProbe } from './backend-probe.ts';
 
-export const AGENT_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const AGENT_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type AgentBackend = (typeof AGENT_BACKENDS)[number];
 
 /** Checks a --backend flag value. */
@@ -18,11 +21,19 @@ export function resolveAgentBackend(text: string): AgentBackend {
   throw new UserError(`unknown backend '${text}'`, { where: '--backend', hint: `Use one of: ${AGENT_BACKENDS.join(', ')}.` });
 }
 
+/** The GPU adapter a webgpu agent trains on, as advertised. */
+export interface AdvertisedGpu {
+  readonly name: string;
+  readonly memoryBytes: number;
+  readonly software: boolean;
+}
+
 export interface Capabilities {
-  readonly backend: 'tensorflow' | 'wasm' | 'cpu';
+  readonly backend: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   readonly gpus: number;
   readonly memoryBytes: number;
   readonly classes: ResourceClass[];
+  readonly gpu?: AdvertisedGpu;
 }
 
 function resolves(specifier: string): boolean {
@@ -49,7 +60,7 @@ function countGpus(): number {
 
 /** The classes an agent with this backend and GPU count consumes: its own and those below it. */
 export function classesFor(backend: string, gpus: number): ResourceClass[] {
-  if (backend === 'tensorflow' && gpus > 0) return ['cpu', 'native', 'gpu'];
+  if ((backend === 'tensorflow' || backend === 'webgpu') && gpus > 0) return ['cpu', 'native', 'gpu'];
   if (backend === 'tensorflow') return ['cpu', 'native'];
   return ['cpu'];
 }
@@ -63,6 +74,7 @@ export function detectCapabilities(wanted: AgentBackend = 'auto'): Capabilities 
       hint: 'Install one (npm install @tensorflow/tfjs-node-gpu on a CUDA machine), or use --backend wasm.',
     });
   }
+  if (wanted === 'webgpu') throw new Error('detectCapabilities: webgpu needs the adapter list (checkedCapabilities)');
   const backend = wanted === 'auto' ? (nativePackage ? 'tensorflow' : 'wasm') : wanted;
   const gpus = backend === 'tensorflow' && gpuPackage ? countGpus() : 0;
   return { backend, gpus, memoryBytes: totalmem(), classes: classesFor(backend, gpus) };
@@ -71,7 +83,24 @@ export function detectCapabilities(wanted: AgentBackend = 'auto'): Capabilities 
 export interface CheckOptions {
   readonly detect?: (wanted: AgentBackend) => Capabilities;
   readonly probe?: BackendProbe;
+  /** Dawn's adapters (default: listed in a child process). */
+  readonly adapters?: AdapterProbe;
+  /** GPUs nvidia-smi counts (default: asks it). */
+  readonly countGpus?: () => number;
   readonly log?: (line: string) => void;
+}
+
+/** A webgpu agent on `adapter`: a hardware one takes gpu trials, one slot per GPU; a software one cpu trials. */
+export function webgpuCapabilities(adapter: GpuAdapter, gpusCounted: number, env: NodeJS.ProcessEnv = process.env): Capabilities {
+  const gpus = adapter.software ? 0 : Math.max(1, gpusCounted);
+  const memory = gpuMemory({ software: adapter.software, env });
+  return {
+    backend: 'webgpu',
+    gpus,
+    memoryBytes: totalmem(),
+    classes: classesFor('webgpu', gpus),
+    gpu: { name: adapterName(adapter), memoryBytes: memory.bytes, software: adapter.software },
+  };
 }
 
 /**
@@ -82,7 +111,21 @@ export interface CheckOptions {
  */
 export async function checkedCapabilities(wanted: AgentBackend, options: CheckOptions = {}): Promise<Capabilities> {
   const detect = options.detect ?? detectCapabilities;
+  const listAdapters = options.adapters ?? probeAdapters;
+  const gpusCounted = options.countGpus ?? countGpus;
+  if (wanted === 'webgpu') {
+    const choice = pickAdapter(await listAdapters(), { allowSoftware: true });
+    if (!choice.adapter) throw new UserError(`--backend webgpu: ${choice.reason}`, { where: '--backend', hint: 'See `npx skewer doctor --backend webgpu`; install a GPU driver (Vulkan) or use --backend wasm.' });
+    return webgpuCapabilities(choice.adapter, gpusCounted());
+  }
   const detected = detect(wanted);
+  if (wanted === 'auto') {
+    // tfjs-node-gpu first, but only once a child process proved it loads.
+    if (detected.backend === 'tensorflow' && detected.gpus > 0 && (await (options.probe ?? probeBackend)('tensorflow')).ok) return detected;
+    const choice = pickAdapter(await listAdapters(), { allowSoftware: false });
+    if (choice.adapter) return webgpuCapabilities(choice.adapter, gpusCounted());
+    options.log?.(`webgpu not used: ${choice.reason}`);
+  }
   if (detected.backend !== 'tensorflow') return detected;
   const probe = await (options.probe ?? probeBackend)('tensorflow');
   if (probe.ok) return detected;

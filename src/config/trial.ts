@@ -19,7 +19,7 @@ export const AUGMENTATION_NAMES = ['hflip', 'vflip', 'rot90', 'cutmix', 'mixup',
 export const FIT_NAMES = ['stretch', 'contain', 'cover'] as const;
 export const LOSS_NAMES = ['ce', 'focal', 'logit-adjusted'] as const;
 export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop'] as const;
-export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 const positive = () => z.number().positive();
 

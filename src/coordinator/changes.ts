@@ -107,6 +107,7 @@ export function agentInfoOf(record: StoredAgent): AgentInfo {
     busy: info.busy,
     gpus: info.gpus,
     memoryBytes: info.memoryBytes,
+    ...(info.gpu && { gpu: info.gpu }),
     lastHeartbeat: record.lastHeartbeat,
     lost: record.lost,
     left: record.left === true,

@@ -42,7 +42,8 @@ export function estimateResources(work: TrialWork): Resources {
   const memoryBytes = Math.round(TRAINING_OVERHEAD * (weights + activations) + 256 * MiB);
   let resourceClass: ResourceClass = 'cpu';
   if (spec.backend === 'tensorflow' || memoryBytes > WASM_LIMIT_BYTES) resourceClass = 'native';
-  if (memoryBytes > CPU_NATIVE_LIMIT_BYTES) resourceClass = 'gpu';
+  // Asked for webgpu by name, or too big for a CPU: only agents with a hardware GPU take it.
+  if (memoryBytes > CPU_NATIVE_LIMIT_BYTES || spec.backend === 'webgpu') resourceClass = 'gpu';
   return { class: resourceClass, memoryBytes };
 }
 

@@ -10,6 +10,8 @@ export interface AgentInfo {
   readonly busy: number;
   readonly gpus: number;
   readonly memoryBytes: number;
+  /** The GPU adapter a webgpu agent trains on. */
+  readonly gpu?: { readonly name: string; readonly memoryBytes: number; readonly software: boolean };
   readonly lastHeartbeat: number;
   /** Missed its heartbeats: it may have died with trials on it. */
   readonly lost: boolean;

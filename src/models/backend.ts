@@ -1,7 +1,9 @@
 /**
  * Picks the tfjs backend at run time and says why. Order for `auto`: `@tensorflow/tfjs-node-gpu`
- * (CUDA), `@tensorflow/tfjs-node` (native CPU), `@tensorflow/tfjs-backend-wasm` with our training
- * kernels; the pure-JS `cpu` backend (~300x slower to train) only when asked for. The native packages
+ * (CUDA, bring-your-own libtensorflow), `@tensorflow/tfjs-backend-webgpu` on a *hardware* Dawn
+ * adapter (never a software one: see webgpu-adapters.ts), `@tensorflow/tfjs-node` (native CPU),
+ * `@tensorflow/tfjs-backend-wasm` with our training kernels; the pure-JS `cpu` backend (~300x
+ * slower to train) only when asked for. `webgpu` asked for by name may use a software adapter. The native packages
  * are optional dependencies loaded with a dynamic import, so their absence is a reason, not a crash.
  * `SKEWER_BACKEND` overrides `auto` (an explicit preference beats the environment).
  */
@@ -9,10 +11,12 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { ResourceError, UserError } from '../core/index.ts';
 import { registerWasmTrainingKernels } from './kernels/index.ts';
+import { pickAdapter, type GpuAdapter } from './webgpu-adapters.ts';
+import { activateWebgpu, listAdapters, releaseWebgpu, webgpuVersions } from './webgpu.ts';
 
-export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   /** The tfjs backend name now active. */
@@ -29,6 +33,14 @@ export interface BackendInfo {
   rejected: Array<{ name: string; reason: string }>;
   /** Versions of the tfjs packages in play. */
   versions: Record<string, string>;
+  /** webgpu: the Dawn adapter it trains on. */
+  adapter?: GpuAdapter;
+}
+
+interface Activated {
+  threads: number;
+  versions: Record<string, string>;
+  adapter?: GpuAdapter;
 }
 
 interface Candidate {
@@ -36,7 +48,7 @@ interface Candidate {
   package: string;
   gpu: boolean;
   /** Loads the package and activates the backend; throws with the reason it cannot. */
-  activate: () => Promise<{ threads: number; versions: Record<string, string> }>;
+  activate: () => Promise<Activated>;
 }
 
 
@@ -89,6 +101,34 @@ const wasmCandidate: Candidate = {
   },
 };
 
+/** Lists Dawn's adapters; replaceable by tests (a stubbed adapter list). */
+let adapterSource: () => Promise<GpuAdapter[]> = () => listAdapters();
+let webgpuActivation: (adapter: GpuAdapter) => Promise<void> = activateWebgpu;
+
+/** Tests only: stub the adapter list (and the activation) the webgpu candidate sees; returns a restore function. */
+export function stubWebgpuForTests(adapters: () => Promise<GpuAdapter[]>, activation: (adapter: GpuAdapter) => Promise<void>): () => void {
+  const previous = { adapterSource, webgpuActivation };
+  adapterSource = adapters;
+  webgpuActivation = activation;
+  return () => {
+    ({ adapterSource, webgpuActivation } = previous);
+  };
+}
+
+function webgpuCandidate(allowSoftware: boolean): Candidate {
+  return {
+    name: 'webgpu',
+    package: '@tensorflow/tfjs-backend-webgpu',
+    gpu: true,
+    activate: async () => {
+      const choice = pickAdapter(await adapterSource(), { allowSoftware });
+      if (!choice.adapter) throw new Error(choice.reason);
+      await webgpuActivation(choice.adapter);
+      return { threads: 1, versions: { ...tfjsVersions(), ...webgpuVersions() }, adapter: choice.adapter };
+    },
+  };
+}
+
 const cpuCandidate: Candidate = {
   name: 'cpu',
   package: '@tensorflow/tfjs-backend-cpu',
@@ -99,11 +139,29 @@ const cpuCandidate: Candidate = {
   },
 };
 
-const CANDIDATES: Record<Exclude<BackendPreference, 'auto'>, Candidate[]> = {
-  tensorflow: [nativeCandidate('@tensorflow/tfjs-node-gpu', true), nativeCandidate('@tensorflow/tfjs-node', false)],
-  wasm: [wasmCandidate],
-  cpu: [cpuCandidate],
-};
+const nodeGpuCandidate = nativeCandidate('@tensorflow/tfjs-node-gpu', true);
+const nodeCpuCandidate = nativeCandidate('@tensorflow/tfjs-node', false);
+
+/** The candidates tried for a preference, in order. */
+function candidates(preference: BackendPreference): Candidate[] {
+  switch (preference) {
+    case 'auto':
+      return [nodeGpuCandidate, webgpuCandidate(false), nodeCpuCandidate, wasmCandidate];
+    case 'tensorflow':
+      return [nodeGpuCandidate, nodeCpuCandidate];
+    case 'webgpu':
+      return [webgpuCandidate(true)];
+    case 'wasm':
+      return [wasmCandidate];
+    case 'cpu':
+      return [cpuCandidate];
+  }
+}
+
+/** The packages tried for a preference, in order (what `doctor` and the tests show). */
+export function candidateOrder(preference: BackendPreference): string[] {
+  return candidates(preference).map((c) => c.package);
+}
 
 /** Reads SKEWER_BACKEND, or `auto` when unset. */
 export function backendPreferenceFromEnv(env: NodeJS.ProcessEnv = process.env): BackendPreference {
@@ -140,11 +198,11 @@ export function selectBackend(preference: BackendPreference = 'auto'): Promise<B
 }
 
 async function choose(preference: BackendPreference): Promise<BackendInfo> {
-  const order = preference === 'auto' ? [...CANDIDATES.tensorflow, ...CANDIDATES.wasm] : CANDIDATES[preference];
+  const order = candidates(preference);
   const rejected: BackendInfo['rejected'] = [];
   for (const candidate of order) {
     try {
-      const { threads, versions } = await candidate.activate();
+      const { threads, versions, adapter } = await candidate.activate();
       const reason =
         preference === 'auto'
           ? rejected.length === 0
@@ -152,7 +210,8 @@ async function choose(preference: BackendPreference): Promise<BackendInfo> {
             : `best available for auto after ${rejected.map((r) => r.name).join(', ')}`
           : `requested (${preference})`;
       if (preference === 'auto') rejected.push({ name: 'cpu', reason: 'pure-JS backend, ~300x slower to train; used only when asked for (--backend cpu)' });
-      return { name: candidate.name, package: candidate.package, gpu: candidate.gpu, threads, reason, rejected, versions };
+      const gpu = candidate.gpu && !(adapter?.software ?? false);
+      return { name: candidate.name, package: candidate.package, gpu, threads, reason, rejected, versions, ...(adapter && { adapter }) };
     } catch (error) {
       rejected.push({ name: candidate.package, reason: (error as Error).message });
     }
@@ -161,4 +220,13 @@ async function choose(preference: BackendPreference): Promise<BackendInfo> {
     where: preference === 'auto' ? 'backend auto' : `backend ${preference}`,
     hint: rejected.map((r) => `${r.name}: ${r.reason}`).join('; ') + '. Try --backend wasm (always installed) or --backend cpu.',
   });
+}
+
+/**
+ * Lets the process exit after training: frees the webgpu device and Dawn's references (Dawn keeps
+ * a process alive while its GPU object is referenced). Later selections start afresh.
+ */
+export function releaseBackends(): void {
+  selections.clear();
+  releaseWebgpu();
 }

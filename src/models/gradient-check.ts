@@ -1,5 +1,5 @@
 /**
- * Whole-model check of the wasm backend against the pure-JS `cpu` backend: one training step's
+ * Whole-model check of a backend (wasm, or webgpu on Dawn) against the pure-JS `cpu` backend: one training step's
  * gradients for the same weights and batch on both. Batch norm runs in inference mode (moving
  * statistics) and dropout is off, so the comparison is well conditioned: in training mode, a
  * per-batch variance near zero amplifies float rounding differences into large gradient differences.
@@ -16,15 +16,19 @@ export interface GradientCheckOptions {
   numClasses?: number;
   /** Seed of the input batch and labels (default 'gradient-check'). */
   seed?: string | number;
+  /** The backend checked against cpu (default 'wasm'). */
+  backend?: 'wasm' | 'webgpu';
 }
 
 export interface GradientComparison {
-  /** Largest per-weight relative error: max |wasm - cpu| / max |cpu| over one weight's gradient. */
+  /** Largest per-weight relative error: max |tested - cpu| / max |cpu| over one weight's gradient. */
   maxRelativeError: number;
   /** The weight where it occurs. */
   worstWeight: string;
   perWeight: Array<{ weight: string; relativeError: number }>;
-  loss: { wasm: number; cpu: number };
+  /** The backend checked and the loss on it and on cpu. */
+  backend: 'wasm' | 'webgpu';
+  loss: { tested: number; cpu: number };
 }
 
 /** max |actual - expected| / max |expected| (the absolute difference when expected is all zeros). */
@@ -45,21 +49,25 @@ interface StepResult {
   loss: number;
 }
 
-function runStep(model: tf.LayersModel, images: Float32Array, imageShape: number[], labels: Int32Array, numClasses: number): StepResult {
+// Reads are asynchronous: webgpu in Node cannot read synchronously (tfjs does it through a canvas).
+async function runStep(model: tf.LayersModel, images: Float32Array, imageShape: number[], labels: Int32Array, numClasses: number): Promise<StepResult> {
   const x = tf.tensor(images, imageShape);
   const y = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
   try {
     const { loss, grads } = stepGradients(model, x, y, { training: false });
-    const result = { names: [...grads.keys()], grads: [...grads.values()].map((g) => Float32Array.from(g.dataSync())), loss: loss.dataSync()[0]! };
-    tf.dispose([loss, ...grads.values()]);
-    return result;
+    try {
+      const values = await Promise.all([...grads.values()].map(async (g) => Float32Array.from(await g.data())));
+      return { names: [...grads.keys()], grads: values, loss: (await loss.data())[0]! };
+    } finally {
+      tf.dispose([loss, ...grads.values()]);
+    }
   } finally {
     tf.dispose([x, y]);
   }
 }
 
 /**
- * Builds the model on wasm, computes one step's gradients there, rebuilds it on cpu with the same
+ * Builds the model on the tested backend, computes one step's gradients there, rebuilds it on cpu with the same
  * weights and compares. `build` must return a fresh model with a softmax output of `numClasses`.
  * Restores the backend that was active before the call.
  */
@@ -75,15 +83,17 @@ export async function compareGradients(
   const images = Float32Array.from({ length: imageShape.reduce((a, b) => a * b, 1) }, () => rng.next());
   const labels = Int32Array.from({ length: batchSize }, (_, i) => i % numClasses);
   const previous = tf.getBackend() as BackendName | undefined;
+  const backend = options.backend ?? 'wasm';
 
-  await selectBackend('wasm');
-  const wasmModel = await build();
-  const weights = wasmModel.getWeights().map((w) => ({ shape: w.shape, values: Float32Array.from(w.dataSync()) }));
-  let wasm: StepResult;
+  await selectBackend(backend);
+  const testedModel = await build();
+  let tested: StepResult;
+  let weights: Array<{ shape: number[]; values: Float32Array }>;
   try {
-    wasm = runStep(wasmModel, images, imageShape, labels, numClasses);
+    weights = await Promise.all(testedModel.getWeights().map(async (w) => ({ shape: w.shape, values: Float32Array.from(await w.data()) })));
+    tested = await runStep(testedModel, images, imageShape, labels, numClasses);
   } finally {
-    wasmModel.dispose();
+    testedModel.dispose();
   }
 
   await selectBackend('cpu');
@@ -93,14 +103,14 @@ export async function compareGradients(
     const tensors = weights.map((w) => tf.tensor(w.values, w.shape));
     cpuModel.setWeights(tensors);
     tf.dispose(tensors);
-    cpu = runStep(cpuModel, images, imageShape, labels, numClasses);
+    cpu = await runStep(cpuModel, images, imageShape, labels, numClasses);
   } finally {
     cpuModel.dispose();
     if (previous && previous !== 'cpu') await selectBackend(previous);
   }
 
-  if (wasm.grads.length !== cpu.grads.length) throw new Error(`wasm model has ${wasm.grads.length} trainable weights, cpu model ${cpu.grads.length}`);
-  const perWeight = wasm.names.map((weight, i) => ({ weight, relativeError: relativeError(wasm.grads[i]!, cpu.grads[i]!) }));
+  if (tested.grads.length !== cpu.grads.length) throw new Error(`${backend} model has ${tested.grads.length} trainable weights, cpu model ${cpu.grads.length}`);
+  const perWeight = tested.names.map((weight, i) => ({ weight, relativeError: relativeError(tested.grads[i]!, cpu.grads[i]!) }));
   const worst = perWeight.reduce((a, b) => (b.relativeError > a.relativeError ? b : a), { weight: '', relativeError: 0 });
-  return { maxRelativeError: worst.relativeError, worstWeight: worst.weight, perWeight, loss: { wasm: wasm.loss, cpu: cpu.loss } };
+  return { maxRelativeError: worst.relativeError, worstWeight: worst.weight, perWeight, backend, loss: { tested: tested.loss, cpu: cpu.loss } };
 }

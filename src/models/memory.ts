@@ -10,6 +10,8 @@
  *                 moments, swish's sigmoid, concatenation copies) until the backward pass, and
  *                 gradients of the size of the activations live alongside them
  *   workspace   = 64 MiB runtime + 10% allocator slack on the rest
+ * On webgpu two limits apply: the largest single tensor (a layer output of the whole batch) must
+ * fit the adapter's maxStorageBufferBindingSize, and the whole step the GPU's memory (gpu-memory.ts).
  * The tape factors were measured with `tf.profile` (peak bytes of one Adam step on the `cpu`
  * backend, 64 px, batch 2) and are checked by a test against a measured small-cnn step.
  */
@@ -71,26 +73,69 @@ export function largestFittingBatch(name: BackboneName, resolution: number, limi
   return Math.max(0, Math.floor((limitBytes - fixed) / perImage));
 }
 
+export interface GpuLimits {
+  /** The adapter's maxStorageBufferBindingSize: the largest tensor one kernel may bind. */
+  maxStorageBufferBindingSize: number;
+  /** GPU memory for the whole step, and where that figure comes from. */
+  memoryBytes: number;
+  memorySource: string;
+}
+
 export interface FitOptions extends MemoryOptions {
-  backend: 'wasm' | 'tensorflow' | 'cpu';
+  backend: 'wasm' | 'tensorflow' | 'webgpu' | 'cpu';
   /** Memory this process may use; default: the machine's total (and at most 4 GiB on wasm). */
   availableBytes?: number;
+  /** webgpu: the adapter's binding limit and the GPU's memory (required there). */
+  gpu?: GpuLimits;
 }
 
 /** The memory limit one training process has on `backend`. */
-export function memoryLimit(backend: FitOptions['backend'], availableBytes?: number): number {
+export function memoryLimit(backend: FitOptions['backend'], availableBytes?: number, gpu?: GpuLimits): number {
+  if (backend === 'webgpu') {
+    if (!gpu) throw new Error('memoryLimit: the webgpu backend needs the GPU limits');
+    return gpu.memoryBytes;
+  }
   const available = availableBytes ?? os.totalmem();
   return backend === 'wasm' ? Math.min(WASM_HEAP_BYTES, available) : available;
+}
+
+/** Bytes of the largest single tensor of a step: the largest layer output for the whole batch. */
+export function largestTensorBytes(name: BackboneName, options: MemoryOptions): number {
+  return backboneInfo(name, options.resolution).largestActivationPerImage * options.batchSize * BYTES_PER_VALUE;
+}
+
+const mib = (bytes: number) => `${(bytes / MIB).toFixed(0)} MiB`;
+
+function assertFitsBinding(name: BackboneName, options: FitOptions, gpu: GpuLimits): void {
+  const largest = largestTensorBytes(name, options);
+  if (largest <= gpu.maxStorageBufferBindingSize) return;
+  const perImage = largestTensorBytes(name, { resolution: options.resolution, batchSize: 1 });
+  const fits = Math.floor(gpu.maxStorageBufferBindingSize / perImage);
+  throw new ResourceError(
+    `${name} at ${options.resolution} px, batch ${options.batchSize}: its largest tensor (${mib(largest)}) exceeds the GPU adapter's maxStorageBufferBindingSize (${mib(gpu.maxStorageBufferBindingSize)})`,
+    { where: 'batchSize', hint: fits >= 1 ? `use batch size ${fits} or less, or a smaller resolution` : 'even batch 1 does not fit: use a smaller resolution' },
+  );
 }
 
 const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
 
 /** Throws a ResourceError naming the largest batch that fits, before any training starts. */
 export function assertFitsBackend(name: BackboneName, options: FitOptions): void {
+  if (options.backend === 'webgpu') {
+    if (!options.gpu) throw new Error('assertFitsBackend: the webgpu backend needs the GPU limits');
+    assertFitsBinding(name, options, options.gpu);
+  }
   const estimate = estimateTrainingMemory(name, options);
-  const limit = memoryLimit(options.backend, options.availableBytes);
+  const limit = memoryLimit(options.backend, options.availableBytes, options.gpu);
   if (estimate.bytes <= limit) return;
   const fits = largestFittingBatch(name, options.resolution, limit);
+  if (options.backend === 'webgpu') {
+    const what = `${name} at ${options.resolution} px, batch ${options.batchSize}`;
+    throw new ResourceError(`${what} does not fit the GPU: estimated ${gib(estimate.bytes)} > ${gib(limit)} (${options.gpu!.memorySource})`, {
+      where: 'batchSize',
+      hint: fits >= 1 ? `use batch size ${fits} or less, or a smaller resolution` : 'even batch 1 does not fit: use a smaller resolution',
+    });
+  }
   const limitName = options.backend === 'wasm' && limit === WASM_HEAP_BYTES ? 'wasm 4 GiB heap' : `${gib(limit)} available on ${options.backend}`;
   const what = `${name} at ${options.resolution} px, batch ${options.batchSize}`;
   const remedy =

@@ -41,3 +41,14 @@ export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, images
   loss.dispose();
   return value;
 }
+
+/** One optimizer step, reading the loss asynchronously (webgpu in Node cannot read synchronously). */
+export async function trainStepAsync(model: tf.LayersModel, optimizer: tf.Optimizer, images: tf.Tensor, labels: tf.Tensor): Promise<number> {
+  const loss = optimizer.minimize(() => crossEntropy(model.apply(images, { training: true }) as tf.Tensor, labels), true);
+  if (!loss) throw new Error('optimizer.minimize returned no loss');
+  try {
+    return (await loss.data())[0]!;
+  } finally {
+    loss.dispose();
+  }
+}

@@ -21,7 +21,7 @@ import {
   type PlannedImage,
   type SamplingStrategy,
 } from '../data/index.ts';
-import { assertFitsBackend, buildModel, selectBackend, type BackendInfo } from '../models/index.ts';
+import { assertFitsBackend, buildModel, gpuLimits, selectBackend, type BackendInfo } from '../models/index.ts';
 import { asClassifier, createOptimizer, fitBatchNormMomentum, predictItems, trainEpoch, type Classifier, type EpochSettings } from './fit.ts';
 import { classWeights, logitAdjustment, resolveMinorityWeight, type LossSettings } from './losses.ts';
 import type { Predictions } from './metrics.ts';
@@ -48,7 +48,7 @@ export async function prepareTrial(spec: TrialSpec, log: (line: string) => void 
   // Before touching the data: a recipe that cannot fit fails now, not mid-epoch. AugMix sends the
   // image and its two views through one forward pass, so the step holds three batches.
   const forwardBatch = spec.batchSize * (spec.augmentations.includes('augmix') ? 3 : 1);
-  assertFitsBackend(spec.backbone, { resolution: spec.resolution, batchSize: forwardBatch, backend: backend.name });
+  assertFitsBackend(spec.backbone, { resolution: spec.resolution, batchSize: forwardBatch, backend: backend.name, ...(backend.adapter && { gpu: gpuLimits(backend.adapter) }) });
   // Verdicts are remembered by file content: the first trial decodes every image, later ones only hash them.
   const index = await scanDataset(spec.dataset.path, {
     verdictCache: defaultScanCacheDir(),

@@ -130,6 +130,8 @@ export const AgentInfoSchema = z.strictObject({
   gpus: z.number().int().min(0),
   memoryBytes: z.number().int().nonnegative(),
   classes: z.array(z.enum(RESOURCE_CLASSES)).min(1),
+  /** webgpu agents: the adapter trials train on (optional: older agents do not send it). */
+  gpu: z.strictObject({ name: z.string().max(200), memoryBytes: z.number().int().nonnegative(), software: z.boolean() }).optional(),
   running: z.array(z.strictObject({ study: name, trialId: name, attempt })),
   startedAt: timestamp,
 });

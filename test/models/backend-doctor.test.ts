@@ -16,7 +16,7 @@ test('doctor --json describes the wasm backend, why the native ones were skipped
   const report = JSON.parse(run.stdout);
   assert.equal(report.backend.name, 'wasm');
   assert.equal(report.backend.threads, 1);
-  assert.deepEqual(report.backend.rejected.map((r: { name: string }) => r.name), ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'cpu']);
+  assert.deepEqual(report.backend.rejected.map((r: { name: string }) => r.name), ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-node', 'cpu']);
   assert.ok(report.wasmKernels.added.includes('Conv2DBackpropFilter'));
   for (const name of ['node', 'tfjs-core', 'tfjs-backend-wasm', 'sharp']) assert.match(report.versions[name], /^\d+\.\d+\.\d+/, name);
   assert.equal(report.machine.cpus, cpus().length);
@@ -32,6 +32,6 @@ test('doctor prints a readable report and honours SKEWER_BACKEND; a bad --backen
   const bad = doctor(['--backend', 'gpu']);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--backend: unknown backend 'gpu'/);
-  assert.match(bad.stderr, /auto, tensorflow, wasm, cpu/);
+  assert.match(bad.stderr, /auto, tensorflow, webgpu, wasm, cpu/);
   assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
 });

@@ -17,7 +17,7 @@ test('auto picks wasm with our training kernels and explains why the native back
     assert.equal(info.gpu, false);
     assert.equal(info.threads, 1);
     const rejectedNames = info.rejected.map((r) => r.name);
-    assert.deepEqual(rejectedNames, ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'cpu']);
+    assert.deepEqual(rejectedNames, ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-node', 'cpu']);
     assert.match(info.rejected[0]!.reason, /not installed/);
     assert.match(info.versions['tfjs-backend-wasm'] ?? '', /^\d+\.\d+\.\d+/);
     assert.deepEqual(wasmKernelStatus().added, ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']);
@@ -53,7 +53,7 @@ test('SKEWER_BACKEND steers auto and a bad value is a clear user error', () => {
   assert.throws(() => backendPreferenceFromEnv({ SKEWER_BACKEND: 'gpu' }), (error: UserError) => {
     assert.ok(error instanceof UserError);
     assert.equal(error.where, 'SKEWER_BACKEND');
-    assert.match(error.hint ?? '', /auto, tensorflow, wasm, cpu/);
+    assert.match(error.hint ?? '', /auto, tensorflow, webgpu, wasm, cpu/);
     return true;
   });
   assert.throws(() => parseBackendPreference('webgl'), /unknown backend 'webgl'/);

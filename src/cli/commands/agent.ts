@@ -14,6 +14,7 @@ import {
   queueSettingsFromServer,
   resolveAgentBackend,
 } from '../../agent/index.ts';
+import { parseGpuMemory } from '../../models/gpu-memory.ts';
 import { connectNats, redactUrls } from '../../transport/index.ts';
 import { defaultDatasetCache, resolveDataset } from '../../transport/dataset-archive.ts';
 import { DATASET_BUCKET } from '../../transport/subjects.ts';
@@ -21,9 +22,10 @@ import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '
 import type { RegisterCommand } from './register.ts';
 
 interface AgentFlags extends NatsFlags {
-  slots: string;
+  slots?: string;
   name?: string;
   backend: string;
+  gpuMemory?: string;
   heartbeatMs: string;
   cacheDir: string;
   quiet?: boolean;
@@ -41,9 +43,10 @@ export const register: RegisterCommand = (program) => {
   const command = program
     .command('agent')
     .description('join a NATS server as an agent: pull trials this machine can run, one per free slot')
-    .option('--slots <n>', 'trials at once (e.g. one per GPU)', '1')
+    .option('--slots <n>', 'trials at once (default: one per GPU, else 1)')
     .option('--name <name>', 'agent name shown in the UI (default: host-pid)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option('--backend <name>', 'auto | tensorflow | webgpu | wasm | cpu', 'auto')
+    .option('--gpu-memory <GiB>', 'GPU memory webgpu trials may use (default: nvidia-smi free memory, else 8 GiB)')
     .option('--heartbeat-ms <ms>', 'how often to tell coordinators this agent is alive', '1000')
     .option('--cache-dir <dir>', 'where fetched datasets are cached by content hash', defaultDatasetCache())
     .option('--quiet', 'no line per trial');
@@ -51,12 +54,17 @@ export const register: RegisterCommand = (program) => {
     const name = checkAgentNameOption(flags.name ?? defaultAgentName());
     const nats = natsOptionsFromFlags(flags, { name: `skewer-agent ${name}`, });
     if (!nats) throw new UserError('skewer agent needs --server', { where: '--server', hint: 'Give the URL of the NATS server the study runs on (skewer server starts one).' });
-    const slots = wholeNumber('--slots', flags.slots, 1);
     const heartbeatMs = wholeNumber('--heartbeat-ms', flags.heartbeatMs, 50);
     const log = (line: string): void => {
       if (!flags.quiet) process.stdout.write(`${new Date().toISOString()} ${line}\n`);
     };
+    if (flags.gpuMemory !== undefined) {
+      parseGpuMemory(flags.gpuMemory);
+      process.env.SKEWER_GPU_MEMORY = flags.gpuMemory; // advertised, and inherited by trial processes
+    }
     const capabilities = await checkedCapabilities(resolveAgentBackend(flags.backend), { log });
+    // One trial per GPU by default: two trials on one GPU contend for its memory.
+    const slots = flags.slots === undefined ? Math.max(1, capabilities.gpus) : wholeNumber('--slots', flags.slots, 1);
     const transport = await connectNats(nats);
     const stop = new AbortController();
     const handBack = new AbortController();
@@ -94,7 +102,7 @@ export const register: RegisterCommand = (program) => {
         log,
       });
       log(
-        `agent ${name} joined ${redactUrls(flags.server ?? '')}: backend ${capabilities.backend}, ${capabilities.gpus} GPU(s), ` +
+        `agent ${name} joined ${redactUrls(flags.server ?? '')}: backend ${capabilities.backend}, ${capabilities.gpus} GPU(s)${capabilities.gpu ? ` (${capabilities.gpu.name})` : ''}, ` +
           `${Math.round(capabilities.memoryBytes / 2 ** 30)} GiB, ${slots} slot(s), trial classes ${capabilities.classes.join('+')}`,
       );
       await agent.run(stop.signal, handBack.signal).catch((error: unknown) => {

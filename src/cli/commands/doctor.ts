@@ -1,6 +1,17 @@
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import sharp from 'sharp';
-import { parseBackendPreference, selectBackend, wasmKernelStatus, type BackendInfo } from '../../models/index.ts';
+import {
+  adapterName,
+  gpuLimits,
+  listAdapters,
+  parseBackendPreference,
+  pickAdapter,
+  releaseBackends,
+  selectBackend,
+  wasmKernelStatus,
+  type BackendInfo,
+  type GpuAdapter,
+} from '../../models/index.ts';
 import type { RegisterCommand } from './register.ts';
 
 export interface DoctorReport {
@@ -11,10 +22,32 @@ export interface DoctorReport {
   machine: { cpuModel: string; cpus: number; totalMemoryBytes: number; freeMemoryBytes: number; platform: string; arch: string };
   /** Trial processes a local agent should run: one per core on single-threaded backends. */
   suggestedTrialProcesses: number;
+  /** Every adapter Dawn finds, which one webgpu trains on and why (auto takes hardware ones only). */
+  webgpu: { adapters: GpuAdapter[]; auto: string; byName: string; gpuMemory?: { bytes: number; source: string } };
+}
+
+async function webgpuSection(): Promise<DoctorReport['webgpu']> {
+  let adapters: GpuAdapter[];
+  try {
+    adapters = await listAdapters();
+  } catch (error) {
+    const why = `Dawn (the webgpu package) does not load: ${(error as Error).message.split('\n')[0]}`;
+    return { adapters: [], auto: why, byName: why };
+  }
+  const auto = pickAdapter(adapters, { allowSoftware: false });
+  const byName = pickAdapter(adapters, { allowSoftware: true });
+  const limits = byName.adapter ? gpuLimits(byName.adapter) : undefined;
+  return {
+    adapters,
+    auto: auto.adapter ? `auto trains on ${auto.reason}` : `auto does not use webgpu: ${auto.reason}`,
+    byName: byName.adapter ? `--backend webgpu trains on ${byName.reason}` : `--backend webgpu fails: ${byName.reason}`,
+    ...(limits && { gpuMemory: { bytes: limits.memoryBytes, source: limits.memorySource } }),
+  };
 }
 
 export async function diagnose(preference: string): Promise<DoctorReport> {
   const backend = await selectBackend(parseBackendPreference(preference));
+  const webgpu = await webgpuSection();
   const cores = availableParallelism();
   return {
     backend,
@@ -29,6 +62,7 @@ export async function diagnose(preference: string): Promise<DoctorReport> {
       arch: process.arch,
     },
     suggestedTrialProcesses: backend.gpu ? 1 : Math.max(1, Math.floor(cores / backend.threads)),
+    webgpu,
   };
 }
 
@@ -45,6 +79,18 @@ export function formatDoctor(report: DoctorReport): string {
   if (backend.name === 'wasm') {
     lines.push(`kernels   added ${report.wasmKernels.added.join(', ')}`, `          replaced ${report.wasmKernels.overridden.join(', ')}`);
   }
+  if (backend.adapter) lines.push(`adapter   ${adapterName(backend.adapter)}`);
+  const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+  lines.push(`webgpu    ${report.webgpu.adapters.length} Dawn adapter${report.webgpu.adapters.length === 1 ? '' : 's'}`);
+  for (const a of report.webgpu.adapters) {
+    lines.push(
+      `  ${a.dawnBackend.padEnd(9)} ${a.description || a.device || 'unnamed'}`,
+      `            vendor '${a.vendor}', architecture '${a.architecture}', device '${a.device}', ${a.software ? 'SOFTWARE (runs on the CPU)' : 'hardware'}, feature level ${a.featureLevel}`,
+      `            maxBufferSize ${mib(a.maxBufferSize)}, maxStorageBufferBindingSize ${mib(a.maxStorageBufferBindingSize)}`,
+    );
+  }
+  lines.push(`  ${report.webgpu.auto}`, `  ${report.webgpu.byName}`);
+  if (report.webgpu.gpuMemory) lines.push(`  GPU memory for the step estimate: ${gib(report.webgpu.gpuMemory.bytes)} (${report.webgpu.gpuMemory.source})`);
   lines.push(
     'versions',
     ...Object.entries(report.versions).map(([name, version]) => `  ${name.padEnd(22)} ${version}`),
@@ -55,15 +101,19 @@ export function formatDoctor(report: DoctorReport): string {
   return lines.join('\n');
 }
 
-/** `skewer doctor`: which tfjs backend trials will use here, why, and what the machine offers. */
+/** `skewer doctor`: which tfjs backend trials will use here, why, the GPU adapters, and what the machine offers. */
 export const register: RegisterCommand = (program) => {
   program
     .command('doctor')
     .description('show the tfjs backend chosen here and why the others were not, threads, versions, CPUs and memory')
-    .option('--backend <name>', 'auto, tensorflow, wasm or cpu (default: $SKEWER_BACKEND or auto)', 'auto')
+    .option('--backend <name>', 'auto, tensorflow, webgpu, wasm or cpu (default: $SKEWER_BACKEND or auto)', 'auto')
     .option('--json', 'print one JSON document')
     .action(async (flags: { backend: string; json?: boolean }) => {
-      const report = await diagnose(flags.backend);
-      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctor(report));
+      try {
+        const report = await diagnose(flags.backend);
+        process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctor(report));
+      } finally {
+        releaseBackends(); // let the process exit (Dawn holds it while referenced)
+      }
     });
 };

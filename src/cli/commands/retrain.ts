@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { metricLabel } from '../../core/metric.ts';
-import { metricId } from '../../core/metric.ts';
+import { metricId, metricLabel } from '../../core/metric.ts';
+import { releaseBackends } from '../../models/index.ts';
 import { trainFinal, type FinalReport } from '../../training/index.ts';
 import type { RegisterCommand } from './register.ts';
 import { abortOnSignal, confusionLines, describeSpec, f3, formatSummary, loadSpecWithOverrides, progressLine, rethrowAbort, table } from './train.ts';
@@ -56,7 +56,7 @@ export const register: RegisterCommand = (program) => {
     .argument('<trial>', 'trial spec file (e.g. written by skewer export)')
     .requiredOption('--out <dir>', 'output directory for model.json, weights.bin and report.json')
     .option('--json', 'print the report as one JSON document')
-    .option('--backend <name>', 'tfjs backend: auto | tensorflow | wasm | cpu (overrides the spec)')
+    .option('--backend <name>', 'tfjs backend: auto | tensorflow | webgpu | wasm | cpu (overrides the spec)')
     .option('--dataset <path>', 'dataset folder or CSV manifest (overrides the spec)')
     .action(async (file: string, options: { out: string; json?: boolean; backend?: string; dataset?: string }) => {
       const spec = await loadSpecWithOverrides(file, options);
@@ -78,6 +78,8 @@ export const register: RegisterCommand = (program) => {
         rethrowAbort(error);
       } finally {
         release();
+        // Dawn keeps the process alive while its GPU is referenced.
+        releaseBackends();
       }
     });
 };

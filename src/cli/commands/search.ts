@@ -22,7 +22,7 @@ import {
   studyDir,
   type StudyOutcome,
 } from '../../coordinator/index.ts';
-import { Agent, childProcessRunner, detectCapabilities, resolveAgentBackend } from '../../agent/index.ts';
+import { Agent, checkedCapabilities, childProcessRunner, resolveAgentBackend } from '../../agent/index.ts';
 import { createMemoryTransport, connectNats, redactUrls, type Transport } from '../../transport/index.ts';
 import { publishDataset } from '../../transport/dataset-archive.ts';
 import { StudyRecordValueSchema, studyRecordCodec, type DatasetRef } from '../../transport/messages.ts';
@@ -81,7 +81,7 @@ export const register: RegisterCommand = (program) => {
     .option('--resume', 'continue a study after a crash or a stop')
     .option('--agents <n>', 'local agents (default 1 embedded, 0 with --server)')
     .option('--slots <n>', 'trials at once per local agent', '1')
-    .option('--backend <name>', 'local agents: auto | tensorflow | wasm | cpu', 'auto')
+    .option('--backend <name>', 'local agents: auto | tensorflow | webgpu | wasm | cpu', 'auto')
     .option('--dir <path>', 'where .skewer/<study>/ lives (embedded)', process.cwd())
     .option('--json', 'one JSON object per event on stdout')
     .option('--no-tui', 'plain lines instead of the live terminal UI');
@@ -159,7 +159,7 @@ async function searchLocked(config: StudyConfig, flags: SearchFlags, remote: Tra
   try {
     const dataset = embedded ? undefined : await publishStudyDataset(transport, config);
     if (agentCount > 0) {
-      const capabilities = detectCapabilities(resolveAgentBackend(flags.backend));
+      const capabilities = await checkedCapabilities(resolveAgentBackend(flags.backend));
       for (let i = 1; i <= agentCount; i++) {
         const agent = new Agent({
           transport,

@@ -4,17 +4,23 @@ import type { TrialSpec } from '../../config/trial.ts';
 import { UserError } from '../../core/errors.ts';
 import { metricId, metricLabel } from '../../core/metric.ts';
 import type { FoldMetrics, RuleMetrics, Summary, TrialProgress, TrialResult } from '../../core/result.ts';
-import { parseBackendPreference } from '../../models/index.ts';
+import { parseBackendPreference, parseGpuMemory, releaseBackends } from '../../models/index.ts';
 import { runTrial, summarize } from '../../training/index.ts';
 import type { RegisterCommand } from './register.ts';
 
 export interface SpecOverrides {
   backend?: string;
   dataset?: string;
+  /** GiB of GPU memory a webgpu trial may use (sets SKEWER_GPU_MEMORY). */
+  gpuMemory?: string;
 }
 
 /** Loads a spec file and applies `--backend` / `--dataset`. */
 export async function loadSpecWithOverrides(file: string, overrides: SpecOverrides): Promise<TrialSpec> {
+  if (overrides.gpuMemory !== undefined) {
+    parseGpuMemory(overrides.gpuMemory);
+    process.env.SKEWER_GPU_MEMORY = overrides.gpuMemory;
+  }
   let spec = await loadTrialSpecFile(file);
   if (overrides.backend !== undefined) spec = { ...spec, backend: parseBackendPreference(overrides.backend) };
   if (overrides.dataset !== undefined) spec = { ...spec, dataset: { ...spec.dataset, path: path.resolve(overrides.dataset) } };
@@ -146,9 +152,10 @@ export const register: RegisterCommand = (program) => {
     .description('train and judge one recipe (trial spec) by stratified k-fold cross-validation')
     .argument('<trial>', 'trial spec file (YAML or JSON), e.g. configs/trial-demo.yaml')
     .option('--json', 'print one JSON document { spec, result } instead of the table')
-    .option('--backend <name>', 'tfjs backend: auto | tensorflow | wasm | cpu (overrides the spec)')
+    .option('--backend <name>', 'tfjs backend: auto | tensorflow | webgpu | wasm | cpu (overrides the spec)')
     .option('--dataset <path>', 'dataset folder or CSV manifest (overrides the spec)')
-    .action(async (file: string, options: { json?: boolean; backend?: string; dataset?: string }) => {
+    .option('--gpu-memory <GiB>', 'GPU memory a webgpu trial may use (default: nvidia-smi, else 8 GiB)')
+    .action(async (file: string, options: { json?: boolean; backend?: string; dataset?: string; gpuMemory?: string }) => {
       const spec = await loadSpecWithOverrides(file, options);
       const started = performance.now();
       const controller = new AbortController();
@@ -166,6 +173,8 @@ export const register: RegisterCommand = (program) => {
         rethrowAbort(error);
       } finally {
         release();
+        // Dawn keeps the process alive while its GPU is referenced.
+        releaseBackends();
       }
     });
 };

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /**
- * One line per agent: name, backend, busy slots, last heartbeat; lost agents (missed heartbeats) in
+ * One line per agent: name, backend, busy slots, GPU adapter (webgpu agents), last heartbeat; lost agents (missed heartbeats) in
  * red and marked LOST; agents that stopped cleanly dimmed and marked `left`, since that is no fault.
  */
 import { Box, Text } from 'ink';
@@ -9,12 +9,19 @@ import type { AgentInfo } from '../../core/events.ts';
 import { fit, formatAge } from '../format.ts';
 import { usePalette } from './theme.ts';
 
+/** The adapter in a few characters: its name, memory, and `sw` for a software GPU. */
+export function gpuLabel(gpu: NonNullable<AgentInfo['gpu']>): string {
+  const name = gpu.name.replace(/\s*\((vulkan|opengles)(, software)?\)$/, '').replace(/, vendor [^,]*$/, '');
+  return `${gpu.software ? 'sw ' : ''}${Math.round(gpu.memoryBytes / 2 ** 30)}G ${name}`;
+}
+
 const AgentRow = memo(function AgentRow({ agent, now, width }: { agent: AgentInfo; now: number; width: number }) {
   const { paint } = usePalette();
   const text = [
     fit(agent.name, 14),
     fit(agent.backend, 10),
     fit(`${agent.busy}/${agent.slots} busy`, 9),
+    ...(agent.gpu ? [fit(gpuLabel(agent.gpu), 24)] : []),
     agent.lost ? 'LOST' : agent.left ? 'left' : `♥ ${formatAge(agent.lastHeartbeat, now)}`,
   ].join(' ');
   return (

@@ -10,6 +10,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
   { name: 'models', summary: 'list backbones: parameters, FLOPs per image, training memory per batch', load: () => import('./models.ts') },
   { name: 'train', summary: 'train and judge one recipe by stratified k-fold cross-validation', load: () => import('./train.ts') },
   { name: 'retrain', summary: 'train the final model of a recipe and judge it once on the sealed holdout', load: () => import('./retrain.ts') },
+  { name: 'predict', summary: 'run a retrained model on images or folders (its preprocessing and threshold), optional Grad-CAM heat maps', load: () => import('./predict.ts') },
   { name: 'search', summary: 'run a hyperparameter search (embedded, or over NATS with --server)', load: () => import('./search.ts') },
   { name: 'agent', summary: 'join a NATS server as an agent and run trials (Ctrl-C finishes or hands back)', load: () => import('./agent.ts') },
   { name: 'status', summary: 'list a study\'s trials: state, attempts, agent, params, metrics', load: () => import('./status.ts') },

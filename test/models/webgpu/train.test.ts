@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
-import { writePatchDataset } from './patch-dataset.ts';
+import { writePatchDataset } from '../../helpers/patch-dataset.ts';
 import { MISSING_GPU_HINT } from './require-gpu.ts';
 
 const EXIT_LIMIT_MS = 240_000;

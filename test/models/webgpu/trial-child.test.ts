@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { childProcessRunner } from '../../../src/agent/index.ts';
 import { parseTrialSpec } from '../../../src/config/trial.ts';
 import { PROTOCOL_VERSION, type TrialMessage } from '../../../src/transport/messages.ts';
-import { writePatchDataset } from './patch-dataset.ts';
+import { writePatchDataset } from '../../helpers/patch-dataset.ts';
 import { MISSING_GPU_HINT } from './require-gpu.ts';
 
 /** Trial processes of this test process still alive. */

@@ -1,0 +1,81 @@
+// skewer predict: the model retrain saved, on new images with its preprocessing and threshold; the
+// rows match the images, unreadable files are listed and skipped, and the minority Grad-CAM map of a
+// defect image peaks near the defect more often than not.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import sharp from 'sharp';
+import { stringify } from 'yaml';
+import type { FinalReport } from '../../src/training/index.ts';
+import type { PredictOutcome } from '../../src/training/predict.ts';
+import { writePatchDataset, type PatchImage } from '../helpers/patch-dataset.ts';
+
+let dir: string;
+let report: FinalReport;
+let fresh: PatchImage[];
+
+function skewer(args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { encoding: 'utf8' });
+}
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'skewer-predict-'));
+  await writePatchDataset(path.join(dir, 'data'), 32, { defect: 40, ok: 40 }, 'predict-train');
+  // The plan is given, so retrain trains at once (no cross-validation): 8 epochs, threshold 0.5.
+  const spec = {
+    dataset: { path: path.join(dir, 'data'), minorityClass: 'defect' }, seed: 4, folds: 2, holdout: 4,
+    backbone: 'small-cnn', resolution: 32, batchSize: 8, epochs: 8, learningRate: 0.003, backend: 'wasm',
+    final: { threshold: 0.5, epochs: 8, from: { threshold: 'fixed by the test', epochs: 'fixed by the test' } },
+  };
+  await writeFile(path.join(dir, 'spec.yaml'), stringify(spec));
+  const run = skewer(['retrain', path.join(dir, 'spec.yaml'), '--out', path.join(dir, 'model'), '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  report = JSON.parse(run.stdout) as FinalReport;
+  fresh = await writePatchDataset(path.join(dir, 'new'), 32, { defect: 20, ok: 6 }, 'predict-new');
+  await writeFile(path.join(dir, 'new', 'ok', 'broken.png'), Buffer.from('not a png at all'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('predict gives one row per readable image with the saved threshold, skips unreadable ones by name, and writes heat maps', async () => {
+  const heat = path.join(dir, 'heat');
+  const run = skewer(['predict', path.join(dir, 'model'), path.join(dir, 'new'), '--json', '--heatmaps', heat, '--backend', 'wasm']);
+  assert.equal(run.status, 0, run.stderr);
+  const outcome = JSON.parse(run.stdout) as PredictOutcome;
+  assert.deepEqual(outcome.predictions.map((p) => p.path).sort(), fresh.map((f) => f.file).sort(), 'one row per readable image');
+  assert.deepEqual(outcome.unreadable.map((u) => path.basename(u.path)), ['broken.png']);
+  assert.match(run.stderr, /unreadable, skipped: .*broken\.png/);
+  assert.equal(outcome.threshold, report.plan.threshold, 'the threshold retrain fixed');
+  for (const p of outcome.predictions) {
+    assert.equal(p.predicted, p.minorityProbability >= outcome.threshold ? 'defect' : 'ok', 'the saved rule');
+    assert.ok(p.heatmap && existsSync(p.heatmap.file), `overlay for ${p.path}`);
+  }
+  const meta = await sharp(outcome.predictions[0]!.heatmap!.file).metadata();
+  assert.deepEqual([meta.format, meta.width, meta.height], ['png', 32, 32], 'an overlay the size of the original');
+  const recall = outcome.predictions.filter((p) => p.path.includes(`${path.sep}defect${path.sep}`) && p.predicted === 'defect').length;
+  assert.ok(recall >= 15, `the model learned the patches: ${recall}/20 defects found`);
+
+  // Where the defect is known, the minority map should peak near it (within a quarter of the image).
+  const byFile = new Map(fresh.map((f) => [f.file, f]));
+  const defects = outcome.predictions.filter((p) => byFile.get(p.path)!.centre);
+  const near = defects.filter((p) => {
+    const c = byFile.get(p.path)!.centre!;
+    return Math.hypot(p.heatmap!.peak.x - c.x, p.heatmap!.peak.y - c.y) <= 0.25;
+  });
+  console.log(`Grad-CAM peak within 0.25 of the defect: ${near.length}/${defects.length}`);
+  assert.ok(near.length > defects.length / 2, `peaks near the defect more often than not: ${near.length}/${defects.length}`);
+
+  const table = skewer(['predict', path.join(dir, 'model'), path.join(dir, 'new', 'defect', '000.png'), '--csv']);
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /^path,minority_probability,predicted\n.*000\.png,0\.\d{6},(defect|ok)\n$/);
+  assert.match(table.stderr, /1 images: defect \d, ok \d \(threshold 0\.500 on P\(defect\)\)/);
+  const missing = skewer(['predict', path.join(dir, 'nowhere'), path.join(dir, 'new')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /cannot read preprocessing\.json/);
+  assert.doesNotMatch(missing.stderr, /at .*\.ts:\d+/);
+});

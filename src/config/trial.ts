@@ -14,8 +14,8 @@ import { MetricSchema } from '../core/metric.ts';
 import { parseConfig } from './parse.ts';
 
 export const BACKBONE_NAMES = ['small-cnn', 'mobilenetv2', 'densenet121', 'densenet201', 'efficientnetb3'] as const;
-export const SAMPLING_NAMES = ['none', 'undersample', 'undersample-per-epoch', 'oversample', 'balanced-batch'] as const;
-export const AUGMENTATION_NAMES = ['hflip', 'vflip', 'rot90', 'cutmix', 'mixup', 'augmix', 'crop'] as const;
+export const SAMPLING_NAMES = ['none', 'undersample', 'undersample-per-epoch', 'oversample', 'balanced-batch', 'class-power'] as const;
+export const AUGMENTATION_NAMES = ['hflip', 'vflip', 'rot90', 'cutmix', 'mixup', 'augmix', 'crop', 'cutpaste'] as const;
 export const FIT_NAMES = ['stretch', 'contain', 'cover'] as const;
 export const LOSS_NAMES = ['ce', 'focal', 'logit-adjusted'] as const;
 export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop'] as const;
@@ -31,10 +31,19 @@ const AugmentationOptionsSchema = z.strictObject({
   augmixAlpha: positive().optional(),
   augmixSeverity: z.number().min(1).max(10).optional(),
   cropMinArea: z.number().gt(0).max(1).optional(),
+  /** CutPaste: largest pasted patch as a fraction of the image area (default 0.1). */
+  cutpasteMaxArea: z.number().gt(0).max(0.25).optional(),
+  /** Remix (with cutmix / mixup): count ratio from which the label goes to the rarer class (on when set). */
+  remixKappa: z.number().min(1).optional(),
+  /** Remix: the rarer image's mix weight must reach 1 - remixTau (default 0.5). */
+  remixTau: z.number().min(0).max(1).optional(),
 });
 
-/** `minorityWeight` = minority weight / majority weight, so >= 1; `auto` = majority count / minority count. */
-const MinorityWeightSchema = z.union([z.literal('auto'), z.number()]).superRefine((value, ctx) => {
+/**
+ * `minorityWeight` = minority weight / majority weight, so >= 1; `auto` = majority count / minority
+ * count; `{ effectiveNumber: beta }` = the ratio of Cui et al.'s (1 - beta) / (1 - beta^n) weights.
+ */
+const MinorityWeightSchema = z.union([z.literal('auto'), z.number(), z.strictObject({ effectiveNumber: z.number().gt(0).lt(1) })]).superRefine((value, ctx) => {
   if (typeof value === 'number' && !(value >= 1 && Number.isFinite(value))) {
     const inverse = value > 0 ? ` (to weight the minority ${+(1 / value).toPrecision(3)}x, write ${+(1 / value).toPrecision(3)})` : '';
     ctx.addIssue({
@@ -78,10 +87,30 @@ export const TrialSpecSchema = z.strictObject({
   focalGamma: z.number().min(0).max(10).default(2),
   /** Logit adjustment strength (used when loss is `logit-adjusted`). */
   logitTau: z.number().min(0).max(5).default(1),
+  /** Label smoothing: targets y (1 - e) + e / classes (0 = off). */
+  labelSmoothing: z.number().min(0).lt(1).default(0),
+  /**
+   * Deferred re-balancing (DRW / DRS): the fraction of the epochs trained with natural sampling and
+   * unit class weights, after which `sampling` and `minorityWeight` switch on; null = from the start.
+   */
+  rebalanceFrom: z.number().min(0).max(1).nullable().default(null),
+  /** For `class-power` sampling: class drawn with probability ~ count^(1 - q) (0 natural, 0.5 square-root, 1 balanced). */
+  samplingQ: z.number().min(0).max(1).default(0.5),
   /** Weight of the AugMix Jensen-Shannon consistency term (used when `augmix` is on). */
   augmixJsdWeight: z.number().min(0).default(12),
   optimizer: z.enum(OPTIMIZER_NAMES).default('adam'),
   learningRate: z.number().positive().max(10).default(1e-3),
+  /** Decoupled weight decay (AdamW-style): kernels *= 1 - learningRate * weightDecay after each step. */
+  weightDecay: z.number().min(0).max(1).default(0),
+  /** Max-norm of each class's head weight vector, enforced after each step; null = none. */
+  headMaxNorm: z.number().positive().nullable().default(null),
+  /** tau-normalisation of the trained head (Kang et al. 2020): w_c / ||w_c||^tau; 0 = off. */
+  headTauNorm: z.number().min(0).max(2).default(0),
+  /**
+   * cRT (Kang et al. 2020): after the epochs, `epochs` more of the head alone on balanced batches,
+   * the backbone frozen (inference mode); starts from the learned head. null = no second stage.
+   */
+  classifierRetrain: z.strictObject({ epochs: z.number().int().min(1).max(1000) }).nullable().default(null),
   batchSize: z.number().int().min(1).max(4096).default(16),
   epochs: z.number().int().min(1).max(10000).default(10),
   /**
@@ -119,6 +148,14 @@ export const TrialSpecSchema = z.strictObject({
   final: FinalPlanSchema.optional(),
   /** Where the recipe came from (study, trial, metrics): written by export, ignored by training. */
   provenance: z.record(z.string(), z.unknown()).optional(),
+}).superRefine((spec, ctx) => {
+  if (spec.classifierRetrain && spec.earlyStopping) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['classifierRetrain'],
+      message: 'cannot be combined with earlyStopping: the second stage starts from the last epoch, not the one early stopping chose; set one of them to null',
+    });
+  }
 });
 
 export type TrialSpec = z.infer<typeof TrialSpecSchema>;
@@ -136,7 +173,8 @@ const AUGMENTATION_OPTION_PARAMS = new Set(Object.keys(AugmentationOptionsSchema
 const DIRECT_PARAMS = new Set([
   'seed', 'folds', 'holdout', 'backbone', 'resolution', 'fit', 'sampling', 'oversampleRatio', 'loss',
   'minorityWeight', 'focalGamma', 'logitTau', 'augmixJsdWeight', 'optimizer', 'learningRate', 'batchSize',
-  'epochs', 'dropout', 'freeze', 'cacheBytes', 'backend', 'minorityClass',
+  'epochs', 'dropout', 'freeze', 'cacheBytes', 'backend', 'minorityClass', 'labelSmoothing', 'rebalanceFrom',
+  'samplingQ', 'weightDecay', 'headMaxNorm', 'headTauNorm',
 ]);
 
 /** `"hflip+vflip"` (or `,` / space separated, or `none`) -> `['hflip', 'vflip']`. */
@@ -158,7 +196,10 @@ export function formatAugmentationList(names: readonly string[]): string {
  * - `augmentation` / `augmentations`: `"hflip+vflip"` or `none`;
  * - `cutmixAlpha`, `mixupAlpha`, `augmix*`, `cropMinArea`: into `augmentationOptions`;
  * - `earlyStoppingPatience` (0 = off), `earlyStoppingMinDelta`: into `earlyStopping` (when on);
- * - `weights`: a path, or `none`; `minorityClass`: into `dataset`.
+ * - `weights`: a path, or `none`; `minorityClass`: into `dataset`;
+ * - `effectiveNumberBeta`: `minorityWeight: { effectiveNumber: beta }`;
+ * - `classifierRetrainEpochs` (0 = off): `classifierRetrain: { epochs }`;
+ * - `rebalanceFrom`, `headMaxNorm`: the value `none` means null (off).
  * An unknown name is a ConfigError naming it; bad values fail the schema with the field path.
  */
 export function specFromParams(base: Partial<TrialSpecInput>, params: Params): TrialSpec {
@@ -171,8 +212,14 @@ export function specFromParams(base: Partial<TrialSpecInput>, params: Params): T
       spec.sampling = value;
     } else if (name === 'minorityClass') {
       spec.dataset = { ...(spec.dataset as object | undefined), minorityClass: value };
+    } else if ((name === 'rebalanceFrom' || name === 'headMaxNorm') && value === 'none') {
+      spec[name] = null;
     } else if (DIRECT_PARAMS.has(name)) {
       spec[name] = value;
+    } else if (name === 'effectiveNumberBeta') {
+      spec.minorityWeight = { effectiveNumber: value };
+    } else if (name === 'classifierRetrainEpochs') {
+      spec.classifierRetrain = value === 0 || value === 'none' ? null : { epochs: value };
     } else if (name === 'augmentation' || name === 'augmentations') {
       spec.augmentations = parseAugmentationList(value);
     } else if (AUGMENTATION_OPTION_PARAMS.has(name)) {
@@ -188,7 +235,7 @@ export function specFromParams(base: Partial<TrialSpecInput>, params: Params): T
         where: `params.${name}`,
         hint:
           `Search parameters are trial spec fields (${[...DIRECT_PARAMS].join(', ')}), samplingStrategy, augmentation, ` +
-          `${[...AUGMENTATION_OPTION_PARAMS].join(', ')}, earlyStoppingPatience, earlyStoppingMinDelta or weights.`,
+          `${[...AUGMENTATION_OPTION_PARAMS].join(', ')}, effectiveNumberBeta, classifierRetrainEpochs, earlyStoppingPatience, earlyStoppingMinDelta or weights.`,
       });
     }
   }

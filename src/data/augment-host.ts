@@ -12,9 +12,10 @@
 import { UserError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { augmixImage } from './augmix.ts';
+import { cutPasteImage, drawCutPaste } from './cutpaste.ts';
 import { applyDihedral, composeDihedral, cropResize, drawCropBox, type Dihedral } from './geometry.ts';
 import { imageAt, imageLength, type HostBatch } from './host-batch.ts';
-import { drawCutMix, drawMixUp, mixImages, mixLabels } from './mixing.ts';
+import { drawCutMix, drawMixUp, mixImages, mixLabels, remixLabels } from './mixing.ts';
 import { AUGMENTATIONS, type AugmentationName, type AugmentationOptions } from './types.ts';
 
 export interface AugmentedHostBatch extends HostBatch {
@@ -24,6 +25,10 @@ export interface AugmentedHostBatch extends HostBatch {
 export interface AugmentExtras {
   /** Rows that must change (oversampled repeats): each gets a random non-identity symmetry on top. */
   forceTransform?: readonly boolean[];
+  /** The minority's label column: `cutpaste` changes the rows of that class (required by it). */
+  minorityColumn?: number;
+  /** Images per class, in label-column order: Remix (`remixKappa`) needs them. */
+  classCounts?: readonly number[];
 }
 
 /** The same augmentations on host arrays; `input` is left unchanged. */
@@ -64,6 +69,8 @@ export function augmentHostBatch(
     }
   }
 
+  if (has('cutpaste')) pixels = cutPasteMinority({ ...input, pixels }, mask, extras.minorityColumn, options.cutpasteMaxArea ?? 0.1, rng.fork('cutpaste'));
+
   let views: [Float32Array, Float32Array] | undefined;
   if (has('augmix')) {
     const settings = {
@@ -88,11 +95,27 @@ export function augmentHostBatch(
     const mixer = mixers.length === 1 ? mixers[0]! : rng.pick(mixers);
     const mixing = mixer === 'cutmix' ? drawCutMix(batch, height, width, options.cutmixAlpha ?? 1, rng) : drawMixUp(batch, options.mixupAlpha ?? 0.2, rng);
     pixels = mixImages(pixels, height, width, mixing);
-    labels = mixLabels(labels, input.classes, mixing);
+    if (options.remixKappa !== undefined) {
+      if (!extras.classCounts) throw new UserError('Remix needs the images per class of the epoch', { where: 'augmentationOptions.remixKappa' });
+      labels = remixLabels(labels, input.classes, mixing, extras.classCounts, options.remixKappa, options.remixTau ?? 0.5);
+    } else {
+      labels = mixLabels(labels, input.classes, mixing);
+    }
     if (views) views = [mixImages(views[0], height, width, mixing), mixImages(views[1], height, width, mixing)];
   }
   const out: AugmentedHostBatch = { ...input, pixels: pixels === input.pixels ? pixels.slice() : pixels, labels: labels === input.labels ? labels.slice() : labels };
   if (views) out.augmixViews = views;
+  return out;
+}
+
+/** One CutPaste patch on every augmentable row of the minority class; a new array. */
+function cutPasteMinority(batch: HostBatch, mask: readonly boolean[], minorityColumn: number | undefined, maxArea: number, rng: Rng): Float32Array {
+  if (minorityColumn === undefined) throw new UserError('cutpaste needs to know the minority class', { where: 'augmentations' });
+  const out = batch.pixels.slice();
+  for (let i = 0; i < batch.batch; i++) {
+    if (!mask[i] || batch.labels[i * batch.classes + minorityColumn] !== 1) continue;
+    cutPasteImage(imageAt(batch, i), imageAt({ ...batch, pixels: out }, i), batch.width, drawCutPaste(batch.height, batch.width, maxArea, rng));
+  }
   return out;
 }
 

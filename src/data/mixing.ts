@@ -73,6 +73,31 @@ export function mixLabels(labels: Float32Array, classes: number, mixing: Mixing)
   return out;
 }
 
+/**
+ * Remix (Chou et al. 2020): labels mixed as mixLabels does, except that when row i's class has at
+ * least `kappa` times the images of its partner's class and i's own weight is below `tau`, the
+ * label is all the partner's (and the other way round): the mixed label leans to the rarer class.
+ * Needs one-hot `labels` (the classes before mixing) and the images per class `classCounts`.
+ */
+export function remixLabels(labels: Float32Array, classes: number, mixing: Mixing, classCounts: readonly number[], kappa: number, tau: number): Float32Array {
+  const hardClass = (row: number): number => {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (labels[row * classes + c]! > labels[row * classes + best]!) best = c;
+    return best;
+  };
+  const remixed: Mixing = {
+    partner: mixing.partner,
+    ownWeight: mixing.partner.map((p, i) => {
+      const own = mixing.ownWeight[i]!;
+      const ratio = (classCounts[hardClass(i)] ?? 0) / Math.max(1e-12, classCounts[hardClass(p)] ?? 0);
+      if (ratio >= kappa && own < tau) return 0;
+      if (ratio <= 1 / kappa && 1 - own < tau) return 1;
+      return own;
+    }),
+  };
+  return mixLabels(labels, classes, remixed);
+}
+
 function clamp(v: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, v));
 }

@@ -8,6 +8,9 @@
  *   until minority:majority reaches `oversampleRatio` (default 1); repeats carry `repeat > 0`.
  * - `balanced-batch`: every batch holds equal class shares (minority drawn with repetition), with
  *   as many images per epoch as the fold has.
+ * - `class-power`: as many images per epoch as the fold has, class c's share ~ n_c^(1 - q)
+ *   (`samplingQ` q: 0 natural, 0.5 square-root, 1 balanced; Kang et al. 2020's exponent is 1 - q);
+ *   shares rounded by largest remainder, each class drawn from a shuffled cycle (repeats marked).
  *
  * Every row is marked `augment: true` (training rows take the trial's augmentations); repeats are
  * additionally transformed by the batch stream so that no two copies are identical.
@@ -24,6 +27,8 @@ export interface PlanOptions {
   minorityClass: string;
   /** Oversampling target, minority : majority (default 1 = equal). */
   oversampleRatio?: number;
+  /** `class-power` exponent in [0, 1] (default 0.5). */
+  samplingQ?: number;
 }
 
 export function planEpoch(strategy: SamplingStrategy, train: readonly ImageItem[], options: PlanOptions): PlannedImage[][] {
@@ -52,6 +57,8 @@ export function planEpoch(strategy: SamplingStrategy, train: readonly ImageItem[
       return chunk(epochRng.shuffle(oversample(byClass, minorityClass, options.oversampleRatio ?? 1, epochRng.fork('repeats'))), batchSize);
     case 'balanced-batch':
       return balancedBatches(byClass, train.length, batchSize, epochRng);
+    case 'class-power':
+      return chunk(epochRng.shuffle(classPower(byClass, train.length, options.samplingQ ?? 0.5, epochRng)), batchSize);
     default:
       throw new UserError(`unknown sampling strategy '${String(strategy)}'`, {
         where: 'sampling',
@@ -121,6 +128,31 @@ function balancedBatches(byClass: Map<string, ImageItem[]>, total: number, batch
     out.push(rng.shuffle(batch));
   }
   return out;
+}
+
+/** Images per class for a `total`-image epoch with shares ~ count^(1 - q), by largest remainder (sums to `total`). */
+export function classPowerCounts(counts: readonly number[], total: number, q: number): number[] {
+  if (!(q >= 0 && q <= 1)) throw new UserError(`samplingQ ${q} must lie in [0, 1]`, { where: 'samplingQ', hint: '0 natural, 0.5 square-root, 1 balanced' });
+  const powers = counts.map((n) => n ** (1 - q));
+  const sum = powers.reduce((a, b) => a + b, 0);
+  const exact = powers.map((p) => (total * p) / sum);
+  const out = exact.map(Math.floor);
+  let left = total - out.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (const [, i] of order) {
+    if (left-- <= 0) break;
+    out[i]!++;
+  }
+  return out;
+}
+
+function classPower(byClass: Map<string, ImageItem[]>, total: number, q: number, rng: Rng): PlannedImage[] {
+  const names = [...byClass.keys()];
+  const targets = classPowerCounts(names.map((name) => byClass.get(name)!.length), total, q);
+  return names.flatMap((name, c) => {
+    const draw = cycleStream(byClass.get(name)!, rng.fork(`class/${name}`));
+    return Array.from({ length: targets[c]! }, draw);
+  });
 }
 
 function cycleStream(members: readonly ImageItem[], rng: Rng): () => PlannedImage {

@@ -28,6 +28,10 @@ export interface BatchStreamOptions {
   augmentWorkers?: number;
   augmentations?: readonly AugmentationName[];
   augmentationOptions?: AugmentationOptions;
+  /** For cutpaste: the class whose images get a pasted patch. */
+  minorityClass?: string;
+  /** For Remix: images per class of the epoch, in `classNames` order. */
+  classCounts?: readonly number[];
   rng: Rng;
 }
 
@@ -76,7 +80,12 @@ async function prepare(rows: PlannedImage[], index: number, options: BatchStream
   // A numeric seed per batch, so a worker thread can rebuild the very same Rng.
   const seed = options.rng.fork(index).seed32();
   const mask = rows.map((r) => r.augment);
-  const extras = { forceTransform: repeats };
+  const minorityColumn = options.minorityClass === undefined ? -1 : classNames.indexOf(options.minorityClass);
+  const extras = {
+    forceTransform: repeats,
+    ...(minorityColumn >= 0 && { minorityColumn }),
+    ...(options.classCounts && { classCounts: options.classCounts }),
+  };
   const workers = options.augmentWorkers ?? 0;
   if (workers > 0) {
     const job = { batch, augmentations, seed, mask, extras, ...(options.augmentationOptions && { options: options.augmentationOptions }) };

@@ -83,6 +83,12 @@ export interface AugmentationOptions {
   augmixSeverity?: number;
   /** Random crop: smallest kept fraction of the image area, the same for every class (default 0.9). */
   cropMinArea?: number;
+  /** CutPaste: largest pasted patch, a fraction of the image area (default 0.1). */
+  cutpasteMaxArea?: number;
+  /** Remix (with cutmix / mixup): on when set; the class-count ratio kappa (Chou et al. use 3). */
+  remixKappa?: number;
+  /** Remix: own mix weight below which the label goes to the partner's rarer class (default 0.5). */
+  remixTau?: number;
 }
 
 /** The smallest and largest square resolution a trial may use. */

@@ -101,7 +101,7 @@ export async function trainFinal(spec: TrialSpec, options: FinalOptions): Promis
   const { classNames, minorityClass, splits, index } = trial;
   if (splits.holdout.length === 0) log('holdout is 0: the final model is trained but cannot be judged on unseen data');
   log(`final model: threshold ${plan.threshold.toFixed(3)} (${plan.from.threshold}); ${plan.epochs} epochs (${plan.from.epochs})`);
-  const training = await startTraining(trial, splits.nonHoldout, spec.seed, 'final');
+  const training = await startTraining(trial, splits.nonHoldout, spec.seed, 'final', plan.epochs);
   try {
     let loss = Number.NaN;
     for (let epoch = 0; epoch < plan.epochs; epoch++) {
@@ -109,6 +109,7 @@ export async function trainFinal(spec: TrialSpec, options: FinalOptions): Promis
       options.onProgress?.({ fold: 0, folds: 1, epoch, epochs: plan.epochs, step: epoch, loss, validationValue: Number.NaN, validationBalancedAccuracy: Number.NaN });
       log(`final model: epoch ${epoch + 1}/${plan.epochs} loss ${loss.toFixed(4)}`);
     }
+    await training.finish(options.signal, 'final model');
     throwIfAborted(options.signal);
     const trainedCounts = classNames.map((name) => training.trainedCounts[name] ?? 0);
     const prior = priorCorrectedThreshold(trainedCounts, training.loss.classWeights, classNames.indexOf(minorityClass), training.loss.logitAdjustment);

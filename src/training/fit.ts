@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DivergenceError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { batchStream, type AugmentationName, type AugmentationOptions, type Fit, type ImageCache, type ImageItem, type PlannedImage } from '../data/index.ts';
+import { afterStep, type StepConstraints } from './head.ts';
 import { trainingLoss, type LossSettings } from './losses.ts';
 import type { Predictions } from './metrics.ts';
 
@@ -100,6 +101,13 @@ export interface EpochSettings extends StreamSettings {
   readonly signal?: AbortSignal;
   /** Where, for a divergence message (`fold 2 epoch 3`). */
   readonly where: string;
+  /** Weight decay and head max-norm after each step (none when absent). */
+  readonly constraints?: StepConstraints;
+  /** `head`: only the head's kernel and bias train, the body runs in inference mode (cRT); default `all`. */
+  readonly stage?: 'all' | 'head';
+  /** For cutpaste and Remix: the minority's label column and the images per class of this epoch. */
+  readonly minorityClass?: string;
+  readonly classCounts?: readonly number[];
 }
 
 /** One pass over `batches`; returns the mean training loss per image. */
@@ -108,6 +116,8 @@ export async function trainEpoch(classifier: Classifier, optimizer: tf.Optimizer
   let total = 0;
   let images = 0;
   let batchIndex = 0;
+  const headOnly = settings.stage === 'head';
+  const trained = headOnly ? [classifier.kernel, ...(classifier.bias ? [classifier.bias] : [])] : classifier.variables;
   const stream = batchStream(batches, { ...settings, rng: settings.rng, prefetch: 2 });
   for await (const batch of stream) {
     try {
@@ -115,15 +125,16 @@ export async function trainEpoch(classifier: Classifier, optimizer: tf.Optimizer
       const size = batch.x.shape[0];
       const lossTensor = optimizer.minimize(
         () => {
-          if (!batch.augmixViews) return trainingLoss(settings.loss, logitsOf(classifier, batch.x, true), batch.y);
+          if (!batch.augmixViews) return trainingLoss(settings.loss, logitsOf(classifier, batch.x, !headOnly), batch.y);
           // The image and its two AugMix views go through one forward pass (shared batch statistics).
-          const all = logitsOf(classifier, tf.concat([batch.x, ...batch.augmixViews]), true);
+          const all = logitsOf(classifier, tf.concat([batch.x, ...batch.augmixViews]), !headOnly);
           const [clean, view1, view2] = tf.split(all, 3) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
           return trainingLoss(settings.loss, clean, batch.y, [view1, view2]);
         },
         true,
-        classifier.variables,
+        trained,
       );
+      if (settings.constraints) afterStep(trained, classifier.kernel, settings.constraints);
       const value = (await lossTensor!.data())[0]!;
       lossTensor!.dispose();
       if (!Number.isFinite(value)) {

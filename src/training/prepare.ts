@@ -23,6 +23,7 @@ import {
 } from '../data/index.ts';
 import { assertFitsBackend, buildModel, gpuLimits, selectBackend, type BackendInfo } from '../models/index.ts';
 import { asClassifier, createOptimizer, fitBatchNormMomentum, predictItems, trainEpoch, type Classifier, type EpochSettings } from './fit.ts';
+import { applyHeadTauNorm } from './head.ts';
 import { classWeights, logitAdjustment, resolveMinorityWeight, type LossSettings } from './losses.ts';
 import type { Predictions } from './metrics.ts';
 
@@ -78,47 +79,77 @@ export function plannedCounts(batches: readonly PlannedImage[][], classNames: re
   return counts;
 }
 
-export function lossSettingsFor(trial: PreparedTrial, trainedCounts: Readonly<Record<string, number>>): LossSettings {
+/** `reweighted: false` trains with unit class weights (the deferred phase of DRW). */
+export function lossSettingsFor(trial: PreparedTrial, trainedCounts: Readonly<Record<string, number>>, reweighted = true): LossSettings {
   const { spec, classNames, minorityClass, minorityWeight } = trial;
   return {
     kind: spec.loss,
-    classWeights: classWeights(classNames, minorityClass, minorityWeight),
+    classWeights: classWeights(classNames, minorityClass, reweighted ? minorityWeight : 1),
     focalGamma: spec.focalGamma,
     ...(spec.loss === 'logit-adjusted' && { logitAdjustment: logitAdjustment(classNames, trainedCounts, spec.logitTau) }),
     augmixJsdWeight: spec.augmixJsdWeight,
+    ...(spec.labelSmoothing > 0 && { labelSmoothing: spec.labelSmoothing }),
   };
+}
+
+/**
+ * Which sampling and weights epoch `epoch` of `epochs` trains with: before `rebalanceFrom` x
+ * epochs (rounded) the natural data and unit weights (DRS / DRW), from then on the spec's own.
+ */
+export function epochRecipe(spec: Pick<TrialSpec, 'rebalanceFrom' | 'sampling'>, epoch: number, epochs: number): { sampling: SamplingStrategy; reweighted: boolean } {
+  const from = spec.rebalanceFrom === null ? 0 : Math.round(spec.rebalanceFrom * epochs);
+  return epoch < from ? { sampling: 'none', reweighted: false } : { sampling: spec.sampling, reweighted: true };
 }
 
 /** One model under training, with its optimizer and how its epochs are planned. */
 export interface Training {
   readonly classifier: Classifier;
   readonly optimizer: tf.Optimizer;
+  /** The loss of the last epoch (after `rebalanceFrom` has switched, when set). */
   readonly loss: LossSettings;
-  /** Per class, the images of one planned epoch (what the loss's prior sees). */
+  /** Per class, the images of the last planned epoch (what the loss's prior sees). */
   readonly trainedCounts: Record<string, number>;
   /** Trains one epoch; returns the mean loss. */
   epoch(epoch: number, signal: AbortSignal | undefined, where: string): Promise<number>;
+  /** After the epochs: the cRT stage (`classifierRetrain`) and the head's tau-normalisation, when on. */
+  finish(signal: AbortSignal | undefined, where: string): Promise<void>;
   predict(items: readonly ImageItem[], signal?: AbortSignal): Promise<Predictions>;
   dispose(): void;
 }
 
-/** Builds the model (seeded by `modelSeed`) and the optimizer for training on `train`; `label` keys the data seeds. */
-export async function startTraining(trial: PreparedTrial, train: readonly ImageItem[], modelSeed: number, label: string): Promise<Training> {
+/**
+ * Builds the model (seeded by `modelSeed`) and the optimizer for training on `train` for `epochs`
+ * epochs (where `rebalanceFrom` switches); `label` keys the data seeds.
+ */
+export async function startTraining(trial: PreparedTrial, train: readonly ImageItem[], modelSeed: number, label: string, epochs = trial.spec.epochs): Promise<Training> {
   const { spec, classNames, minorityClass, cache } = trial;
   if (!train.some((item) => item.label === minorityClass)) {
     throw new UserError(`no '${minorityClass}' image to train on (${label})`, { where: spec.dataset.path, hint: 'Add minority images or lower folds / holdout.' });
   }
-  const plan = (epoch: number): PlannedImage[][] =>
-    planEpoch(spec.sampling, train, {
+  const planWith = (sampling: SamplingStrategy, epoch: number, seed = `${spec.seed}/${label}`): PlannedImage[][] =>
+    planEpoch(sampling, train, {
       epoch,
       batchSize: spec.batchSize,
-      seed: `${spec.seed}/${label}`,
+      seed,
       minorityClass,
+      samplingQ: spec.samplingQ,
       ...(spec.oversampleRatio !== undefined && { oversampleRatio: spec.oversampleRatio }),
     });
+  const plan = (epoch: number): PlannedImage[][] => planWith(epochRecipe(spec, epoch, epochs).sampling, epoch);
   const firstEpoch = plan(0);
-  const trainedCounts = plannedCounts(firstEpoch, classNames);
-  const loss = lossSettingsFor(trial, trainedCounts);
+  // The loss of each phase sees the class counts that phase trains on (the prior of logit adjustment).
+  const losses = new Map<string, LossSettings>();
+  const lossOf = (epoch: number, batches: readonly PlannedImage[][]): LossSettings => {
+    const recipe = epochRecipe(spec, epoch, epochs);
+    const key = `${recipe.sampling}/${recipe.reweighted}`;
+    if (!losses.has(key)) losses.set(key, lossSettingsFor(trial, plannedCounts(batches, classNames), recipe.reweighted));
+    return losses.get(key)!;
+  };
+  lossOf(0, firstEpoch);
+  // What the finished model was last trained on (the prior and weights that final.ts corrects for).
+  const lastEpoch = epochs > 1 ? plan(epochs - 1) : firstEpoch;
+  const trainedCounts = plannedCounts(lastEpoch, classNames);
+  const loss = lossOf(epochs - 1, lastEpoch);
   const model = await buildModel(spec.backbone, {
     resolution: spec.resolution,
     numClasses: classNames.length,
@@ -132,22 +163,44 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
   const optimizer = createOptimizer(spec.optimizer, spec.learningRate);
   const stream = { cache, resolution: spec.resolution, fit: spec.fit, classNames };
   const dataRng = createRng(spec.seed).fork(label);
+  const trainCounts = classNames.map((name) => train.filter((item) => item.label === name).length);
+  const epochSettings = (lossSettings: LossSettings, rng: EpochSettings['rng'], where: string, signal: AbortSignal | undefined): EpochSettings => ({
+    ...stream,
+    loss: lossSettings,
+    augmentations: spec.augmentations,
+    augmentationOptions: spec.augmentationOptions,
+    rng,
+    where,
+    constraints: { learningRate: spec.learningRate, weightDecay: spec.weightDecay, headMaxNorm: spec.headMaxNorm },
+    minorityClass,
+    classCounts: trainCounts,
+    ...(signal && { signal }),
+  });
   return {
     classifier,
     optimizer,
     loss,
     trainedCounts,
     epoch: (epoch, signal, where) => {
-      const settings: EpochSettings = {
-        ...stream,
-        loss,
-        augmentations: spec.augmentations,
-        augmentationOptions: spec.augmentationOptions,
-        rng: dataRng.fork(`epoch${epoch}`),
-        where,
-        ...(signal && { signal }),
-      };
-      return trainEpoch(classifier, optimizer, plan(epoch), settings);
+      const batches = epoch === 0 ? firstEpoch : plan(epoch);
+      return trainEpoch(classifier, optimizer, batches, epochSettings(lossOf(epoch, batches), dataRng.fork(`epoch${epoch}`), where, signal));
+    },
+    finish: async (signal, where) => {
+      if (spec.classifierRetrain) {
+        // cRT: the head alone, plain cross-entropy on class-balanced batches, with its own optimizer.
+        const headOptimizer = createOptimizer(spec.optimizer, spec.learningRate);
+        const plainLoss: LossSettings = { kind: 'ce', classWeights: classNames.map(() => 1), focalGamma: 0, augmixJsdWeight: spec.augmixJsdWeight };
+        try {
+          for (let e = 0; e < spec.classifierRetrain.epochs; e++) {
+            const batches = planWith('balanced-batch', e, `${spec.seed}/${label}/crt`);
+            const stage = `${where}, classifier re-training epoch ${e + 1}/${spec.classifierRetrain.epochs}`;
+            await trainEpoch(classifier, headOptimizer, batches, { ...epochSettings(plainLoss, dataRng.fork(`crt${e}`), stage, signal), stage: 'head' });
+          }
+        } finally {
+          headOptimizer.dispose();
+        }
+      }
+      applyHeadTauNorm(classifier.kernel, spec.headTauNorm);
     },
     predict: (items, signal) =>
       predictItems(model, items, { ...stream, batchSize: spec.batchSize, minorityClass, rng: dataRng.fork('predict'), ...(signal && { signal }) }),

@@ -126,7 +126,15 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
         break;
       }
     }
-    options.log?.(`fold ${fold + 1}/${spec.folds} trained; tensors ${tf.memory().numTensors}`);
+    if (spec.classifierRetrain || spec.headTauNorm > 0) {
+      // The second stage changes the model after its last epoch (the schema refuses it with early
+      // stopping), so the fold is scored on what the finished model predicts.
+      await training.finish(options.signal, `fold ${fold + 1}/${spec.folds}`);
+      const predictions = await training.predict(validation, options.signal);
+      counted = { ...counted!, predictions, value: metricValue(spec.metric, predictions) };
+      options.log?.(`fold ${fold + 1}: after ${spec.classifierRetrain ? `cRT (${spec.classifierRetrain.epochs} epochs)` : ''}${spec.headTauNorm > 0 ? ` tau-norm ${spec.headTauNorm}` : ''}: ${counted.value.toFixed(3)}`);
+    }
+        options.log?.(`fold ${fold + 1}/${spec.folds} trained; tensors ${tf.memory().numTensors}`);
     const epochs: FoldEpochs = {
       counted: counted!.epoch + 1,
       ran,

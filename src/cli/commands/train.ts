@@ -43,7 +43,7 @@ export function rethrowAbort(error: unknown): never {
 }
 
 export function describeSpec(spec: TrialSpec): string {
-  const weight = spec.minorityWeight === 'auto' ? 'auto' : String(spec.minorityWeight);
+  const weight = typeof spec.minorityWeight === 'object' ? `effective number (beta ${spec.minorityWeight.effectiveNumber})` : String(spec.minorityWeight);
   const loss = spec.loss === 'focal' ? `focal (gamma ${spec.focalGamma})` : spec.loss === 'logit-adjusted' ? `logit-adjusted (tau ${spec.logitTau})` : 'ce';
   const augmentations = spec.augmentations.length ? spec.augmentations.join('+') : 'none';
   return (

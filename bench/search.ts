@@ -47,13 +47,15 @@ const recipe = recipeObjective(await loadConfigFile(SearchSpaceSchema, 'configs/
 const objectives = [BRANIN, HARTMANN6, recipe, recipeHardObjective()].filter((o) => objectiveNames.includes(o.name));
 
 /**
- * A sampler by name, or a GP variant for comparisons: `gp:believer` (kriging believer), `gp:ucb`
- * (q-EI plus the local UCB step on every other ask), `gp:believer+ucb` (the behaviour before q-EI).
+ * A sampler by name, or a GP variant for comparisons: `gp:global` (q-EI on every ask, no local
+ * step), `gp:ucb` (q-EI plus the local UCB step), `gp:believer` (kriging believer, local q-EI
+ * step), `gp:believer+ucb` (the behaviour before q-EI). Plain `gp` is the default: q-EI with the
+ * local q-EI step on every other ask.
  */
 function samplerFor(name: string): SamplerName | Sampler {
   const [base, variant] = name.split(':');
   if (!variant) return base as SamplerName;
-  const options: GpOptions = { parallel: variant.includes('believer') ? 'believer' : 'qei', parallelExploitation: variant.includes('ucb') };
+  const options: GpOptions = { parallel: variant.includes('believer') ? 'believer' : 'qei', parallelExploitation: variant.includes('ucb') ? 'ucb' : variant.includes('global') ? false : 'qei' };
   return { ...createGpSampler(options), name };
 }
 
@@ -156,8 +158,8 @@ function timeSuggestions(objective: Objective, sampler: SamplerName, size: numbe
     const t = history.ask()!;
     history.tell(t.id, objective.evaluate(t.params));
   }
-  const restore = () => createStudy({ space: objective.space, sampler, seed: 'timing', direction: objective.direction, trials: history.trials() });
-  const reps = sampler === 'gp' ? (size > 200 ? 3 : 10) : 20;
+  const restore = () => createStudy({ space: objective.space, sampler: samplerFor(sampler), seed: 'timing', direction: objective.direction, trials: history.trials() });
+  const reps = sampler.startsWith('gp') ? (size > 200 ? 3 : 10) : 20;
   const study = restore();
   for (let i = 0; i < 3; i++) restore().ask(); // warm-up (JIT)
   study.ask(); // and this study's memoised fit
@@ -171,10 +173,10 @@ function timeSuggestions(objective: Objective, sampler: SamplerName, size: numbe
 /** Wall-clock ms on a shared machine can be inflated by other load; CPU ms is the sampler's own cost. */
 const timings: Array<{ objective: string; sampler: string; historySize: number; msPerSuggestion: number; cpuMsPerSuggestion: number; msPerSuggestionWithRefit?: number }> = [];
 for (const objective of objectives) {
-  for (const sampler of samplerNames.filter((s) => s !== 'grid')) {
+  for (const sampler of samplerNames.filter((s) => s !== 'grid' && s !== 'random')) {
     for (const size of timingSizes) {
       const { wall, cpu } = timeSuggestions(objective, sampler, size, false);
-      const refit = sampler === 'gp' ? timeSuggestions(objective, sampler, size, true).wall : undefined;
+      const refit = sampler.startsWith('gp') ? timeSuggestions(objective, sampler, size, true).wall : undefined;
       timings.push({ objective: objective.name, sampler, historySize: size, msPerSuggestion: wall, cpuMsPerSuggestion: cpu, ...(refit === undefined ? {} : { msPerSuggestionWithRefit: refit }) });
       const refitNote = refit === undefined ? '' : ` (${refit.toFixed(1)} ms when it refits its hyperparameters)`;
       console.log(`time/suggestion ${objective.name.padEnd(10)} ${sampler.padEnd(7)} history ${String(size).padEnd(4)} ${wall.toFixed(2)} ms, cpu ${cpu.toFixed(2)} ms${refitNote}`);
@@ -190,6 +192,10 @@ for (const row of rows.filter((r) => r.inFlight > 1)) {
   if (ratios.length) console.log(`${row.objective.padEnd(11)} ${row.sampler.padEnd(7)} median regret ${row.inFlight} in flight / sequential at ${ratios.join(', ')}`);
 }
 printMatrix(50);
+for (const t of timings.filter((t) => t.historySize === Math.max(...timingSizes) && timingSizes.length > 1)) {
+  const smallest = timings.find((s) => s.objective === t.objective && s.sampler === t.sampler && s.historySize === Math.min(...timingSizes))!;
+  console.log(`${t.objective.padEnd(11)} ${t.sampler.padEnd(7)} cpu ms per ask at ${t.historySize} / at ${smallest.historySize} trials: ${(t.cpuMsPerSuggestion / smallest.cpuMsPerSuggestion).toFixed(2)}x (${t.cpuMsPerSuggestion.toFixed(1)} ms cpu, ${t.msPerSuggestion.toFixed(1)} ms wall; target <= 50 ms)`);
+}
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(out, JSON.stringify({ protocol: { seeds, trials, inFlight: inFlights, checkpoints: CHECKPOINTS }, regret: rows, timings }, null, 2));
 console.log(`wrote ${out}`);

@@ -47,15 +47,16 @@ const recipe = recipeObjective(await loadConfigFile(SearchSpaceSchema, 'configs/
 const objectives = [BRANIN, HARTMANN6, recipe, recipeHardObjective()].filter((o) => objectiveNames.includes(o.name));
 
 /**
- * A sampler by name, or a GP variant for comparisons: `gp:global` (q-EI on every ask, no local
- * step), `gp:ucb` (q-EI plus the local UCB step), `gp:believer` (kriging believer, local q-EI
- * step), `gp:believer+ucb` (the behaviour before q-EI). Plain `gp` is the default: q-EI with the
- * local q-EI step on every other ask.
+ * A sampler by name, or a GP variant for comparisons: `gp:qei` (joint q-EI, every other ask a local
+ * q-EI step), `gp:qei+global` (q-EI on every ask), `gp:qei+ucb` (q-EI with the local UCB step),
+ * `gp:believer` (the believer without a local step). Plain `gp` is the default: the kriging
+ * believer with the local UCB step on every other ask.
  */
 function samplerFor(name: string): SamplerName | Sampler {
   const [base, variant] = name.split(':');
   if (!variant) return base as SamplerName;
-  const options: GpOptions = { parallel: variant.includes('believer') ? 'believer' : 'qei', parallelExploitation: variant.includes('ucb') ? 'ucb' : variant.includes('global') ? false : 'qei' };
+  const qei = variant.includes('qei');
+  const options: GpOptions = { parallel: qei ? 'qei' : 'believer', parallelExploitation: variant.includes('ucb') ? 'ucb' : qei && !variant.includes('global') ? 'qei' : false };
   return { ...createGpSampler(options), name };
 }
 

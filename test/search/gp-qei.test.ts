@@ -87,11 +87,11 @@ test('model subset: everything up to the cap, then the cap: the best half, the m
   assert.deepEqual(modelSubset(values), chosen, 'a pure function of the values');
 });
 
-test('the GP with trials in flight is deterministic by seed and its asks spread out', () => {
+test('the q-EI GP with trials in flight is deterministic by seed and its asks spread out', () => {
   const space = parseSearchSpace({ x: { type: 'float', low: 0, high: 1 }, k: { type: 'categorical', values: ['a', 'b', 'c'] }, n: { type: 'int', low: 1, high: 9 } });
   const f = (p: Record<string, unknown>) => -(((p.x as number) - 0.3) ** 2) - ((p.n as number) - 4) ** 2 / 20 + (p.k === 'b' ? 0.2 : 0);
   const run = (seed: number) => {
-    const study = createStudy({ space, sampler: createGpSampler(), seed, direction: 'maximize' });
+    const study = createStudy({ space, sampler: createGpSampler({ parallel: 'qei', parallelExploitation: 'qei' }), seed, direction: 'maximize' });
     const pending: Array<{ id: string; params: Record<string, unknown> }> = [];
     const asked: string[] = [];
     for (let i = 0; i < 24; i++) {

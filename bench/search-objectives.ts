@@ -6,6 +6,7 @@
 import type { Params } from '../src/core/trial.ts';
 import type { SearchSpace } from '../src/config/space.ts';
 import { OBJECTIVE_FUNCTIONS, evaluateObjective } from '../src/objectives/index.ts';
+import { RECIPE_HARD_SPACE, recipeHardArgmax, recipeHardResponse } from './search-recipe-hard.ts';
 
 export interface Objective {
   readonly name: string;
@@ -100,4 +101,9 @@ export const RECIPE_OPTIMUM_PARAMS: Params = {
 
 export function recipeObjective(space: SearchSpace): Objective {
   return { name: 'recipe', space, gridSpace: space, direction: 'maximize', optimum: recipeResponse(RECIPE_OPTIMUM_PARAMS), evaluate: recipeResponse };
+}
+
+/** The harder variant (bench/search-recipe-hard.ts): more levels, conditionals two kinds deep. */
+export function recipeHardObjective(): Objective {
+  return { name: 'recipe-hard', space: RECIPE_HARD_SPACE, direction: 'maximize', optimum: recipeHardResponse(recipeHardArgmax()), evaluate: recipeHardResponse };
 }

@@ -1,31 +1,31 @@
 /**
- * `npm run bench:search`: simple regret of each sampler on Branin, Hartmann-6 and the synthetic
- * recipe surface, 20 seeds x 100 trials, sequential and with 8 trials in flight; plus the mean
- * time per suggestion with 100 and 500 trials of history. Prints a table, writes
- * bench/results/search.json.
+ * `npm run bench:search`: simple regret of each sampler on Branin, Hartmann-6, the synthetic
+ * recipe surface and its harder variant (more levels, deeper conditionals), 20 seeds x 50 trials,
+ * with 1, 4, 8 and 16 trials in flight; plus the time per suggestion with 100, 500 and 1,000 trials
+ * of history. Prints a table, writes bench/results/search.json.
  *
- * Flags (defaults = the full protocol): --seeds 20 --trials 100 --objective branin,hartmann6,recipe
- * --sampler random,tpe,gp,grid --mode sequential,parallel --timing 100,500 (or --timing none),
- * --regret none (timings only), --out bench/results/search.json
+ * Flags (defaults = the full protocol): --seeds 20 --trials 50
+ * --objective branin,hartmann6,recipe,recipe-hard --sampler random,tpe,gp,grid --in-flight 1,4,8,16
+ * --timing 100,500,1000 (or --timing none), --regret none (timings only), --out bench/results/search.json
  *
- * "8 in flight" is an asynchronous simulation with equal trial durations: 8 asks are issued before
+ * "q in flight" is an asynchronous simulation with equal trial durations: q asks are issued before
  * any result, then each result is told as its trial finishes (oldest first) and the freed slot is
- * asked again at once, so every ask after the first 8 sees 7 trials still running and the results
- * of all earlier ones, exactly as 8 workers would. Regret at k trials is the best of the first k
+ * asked again at once, so every ask after the first q sees q - 1 trials still running and the results
+ * of all earlier ones, exactly as q workers would. Regret at k trials is the best of the first k
  * trials to finish.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadConfigFile } from '../src/config/load.ts';
 import { SearchSpaceSchema } from '../src/config/space.ts';
-import { createStudy, type SamplerName } from '../src/search/index.ts';
-import { BRANIN, HARTMANN6, recipeObjective, type Objective } from './search-objectives.ts';
+import { createStudy, type Sampler, type SamplerName } from '../src/search/index.ts';
+import { createGpSampler, type GpOptions } from '../src/search/gp/sampler.ts';
+import { BRANIN, HARTMANN6, recipeHardObjective, recipeObjective, type Objective } from './search-objectives.ts';
 
 const CHECKPOINTS = [10, 25, 50, 100];
-const IN_FLIGHT = 8;
 
 if (process.argv.includes('--help')) {
-  console.log('npm run bench:search -- [--seeds 20] [--trials 100] [--objective branin,hartmann6,recipe] [--sampler random,tpe,gp,grid] [--mode sequential,parallel] [--timing 100,500|none] [--regret none] [--out FILE]');
+  console.log('npm run bench:search -- [--seeds 20] [--trials 50] [--objective branin,hartmann6,recipe,recipe-hard] [--sampler random,tpe,gp,grid] [--in-flight 1,4,8,16] [--timing 100,500,1000|none] [--regret none] [--out FILE]');
   process.exit(0);
 }
 
@@ -35,21 +35,35 @@ function flag(name: string, fallback: string): string {
 }
 
 const seeds = Number(flag('seeds', '20'));
-const trials = Number(flag('trials', '100'));
-const objectiveNames = flag('objective', 'branin,hartmann6,recipe').split(',');
+const trials = Number(flag('trials', '50'));
+const objectiveNames = flag('objective', 'branin,hartmann6,recipe,recipe-hard').split(',');
 const samplerNames = flag('sampler', 'random,tpe,gp,grid').split(',') as SamplerName[];
-const modes = flag('mode', 'sequential,parallel').split(',') as Array<'sequential' | 'parallel'>;
-const timingSizes = flag('timing', '100,500') === 'none' ? [] : flag('timing', '100,500').split(',').map(Number);
+const inFlights = flag('in-flight', '1,4,8,16').split(',').map(Number);
+const timingSizes = flag('timing', '100,500,1000') === 'none' ? [] : flag('timing', '100,500,1000').split(',').map(Number);
 const regretRuns = flag('regret', 'yes') !== 'none';
 const out = flag('out', 'bench/results/search.json');
 
 const recipe = recipeObjective(await loadConfigFile(SearchSpaceSchema, 'configs/recipe-space.yaml'));
-const objectives = [BRANIN, HARTMANN6, recipe].filter((o) => objectiveNames.includes(o.name));
+const objectives = [BRANIN, HARTMANN6, recipe, recipeHardObjective()].filter((o) => objectiveNames.includes(o.name));
+
+/**
+ * A sampler by name, or a GP variant for comparisons: `gp:qei` (joint q-EI, every other ask a local
+ * q-EI step), `gp:qei+global` (q-EI on every ask), `gp:qei+ucb` (q-EI with the local UCB step),
+ * `gp:believer` (the believer without a local step). Plain `gp` is the default: the kriging
+ * believer with the local UCB step on every other ask.
+ */
+function samplerFor(name: string): SamplerName | Sampler {
+  const [base, variant] = name.split(':');
+  if (!variant) return base as SamplerName;
+  const qei = variant.includes('qei');
+  const options: GpOptions = { parallel: qei ? 'qei' : 'believer', parallelExploitation: variant.includes('ucb') ? 'ucb' : qei && !variant.includes('global') ? 'qei' : false };
+  return { ...createGpSampler(options), name };
+}
 
 /** Best-so-far regret after each completed trial. */
 function runOnce(objective: Objective, sampler: SamplerName, seed: number, inFlight: number): number[] {
   const space = sampler === 'grid' ? objective.gridSpace! : objective.space;
-  const study = createStudy({ space, sampler, seed, direction: objective.direction });
+  const study = createStudy({ space, sampler: samplerFor(sampler), seed, direction: objective.direction });
   const sign = objective.direction === 'minimize' ? 1 : -1;
   const regrets: number[] = [];
   let best = Infinity;
@@ -83,7 +97,7 @@ function quantile(sorted: number[], q: number): number {
 interface Row {
   objective: string;
   sampler: string;
-  mode: string;
+  inFlight: number;
   checkpoints: Record<number, { median: number; q25: number; q75: number }>;
   seconds: number;
 }
@@ -92,15 +106,15 @@ const rows: Row[] = [];
 for (const objective of regretRuns ? objectives : []) {
   for (const sampler of samplerNames) {
     if (sampler === 'grid' && !objective.gridSpace) continue;
-    for (const mode of modes) {
+    for (const inFlight of inFlights) {
       const started = performance.now();
-      const curves = Array.from({ length: seeds }, (_, seed) => runOnce(objective, sampler, seed, mode === 'parallel' ? IN_FLIGHT : 1));
+      const curves = Array.from({ length: seeds }, (_, seed) => runOnce(objective, sampler, seed, inFlight));
       const checkpoints: Row['checkpoints'] = {};
       for (const k of CHECKPOINTS.filter((c) => c <= trials)) {
         const at = curves.map((c) => c[k - 1]!).sort((a, b) => a - b);
         checkpoints[k] = { median: quantile(at, 0.5), q25: quantile(at, 0.25), q75: quantile(at, 0.75) };
       }
-      const row = { objective: objective.name, sampler, mode, checkpoints, seconds: (performance.now() - started) / 1000 };
+      const row = { objective: objective.name, sampler, inFlight, checkpoints, seconds: (performance.now() - started) / 1000 };
       rows.push(row);
       console.log(formatRow(row));
     }
@@ -112,7 +126,21 @@ function formatRow(row: Row): string {
     const s = row.checkpoints[c]!;
     return `${fmt(s.median)} [${fmt(s.q25)}, ${fmt(s.q75)}]`.padEnd(28);
   });
-  return `${row.objective.padEnd(10)} ${row.sampler.padEnd(7)} ${row.mode.padEnd(10)} ${cells.join(' ')} ${row.seconds.toFixed(1)}s`;
+  return `${row.objective.padEnd(11)} ${row.sampler.padEnd(7)} ${`${row.inFlight} in flight`.padEnd(13)} ${cells.join(' ')} ${row.seconds.toFixed(1)}s`;
+}
+
+/** The README's table: median regret at `at` trials, one row per sampler and trials in flight, one column per objective. */
+function printMatrix(at: number): void {
+  const names = [...new Set(rows.map((r) => r.objective))];
+  if (names.length === 0 || !rows.some((r) => r.checkpoints[at])) return;
+  console.log(`\nmedian simple regret at ${at} trials\n| | ${names.join(' | ')} |\n|---|${names.map(() => '---|').join('')}`);
+  for (const sampler of samplerNames) {
+    for (const inFlight of inFlights) {
+      const cells = names.map((o) => rows.find((r) => r.objective === o && r.sampler === sampler && r.inFlight === inFlight)?.checkpoints[at]?.median);
+      if (cells.every((c) => c === undefined)) continue;
+      console.log(`| ${sampler}, ${inFlight === 1 ? 'sequential' : `${inFlight} in flight`} | ${cells.map((c) => (c === undefined ? '-' : fmt(c))).join(' | ')} |`);
+    }
+  }
 }
 
 function fmt(x: number): string {
@@ -131,8 +159,8 @@ function timeSuggestions(objective: Objective, sampler: SamplerName, size: numbe
     const t = history.ask()!;
     history.tell(t.id, objective.evaluate(t.params));
   }
-  const restore = () => createStudy({ space: objective.space, sampler, seed: 'timing', direction: objective.direction, trials: history.trials() });
-  const reps = sampler === 'gp' ? (size > 200 ? 3 : 10) : 20;
+  const restore = () => createStudy({ space: objective.space, sampler: samplerFor(sampler), seed: 'timing', direction: objective.direction, trials: history.trials() });
+  const reps = sampler.startsWith('gp') ? (size > 200 ? 3 : 10) : 20;
   const study = restore();
   for (let i = 0; i < 3; i++) restore().ask(); // warm-up (JIT)
   study.ask(); // and this study's memoised fit
@@ -146,10 +174,10 @@ function timeSuggestions(objective: Objective, sampler: SamplerName, size: numbe
 /** Wall-clock ms on a shared machine can be inflated by other load; CPU ms is the sampler's own cost. */
 const timings: Array<{ objective: string; sampler: string; historySize: number; msPerSuggestion: number; cpuMsPerSuggestion: number; msPerSuggestionWithRefit?: number }> = [];
 for (const objective of objectives) {
-  for (const sampler of samplerNames.filter((s) => s !== 'grid')) {
+  for (const sampler of samplerNames.filter((s) => s !== 'grid' && s !== 'random')) {
     for (const size of timingSizes) {
       const { wall, cpu } = timeSuggestions(objective, sampler, size, false);
-      const refit = sampler === 'gp' ? timeSuggestions(objective, sampler, size, true).wall : undefined;
+      const refit = sampler.startsWith('gp') ? timeSuggestions(objective, sampler, size, true).wall : undefined;
       timings.push({ objective: objective.name, sampler, historySize: size, msPerSuggestion: wall, cpuMsPerSuggestion: cpu, ...(refit === undefined ? {} : { msPerSuggestionWithRefit: refit }) });
       const refitNote = refit === undefined ? '' : ` (${refit.toFixed(1)} ms when it refits its hyperparameters)`;
       console.log(`time/suggestion ${objective.name.padEnd(10)} ${sampler.padEnd(7)} history ${String(size).padEnd(4)} ${wall.toFixed(2)} ms, cpu ${cpu.toFixed(2)} ms${refitNote}`);
@@ -157,13 +185,18 @@ for (const objective of objectives) {
   }
 }
 
-console.log(`\nsimple regret, median [q25, q75] over ${seeds} seeds, at ${CHECKPOINTS.join('/')} trials; ${IN_FLIGHT} in flight in parallel mode`);
+console.log(`\nsimple regret, median [q25, q75] over ${seeds} seeds, at ${CHECKPOINTS.join('/')} trials`);
 for (const row of rows) console.log(formatRow(row));
-for (const row of rows.filter((r) => r.mode === 'parallel')) {
-  const sequential = rows.find((r) => r.mode === 'sequential' && r.objective === row.objective && r.sampler === row.sampler);
+for (const row of rows.filter((r) => r.inFlight > 1)) {
+  const sequential = rows.find((r) => r.inFlight === 1 && r.objective === row.objective && r.sampler === row.sampler);
   const ratios = CHECKPOINTS.filter((c) => row.checkpoints[c] && sequential?.checkpoints[c]).map((c) => `${c}: ${(row.checkpoints[c]!.median / sequential!.checkpoints[c]!.median).toFixed(2)}x`);
-  if (ratios.length) console.log(`${row.objective.padEnd(10)} ${row.sampler.padEnd(7)} median regret ${IN_FLIGHT} in flight / sequential at ${ratios.join(', ')}`);
+  if (ratios.length) console.log(`${row.objective.padEnd(11)} ${row.sampler.padEnd(7)} median regret ${row.inFlight} in flight / sequential at ${ratios.join(', ')}`);
+}
+printMatrix(50);
+for (const t of timings.filter((t) => t.historySize === Math.max(...timingSizes) && timingSizes.length > 1)) {
+  const smallest = timings.find((s) => s.objective === t.objective && s.sampler === t.sampler && s.historySize === Math.min(...timingSizes))!;
+  console.log(`${t.objective.padEnd(11)} ${t.sampler.padEnd(7)} cpu ms per ask at ${t.historySize} / at ${smallest.historySize} trials: ${(t.cpuMsPerSuggestion / smallest.cpuMsPerSuggestion).toFixed(2)}x (${t.cpuMsPerSuggestion.toFixed(1)} ms cpu, ${t.msPerSuggestion.toFixed(1)} ms wall; target <= 50 ms)`);
 }
 mkdirSync('bench/results', { recursive: true });
-writeFileSync(out, JSON.stringify({ protocol: { seeds, trials, inFlight: IN_FLIGHT, checkpoints: CHECKPOINTS }, regret: rows, timings }, null, 2));
+writeFileSync(out, JSON.stringify({ protocol: { seeds, trials, inFlight: inFlights, checkpoints: CHECKPOINTS }, regret: rows, timings }, null, 2));
 console.log(`wrote ${out}`);

@@ -17,7 +17,7 @@ const surface = (x: number, y: number) => -((x - 0.3) ** 2 + (y - 0.6) ** 2) + 0
 const value = (t: { params: Record<string, unknown> }) => surface(t.params.x as number, t.params.y as number);
 
 function study(parallelExploitation: boolean, seed = 3): Study {
-  return createStudy({ space: SPACE, sampler: createGpSampler({ parallelExploitation }), seed, direction: 'maximize' });
+  return createStudy({ space: SPACE, sampler: createGpSampler({ parallelExploitation: parallelExploitation ? 'ucb' : false }), seed, direction: 'maximize' });
 }
 
 test('UCB: mean + beta sd of the posterior, and its gradient matches finite differences', () => {

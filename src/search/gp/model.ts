@@ -160,6 +160,7 @@ export class GpPosterior {
   constructor(
     readonly data: GpData,
     readonly hyper: GpHyperparameters,
+    factor = true,
   ) {
     const { n, numericDims: dn, categoricalDims: dc } = data;
     this.invL2 = hyper.lengthscales.map((l) => 1 / (l * l));
@@ -167,6 +168,12 @@ export class GpPosterior {
     this.gStar = new Float64Array(n);
     this.v = new Float64Array(n);
     this.w = new Float64Array(n);
+    if (!factor) {
+      // A kernel evaluator only (jointCovariance): no factor, no weights.
+      this.chol = { n: 0, lower: new Float64Array(0), jitter: 0 };
+      this.alpha = new Float64Array(0);
+      return;
+    }
     const k = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
       this.kernelRow(data.numeric.subarray(i * dn, (i + 1) * dn), data.categorical.subarray(i * dc, (i + 1) * dc));
@@ -199,6 +206,70 @@ export class GpPosterior {
     }
   }
 
+  /** Weights of the posterior mean for other targets at the same inputs: K^-1 y. */
+  meanWeights(y: ArrayLike<number>): Float64Array {
+    return choleskySolve(this.chol, y);
+  }
+
+  /**
+   * Latent posterior covariance between points (their prior covariance less what the data explain),
+   * row-major k x k: what a joint draw of the values at trials in flight needs.
+   */
+  jointCovariance(points: ReadonlyArray<{ numeric: ArrayLike<number>; categorical: ArrayLike<number> }>): Float64Array {
+    const k = points.length;
+    const n = this.data.n;
+    const solved = points.map((p) => {
+      this.kernelRow(p.numeric, p.categorical);
+      return solveLower(this.chol, this.kStar, new Float64Array(n));
+    });
+    const prior = new GpPosterior({ ...this.data, n: k, numeric: flatten(points.map((p) => p.numeric)), categorical: flattenInt(points.map((p) => p.categorical)), y: new Float64Array(k) }, this.hyper, false);
+    const cov = new Float64Array(k * k);
+    for (let i = 0; i < k; i++) {
+      prior.kernelRow(points[i]!.numeric, points[i]!.categorical);
+      for (let j = 0; j < k; j++) {
+        let explained = 0;
+        for (let m = 0; m < n; m++) explained += solved[i]![m]! * solved[j]![m]!;
+        cov[i * k + j] = (i === j ? this.hyper.signal : prior.kStar[j]!) - explained;
+      }
+    }
+    return cov;
+  }
+
+  /**
+   * Latent variance at x and the means under several weight vectors (`meanWeights` of several
+   * targets: one per fantasy), with their gradients over the numeric coordinates when asked
+   * (`gradMeans` s x numericDims row-major). One kernel row and one triangular solve for all.
+   */
+  predictMany(xNum: ArrayLike<number>, xCat: ArrayLike<number>, weights: readonly Float64Array[], means: Float64Array, gradMeans?: Float64Array, gradVar?: Float64Array): number {
+    const { n, numericDims: dn, numeric } = this.data;
+    this.kernelRow(xNum, xCat);
+    for (let s = 0; s < weights.length; s++) {
+      const a = weights[s]!;
+      let mean = 0;
+      for (let j = 0; j < n; j++) mean += this.kStar[j]! * a[j]!;
+      means[s] = mean;
+    }
+    const v = solveLower(this.chol, this.kStar, this.v);
+    let explained = 0;
+    for (let j = 0; j < n; j++) explained += v[j]! * v[j]!;
+    const variance = Math.max(this.hyper.signal - explained, 1e-12);
+    if (gradMeans && gradVar) {
+      const w = solveUpper(this.chol, v, this.w);
+      gradMeans.fill(0);
+      gradVar.fill(0);
+      for (let j = 0; j < n; j++) {
+        const g = this.gStar[j]!;
+        if (g === 0) continue;
+        for (let d = 0; d < dn; d++) {
+          const dk = -g * (xNum[d]! - numeric[j * dn + d]!) * this.invL2[d]!;
+          gradVar[d]! -= 2 * w[j]! * dk;
+          for (let s = 0; s < weights.length; s++) gradMeans[s * dn + d]! += weights[s]![j]! * dk;
+        }
+      }
+    }
+    return variance;
+  }
+
   /**
    * Latent mean and variance at x; with `gradMean`/`gradVar` given, also their gradients over the
    * numeric coordinates.
@@ -229,4 +300,15 @@ export class GpPosterior {
     }
     return { mean, variance };
   }
+}
+
+function flatten(rows: readonly ArrayLike<number>[]): Float64Array {
+  const out = new Float64Array(rows.reduce((a, r) => a + r.length, 0));
+  let at = 0;
+  for (const r of rows) for (let i = 0; i < r.length; i++) out[at++] = r[i]!;
+  return out;
+}
+
+function flattenInt(rows: readonly ArrayLike<number>[]): Int32Array {
+  return Int32Array.from(flatten(rows));
 }

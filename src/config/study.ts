@@ -13,7 +13,7 @@ import { MetricSchema } from '../core/metric.ts';
 import { NAME_PATTERN, NAME_RULE } from '../core/names.ts';
 import { SearchSpaceSchema } from './space.ts';
 import { DEFAULT_SAMPLER, PrunerFieldSchema, SamplerFieldSchema } from './strategies.ts';
-import { TrialSpecSchema, type TrialSpecInput } from './trial.ts';
+import { TrialSpecFieldsSchema, type TrialSpecInput } from './trial.ts';
 
 export const ObjectiveSchema = z.strictObject({
   /** A benchmark function of src/search (branin, hartmann6, …). */
@@ -24,7 +24,7 @@ export const ObjectiveSchema = z.strictObject({
 
 /** Fixed trial spec fields; validated as a partial trial spec but kept as written (no defaults filled). */
 const BaseSpecSchema = z.record(z.string(), z.unknown()).superRefine((base, ctx) => {
-  const checked = TrialSpecSchema.partial().safeParse(base);
+  const checked = TrialSpecFieldsSchema.partial().safeParse(base);
   if (!checked.success) {
     for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   }

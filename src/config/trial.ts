@@ -55,7 +55,8 @@ const MinorityWeightSchema = z.union([z.literal('auto'), z.number(), z.strictObj
   }
 });
 
-export const TrialSpecSchema = z.strictObject({
+/** The fields alone (partial base specs of a study are checked against this). */
+export const TrialSpecFieldsSchema = z.strictObject({
   dataset: z.strictObject({
     /** Folder-per-class directory or CSV manifest. */
     path: z.string().min(1),
@@ -148,7 +149,9 @@ export const TrialSpecSchema = z.strictObject({
   final: FinalPlanSchema.optional(),
   /** Where the recipe came from (study, trial, metrics): written by export, ignored by training. */
   provenance: z.record(z.string(), z.unknown()).optional(),
-}).superRefine((spec, ctx) => {
+});
+
+export const TrialSpecSchema = TrialSpecFieldsSchema.superRefine((spec, ctx) => {
   if (spec.classifierRetrain && spec.earlyStopping) {
     ctx.addIssue({
       code: 'custom',

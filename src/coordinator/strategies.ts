@@ -9,7 +9,7 @@ import { ConfigError } from '../core/errors.ts';
 import { freezeForSearch, type Direction } from '../core/direction.ts';
 import type { FrozenTrial } from '../core/trial.ts';
 import { baseSpecOf, type StudyConfig } from '../config/study.ts';
-import { TrialSpecSchema } from '../config/trial.ts';
+import { TrialSpecFieldsSchema } from '../config/trial.ts';
 import type { SearchSpace } from '../config/space.ts';
 import { ashaRungs, createPruner, createSampler, proposeTrial, type AskedTrial, type PruneDecision, type Pruner, type Sampler } from '../search/index.ts';
 import { OBJECTIVE_NAMES, directionOf, objectiveFunction } from '../objectives/index.ts';
@@ -48,7 +48,7 @@ export function resolveStrategies(config: StudyConfig): SearchPolicy {
  */
 function checkRungsAtFoldBoundaries(config: StudyConfig): void {
   if (config.objective || config.pruner.type !== 'asha' || 'epochs' in config.space) return;
-  const epochs = Number(baseSpecOf(config).epochs ?? TrialSpecSchema.shape.epochs.parse(undefined));
+  const epochs = Number(baseSpecOf(config).epochs ?? TrialSpecFieldsSchema.shape.epochs.parse(undefined));
   const bad = ashaRungs(config.pruner).filter((rung) => rung > epochs && rung % epochs !== 0);
   if (bad.length === 0) return;
   const rung = bad[0]!;

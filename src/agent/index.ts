@@ -5,3 +5,4 @@ export { childProcessRunner, inProcessRunner, type TrialRunner, type RunOptions,
 export { checkedCapabilities, detectCapabilities, webgpuCapabilities, resolveAgentBackend, classesFor, defaultAgentName, checkAgentNameOption, AGENT_BACKENDS, type AgentBackend, type AdvertisedGpu, type Capabilities } from './capabilities.ts';
 export { queueSettingsFromServer, type QueueSettingsValue } from './settings.ts';
 export { TrialFailure, type TrialRun } from './protocol.ts';
+export { defaultLocalAgents } from './slots.ts';

@@ -44,3 +44,19 @@ export class SlotPool {
     for (const wake of this.waiters.splice(0)) wake();
   }
 }
+
+/**
+ * How many local agents an embedded search starts without `--agents`: wasm and the pure-JS cpu
+ * backend train a trial on one core, so one agent per core; a GPU backend one per GPU; tfjs-node
+ * uses every core for one trial, so one.
+ */
+export function defaultLocalAgents(capabilities: { readonly backend: string; readonly gpus: number }, cores: number): { agents: number; why: string } {
+  if (capabilities.backend === 'wasm' || capabilities.backend === 'cpu') {
+    return { agents: Math.max(1, cores), why: `one per core: ${capabilities.backend} trains a trial on one core, ${cores} here` };
+  }
+  if (capabilities.backend === 'webgpu' || capabilities.gpus > 0) {
+    const gpus = Math.max(1, capabilities.gpus);
+    return { agents: gpus, why: `one per GPU, ${gpus} here` };
+  }
+  return { agents: 1, why: `${capabilities.backend} uses every core for one trial` };
+}

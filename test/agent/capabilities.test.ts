@@ -34,3 +34,13 @@ test('a native backend that is installed but does not load: auto falls back to w
   const unprobed = await checkedCapabilities('wasm', { detect: nativeMachine, probe: () => assert.fail('wasm needs no probe') });
   assert.equal(unprobed.backend, 'wasm');
 });
+
+test('an embedded search runs one local agent per core on wasm/cpu, one per GPU on webgpu, one on tfjs-node', async () => {
+  const { defaultLocalAgents } = await import('../../src/agent/index.ts');
+  assert.equal(defaultLocalAgents({ backend: 'wasm', gpus: 0 }, 8).agents, 8);
+  assert.match(defaultLocalAgents({ backend: 'wasm', gpus: 0 }, 2).why, /one per core: wasm trains a trial on one core, 2 here/);
+  assert.equal(defaultLocalAgents({ backend: 'cpu', gpus: 0 }, 0).agents, 1, 'at least one');
+  assert.equal(defaultLocalAgents({ backend: 'webgpu', gpus: 4 }, 64).agents, 4);
+  assert.equal(defaultLocalAgents({ backend: 'webgpu', gpus: 0 }, 64).agents, 1);
+  assert.equal(defaultLocalAgents({ backend: 'tensorflow', gpus: 0 }, 16).agents, 1);
+});

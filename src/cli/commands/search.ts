@@ -7,6 +7,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../core/errors.ts';
 import { loadStudyConfig, parseStoredStudyConfig, type StudyConfig } from '../../config/study.ts';
@@ -22,7 +23,7 @@ import {
   studyDir,
   type StudyOutcome,
 } from '../../coordinator/index.ts';
-import { Agent, checkedCapabilities, childProcessRunner, resolveAgentBackend } from '../../agent/index.ts';
+import { Agent, checkedCapabilities, childProcessRunner, defaultLocalAgents, resolveAgentBackend, type Capabilities } from '../../agent/index.ts';
 import { createMemoryTransport, connectNats, redactUrls, type Transport } from '../../transport/index.ts';
 import { publishDataset } from '../../transport/dataset-archive.ts';
 import { StudyRecordValueSchema, studyRecordCodec, type DatasetRef } from '../../transport/messages.ts';
@@ -79,7 +80,7 @@ export const register: RegisterCommand = (program) => {
     .description('run a hyperparameter search (embedded by default; --server for NATS and remote agents)')
     .argument('<study>', 'study file (YAML/JSON), or with --resume a study name or file')
     .option('--resume', 'continue a study after a crash or a stop')
-    .option('--agents <n>', 'local agents (default 1 embedded, 0 with --server)')
+    .option('--agents <n>', 'local agents (default embedded: one per core on wasm/cpu, one per GPU, 1 on tfjs-node; 0 with --server)')
     .option('--slots <n>', 'trials at once per local agent', '1')
     .option('--backend <name>', 'local agents: auto | tensorflow | webgpu | wasm | cpu', 'auto')
     .option('--dir <path>', 'where .skewer/<study>/ lives (embedded)', process.cwd())
@@ -101,7 +102,15 @@ async function runSearch(target: string, flags: SearchFlags, remote: Transport |
   const config = await studyConfigFor(target, flags, remote);
   resolveStrategies(config); // fail on a bad sampler/pruner/objective before anything starts
   const embedded = remote === undefined;
-  const agentCount = positiveInt('--agents', flags.agents ?? (embedded ? '1' : '0'), embedded ? 1 : 0);
+  // Local agents' capabilities are found once (a probe child for native/webgpu), before the default count.
+  const capabilities = embedded || (flags.agents !== undefined && flags.agents !== '0') ? await checkedCapabilities(resolveAgentBackend(flags.backend)) : undefined;
+  let agentCount: number;
+  if (flags.agents !== undefined) agentCount = positiveInt('--agents', flags.agents, embedded ? 1 : 0);
+  else if (embedded) {
+    const local = defaultLocalAgents(capabilities!, availableParallelism());
+    agentCount = local.agents;
+    process.stderr.write(`skewer: ${local.agents} local agent${local.agents === 1 ? '' : 's'} (${local.why}; --agents N to change)\n`);
+  } else agentCount = 0;
   const slots = positiveInt('--slots', flags.slots);
   const dir = studyDir(config.name, flags.dir);
   // One coordinator per embedded study folder: a second --resume of a live study is refused.
@@ -110,13 +119,21 @@ async function runSearch(target: string, flags: SearchFlags, remote: Transport |
     if (embedded && !flags.resume && readJournal(dir)) {
       throw new UserError(`study '${config.name}' exists already`, { where: dir, hint: `Continue it with \`skewer search --resume ${config.name}\`, or rename the study.` });
     }
-    return await searchLocked(config, flags, remote, dir, agentCount, slots);
+    return await searchLocked(config, flags, remote, dir, agentCount, slots, capabilities);
   } finally {
     lock?.release();
   }
 }
 
-async function searchLocked(config: StudyConfig, flags: SearchFlags, remote: Transport | undefined, dir: string, agentCount: number, slots: number): Promise<StudyOutcome> {
+async function searchLocked(
+  config: StudyConfig,
+  flags: SearchFlags,
+  remote: Transport | undefined,
+  dir: string,
+  agentCount: number,
+  slots: number,
+  detected: Capabilities | undefined,
+): Promise<StudyOutcome> {
   const embedded = remote === undefined;
   const transport = remote ?? createMemoryTransport();
   const bucket = embedded ? await transport.kv(studyBucketName(config.name), studyRecordCodec) : undefined;
@@ -159,7 +176,7 @@ async function searchLocked(config: StudyConfig, flags: SearchFlags, remote: Tra
   try {
     const dataset = embedded ? undefined : await publishStudyDataset(transport, config);
     if (agentCount > 0) {
-      const capabilities = await checkedCapabilities(resolveAgentBackend(flags.backend));
+      const capabilities = detected ?? (await checkedCapabilities(resolveAgentBackend(flags.backend)));
       for (let i = 1; i <= agentCount; i++) {
         const agent = new Agent({
           transport,

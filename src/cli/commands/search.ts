@@ -3,7 +3,8 @@
  * in-process transport, the coordinator and `--agents N` local agents (each trial still in its own
  * child process), with the study journaled in `.skewer/<study>/` for --resume, status and export.
  * With --server the coordinator publishes trials to JetStream and keeps the study in a KV bucket;
- * agents join with `skewer agent --server URL` (and `--agents N` adds local ones here too).
+ * agents join with the `skewer agent --server URL --join TOKEN` line it prints (and `--agents N`
+ * adds local ones here too). The study's coordinator key is `.skewer/<study>/coordinator.nk` here.
  */
 import { setMaxListeners } from 'node:events';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { loadStudyConfig, parseStoredStudyConfig, type StudyConfig } from '../..
 import {
   assertStudyOnServer,
   journaledKv,
+  loadStudySigner,
   lockStudyDir,
   readJournal,
   resolveStrategies,
@@ -24,6 +26,7 @@ import {
 } from '../../coordinator/index.ts';
 import { Agent, childProcessRunner, detectCapabilities, resolveAgentBackend } from '../../agent/index.ts';
 import { createMemoryTransport, connectNats, redactUrls, type Transport } from '../../transport/index.ts';
+import { encodeJoinToken, mintJoinCredential, type StudySigner } from '../../transport/auth/index.ts';
 import { publishDataset } from '../../transport/dataset-archive.ts';
 import { StudyRecordValueSchema, studyRecordCodec, type DatasetRef } from '../../transport/messages.ts';
 import { DATASET_BUCKET, STUDY_KEY, studyBucketName } from '../../transport/subjects.ts';
@@ -118,6 +121,9 @@ async function runSearch(target: string, flags: SearchFlags, remote: Transport |
 
 async function searchLocked(config: StudyConfig, flags: SearchFlags, remote: Transport | undefined, dir: string, agentCount: number, slots: number): Promise<StudyOutcome> {
   const embedded = remote === undefined;
+  // Made on first use (embedded too: nothing to pass), reused by --resume and by a key made ahead.
+  const signer = loadStudySigner(config.name, dir, true);
+  if (!embedded) printJoinCommand(signer, flags);
   const transport = remote ?? createMemoryTransport();
   const bucket = embedded ? await transport.kv(studyBucketName(config.name), studyRecordCodec) : undefined;
   const kv = bucket && (flags.resume ? await restoreJournaledKv(bucket, dir, (v) => StudyRecordValueSchema.parse(v)) : journaledKv(bucket, dir));
@@ -170,6 +176,7 @@ async function searchLocked(config: StudyConfig, flags: SearchFlags, remote: Tra
           // Under the live UI a trial process must not own the terminal: on exit it would reset
           // it to line mode (keys lost) and its output would garble the screen.
           runner: childProcessRunner({ env: { SKEWER_BACKEND: capabilities.backend }, ...(tui && { stdio: 'ignore' as const }) }),
+          joins: [mintJoinCredential(signer)],
           heartbeatMs: config.heartbeatMs,
           queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
         });
@@ -180,6 +187,7 @@ async function searchLocked(config: StudyConfig, flags: SearchFlags, remote: Tra
       {
         config,
         transport,
+        signer,
         ...(kv && { kv }),
         mode: flags.resume ? 'resume' : 'new',
         onEvent: (event) => reporter.onEvent(event),
@@ -201,6 +209,15 @@ async function searchLocked(config: StudyConfig, flags: SearchFlags, remote: Tra
     await reporter.close();
     if (embedded) await transport.close();
   }
+}
+
+/**
+ * The one command an agent joins with. The token is a secret (an agent key of this study): it is
+ * printed once here, on stderr (never into a log file); a password in the URL is not printed.
+ */
+function printJoinCommand(signer: StudySigner, flags: SearchFlags): void {
+  const token = encodeJoinToken(mintJoinCredential(signer));
+  process.stderr.write(`skewer: agents join study '${signer.study}' with:\n  skewer agent --server ${redactUrls(flags.server ?? '')} --join ${token}\n`);
 }
 
 async function publishStudyDataset(transport: Transport, config: StudyConfig): Promise<DatasetRef | undefined> {

@@ -36,6 +36,7 @@ import { AgentRegistry } from './agents.ts';
 import { eventsFromAgentChange, eventsFromTrialChange, replayHistory, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { judgeExhaustion } from './exhaustion.ts';
 import { OutageGuard } from './guard.ts';
+import { openStudyRecord } from './open-study.ts';
 import { applyOutcome, applyStarted, closeOpenAttempt } from './outcomes.ts';
 import { PruneRelay } from './prune-relay.ts';
 import { proposeFromStore, resolveStrategies, type SearchPolicy } from './strategies.ts';
@@ -191,26 +192,8 @@ class Coordinator {
   }
 
   private async openStudy(): Promise<void> {
-    const { config, mode } = this.options;
-    const existing = await this.store.study();
-    if (mode === 'new') {
-      if (existing || !(await this.store.createStudy(config.name, config as unknown as Record<string, unknown>, this.options.signer.publicKey))) {
-        throw new UserError(`study '${config.name}' exists already`, {
-          where: studyBucketName(config.name),
-          hint: `Continue it with \`skewer search --resume ${config.name}\`, or give the new study another name.`,
-        });
-      }
-    } else if (!existing) {
-      throw new UserError(`no study '${config.name}' to resume`, { where: studyBucketName(config.name), hint: 'Start it with `skewer search STUDY.yaml`.' });
-    } else if (existing.coordinatorKey !== undefined && existing.coordinatorKey !== this.options.signer.publicKey) {
-      throw new UserError(`this coordinator key is not study '${config.name}'s (the study record names ${existing.coordinatorKey.slice(0, 8)}…)`, {
-        where: studyBucketName(config.name),
-        hint: 'Resume the study where it was started: its key is in .skewer/<study>/coordinator.nk there.',
-      });
-    } else if (existing.state === 'finished') {
-      this.log(`study '${config.name}' had finished; nothing to resume`);
-    }
-    const record = (await this.store.study())!;
+    const { config, mode, signer } = this.options;
+    const record = await openStudyRecord(this.store, config, mode, signer.publicKey, this.log);
     this.emit(studyStartedEvent(record, this.clock()));
   }
 

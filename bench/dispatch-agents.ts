@@ -3,16 +3,17 @@
  * connection and one slot, running no-delay function trials in-process (no child process per
  * trial), so what is measured is the dispatch path, not process start-up. Prints `ready` once all
  * have joined; SIGTERM stops them.
- *   node --import tsx bench/dispatch-agents.ts nats://127.0.0.1:PORT N
+ *   node --import tsx bench/dispatch-agents.ts nats://127.0.0.1:PORT N JOIN_TOKEN
  */
 import { setMaxListeners } from 'node:events';
 import { Agent, inProcessRunner, queueSettingsFromServer } from '../src/agent/index.ts';
 import { connectNats } from '../src/transport/index.ts';
+import { decodeJoinToken } from '../src/transport/auth/index.ts';
 
-const [url, countText] = process.argv.slice(2);
+const [url, countText, token] = process.argv.slice(2);
 const count = Number(countText);
-if (!url || !Number.isInteger(count) || count < 1) {
-  process.stderr.write('usage: dispatch-agents.ts NATS_URL AGENTS\n');
+if (!url || !Number.isInteger(count) || count < 1 || !token) {
+  process.stderr.write('usage: dispatch-agents.ts NATS_URL AGENTS JOIN_TOKEN\n');
   process.exit(2);
 }
 
@@ -24,6 +25,7 @@ const runs = transports.map((transport, i) =>
   new Agent({
     transport,
     name: `bench-${count}-${i}`,
+    joins: [decodeJoinToken(token)],
     slots: 1,
     capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] },
     runner: inProcessRunner(),

@@ -10,6 +10,7 @@
  *
  * Flags: --trials 200 --agents 1,4,16 --child-trials 10 (0 skips the child-process row)
  */
+import { encodeJoinToken, mintJoinCredential, newStudySigner } from '../src/transport/auth/index.ts';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,10 +43,10 @@ interface Row {
   scalingEfficiency?: number;
 }
 
-function startAgents(url: string, count: number, childProcess: boolean): Promise<() => Promise<void>> {
+function startAgents(url: string, count: number, childProcess: boolean, token: string): Promise<() => Promise<void>> {
   const args = childProcess
-    ? ['src/cli/run.ts', 'agent', '--server', url, '--name', `bench-child-${count}`, '--heartbeat-ms', '500']
-    : ['bench/dispatch-agents.ts', url, String(count)];
+    ? ['src/cli/run.ts', 'agent', '--server', url, '--name', `bench-child-${count}`, '--heartbeat-ms', '500', '--join', token]
+    : ['bench/dispatch-agents.ts', url, String(count), token];
   const child = spawn(process.execPath, ['--import', TSX, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
@@ -75,7 +76,9 @@ async function measure(url: string, agents: number, count: number, runner: Row['
     // Keep every agent fed: a trial queued behind each running one.
     parallelism: agents * 2,
   });
-  const stopAgents = await startAgents(url, agents, runner === 'child-process');
+  // The study's key stays in this process; agents join with a token, as `skewer agent --join` does.
+  const signer = newStudySigner(config.name);
+  const stopAgents = await startAgents(url, agents, runner === 'child-process', encodeJoinToken(mintJoinCredential(signer)));
   const transport = await connectNats({ servers: url, name: 'bench-coordinator' });
   const created = new Map<string, number>();
   const latencies: number[] = [];
@@ -86,7 +89,7 @@ async function measure(url: string, agents: number, count: number, runner: Row['
   try {
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const outcome = await runCoordinator({ config, transport, mode: 'new', onEvent, log: () => undefined }, new AbortController().signal);
+    const outcome = await runCoordinator({ config, transport, signer, mode: 'new', onEvent, log: () => undefined }, new AbortController().signal);
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const complete = outcome.trials.filter((t) => t.state === 'complete').length;

@@ -6,17 +6,21 @@
  *   reject (unrecoverable failure, or retryable on the last attempt).
  * A failing trial never stops the agent. `stop` finishes running trials and leaves; `handBack`
  * kills them and hands them back at once.
+ *
+ * It serves the studies it joined (one credential each, from a join token): it runs only trials
+ * sealed by such a study's coordinator key and obeys only its prunes; it signs its starts,
+ * outcomes, reports, heartbeats and goodbyes with its granted key. A forged or replayed trial is
+ * rejected with the reason logged; a trial of a study it has not joined is handed back for the
+ * agents of that study (the trial queues are shared by every study on a server).
  */
 import { pruningValueOf, type TrialProgress } from '../core/result.ts';
 import { isFinished, type IntermediateReport } from '../core/trial.ts';
 import type { Bus, Delivery, KvStore, Lease, Transport, WorkQueue } from '../transport/types.ts';
+import { Gate, StudyTrust, envelopeCodec, sealBus, sealResult, type Envelope, type JoinCredential } from '../transport/auth/index.ts';
 import {
   PROTOCOL_VERSION,
   RESULT_QUEUE_OPTIONS,
-  busCodec,
-  resultCodec,
   studyRecordCodec,
-  trialCodec,
   type AgentAdvert,
   type BusMessage,
   type ResultMessage,
@@ -25,8 +29,8 @@ import {
   type TrialOutcomeMessage,
 } from '../transport/messages.ts';
 import {
-  ALL_PRUNE_SUBJECTS,
   heartbeatSubject,
+  pruneSubjectsOf,
   reportSubject,
   resultQueueName,
   studyBucketName,
@@ -44,6 +48,8 @@ import { SlotPool } from './slots.ts';
 export interface AgentOptions {
   readonly transport: Transport;
   readonly name: string;
+  /** The studies it serves: one credential each (decodeJoinToken, or minted in-process when embedded). */
+  readonly joins: readonly JoinCredential[];
   readonly slots: number;
   readonly capabilities: Capabilities;
   readonly runner: TrialRunner;
@@ -67,13 +73,18 @@ interface Running {
 type Verdict = Pick<TrialOutcomeMessage, 'outcome' | 'value' | 'result' | 'error'>;
 
 const PUBLISH_RETRY_MS = 500;
+/** A trial of a study this agent has not joined goes back to the queue after this long. */
+const FOREIGN_RETRY_MS = 2_000;
 
 export class Agent {
   private readonly running = new Map<string, Running>();
   private readonly kvs = new Map<string, Promise<KvStore<StudyRecordValue>>>();
-  private readonly results = new Map<string, Promise<WorkQueue<ResultMessage>>>();
+  private readonly results = new Map<string, Promise<WorkQueue<Envelope>>>();
   private readonly slots: SlotPool;
-  private readonly bus: Bus<BusMessage>;
+  private readonly bus: Bus<Envelope>;
+  private readonly credentials = new Map<string, JoinCredential>();
+  private readonly gate: Gate;
+  private readonly foreignSeen = new Set<string>();
   private readonly log: (line: string) => void;
   private readonly clock: () => number;
   private readonly startedAt: number;
@@ -82,9 +93,12 @@ export class Agent {
 
   constructor(private readonly options: AgentOptions) {
     this.slots = new SlotPool(options.slots);
-    this.bus = options.transport.bus(busCodec);
+    this.bus = options.transport.bus(envelopeCodec);
     this.log = options.log ?? (() => undefined);
     this.clock = options.clock ?? Date.now;
+    if (options.joins.length === 0) throw new Error('an agent serves at least one study: give it a join credential');
+    for (const credential of options.joins) this.credentials.set(credential.study, credential);
+    this.gate = new Gate(options.joins.map((c) => new StudyTrust(c.study, c.coordinatorKey)), this.clock);
     this.startedAt = this.clock();
   }
 
@@ -112,7 +126,7 @@ export class Agent {
     if (stop.aborted) drain();
     else stop.addEventListener('abort', drain, { once: true });
     handBack?.addEventListener('abort', () => this.handBack.abort(), { once: true });
-    const unsubscribe = this.bus.subscribe(ALL_PRUNE_SUBJECTS, (message) => this.onPrune(message));
+    const unsubscribes = this.gate.studies.map((study) => this.bus.subscribe(pruneSubjectsOf(study), (envelope, subject) => this.onPrune(envelope, subject)));
     this.heartbeat();
     const beat = setInterval(() => this.heartbeat(), this.options.heartbeatMs);
     const inFlight = new Set<Promise<void>>();
@@ -121,7 +135,7 @@ export class Agent {
       const classes = this.options.capabilities.classes;
       await Promise.all(
         classes.map(async (resourceClass) => {
-          const queue = await this.options.transport.workQueue(trialQueueName(resourceClass), trialCodec, settings);
+          const queue = await this.options.transport.workQueue(trialQueueName(resourceClass), envelopeCodec, settings);
           await this.pull(queue, resourceClass, stop, inFlight);
         }),
       );
@@ -129,23 +143,26 @@ export class Agent {
     } finally {
       stop.removeEventListener('abort', drain);
       clearInterval(beat);
-      unsubscribe();
-      this.bus.publish(heartbeatSubject(this.name), { v: PROTOCOL_VERSION, type: 'agent-leaving', at: this.clock(), agent: this.name });
+      for (const unsubscribe of unsubscribes) unsubscribe();
+      for (const credential of this.credentials.values()) {
+        const goodbye: BusMessage = { v: PROTOCOL_VERSION, type: 'agent-leaving', at: this.clock(), agent: this.name };
+        this.bus.publish(heartbeatSubject(credential.study, this.name), sealBus(credential, goodbye, this.clock()));
+      }
       this.lifecycle.to('stopped');
     }
   }
 
-  private async pull(queue: WorkQueue<TrialMessage>, resourceClass: ResourceClass, stop: AbortSignal, inFlight: Set<Promise<void>>): Promise<void> {
+  private async pull(queue: WorkQueue<Envelope>, resourceClass: ResourceClass, stop: AbortSignal, inFlight: Set<Promise<void>>): Promise<void> {
     const iterator = queue.consume({ maxInFlight: this.options.slots, signal: stop })[Symbol.asyncIterator]();
     for (;;) {
       await this.slots.untilFree(stop);
       if (stop.aborted) break;
       const next = await iterator.next();
       if (next.done) break;
-      const task = this.handle(next.value, resourceClass)
+      const task = this.admit(next.value, resourceClass)
         .catch((error: unknown) => {
           // A lease verb or result could not reach the server: the lease expires and the trial is redelivered.
-          this.log(`trial ${next.value.data.trialId}: ${(error as Error).message ?? String(error)}; it will be redelivered`);
+          this.log(`a trial of study ${next.value.data.study}: ${(error as Error).message ?? String(error)}; it will be redelivered`);
         })
         .finally(() => inFlight.delete(task));
       inFlight.add(task);
@@ -153,7 +170,21 @@ export class Agent {
     await iterator.return?.();
   }
 
-  private async handle({ data: trial, lease }: Delivery<TrialMessage>, resourceClass: ResourceClass): Promise<void> {
+  /** Runs a trial only if one of its joined studies' coordinators sealed it, and it is no replay. */
+  private async admit({ data: envelope, lease }: Delivery<Envelope>, resourceClass: ResourceClass): Promise<void> {
+    const admitted = this.gate.admitTrial(envelope, lease.attempt);
+    if (admitted.ok) return this.handle(admitted.message, lease, resourceClass);
+    if (admitted.unknownStudy) {
+      if (!this.foreignSeen.has(envelope.study)) this.log(`trials of study ${envelope.study} are handed back: this agent has not joined it (skewer agent --join)`);
+      this.foreignSeen.add(envelope.study);
+      lease.retry(FOREIGN_RETRY_MS);
+      return;
+    }
+    this.log(`rejected a trial on ${trialQueueName(resourceClass)}: ${admitted.reason}`);
+    lease.reject(admitted.reason);
+  }
+
+  private async handle(trial: TrialMessage, lease: Lease, resourceClass: ResourceClass): Promise<void> {
     const key = `${trial.study}/${trial.trialId}`;
     // Kept ours from delivery to its verb: while it waits for a slot (taken in a race with another
     // class's queue while full), and while it runs.
@@ -180,9 +211,8 @@ export class Agent {
         const verdict = await this.execute(entry, (progress) => {
           lastProgress = progress;
           reports.push({ step: progress.step, value: pruningValueOf(progress) });
-          this.bus.publish(reportSubject(trial.study, trial.trialId), {
-            v: PROTOCOL_VERSION, type: 'report', study: trial.study, trialId: trial.trialId, attempt, agent: this.name, progress,
-          });
+          const report: BusMessage = { v: PROTOCOL_VERSION, type: 'report', study: trial.study, trialId: trial.trialId, attempt, agent: this.name, progress };
+          this.bus.publish(reportSubject(trial.study, trial.trialId), sealBus(this.credentialOf(trial.study), report, this.clock()));
         });
         const lastAttempt = lease.attempt >= trial.maxAttempts;
         if (verdict.outcome === 'retry' && lastAttempt) verdict.outcome = 'failed';
@@ -254,10 +284,16 @@ export class Agent {
     }
   }
 
-  private onPrune(message: BusMessage): void {
+  private onPrune(envelope: Envelope, subject: string): void {
+    const admitted = this.gate.admitBus(envelope);
+    if (!admitted.ok) {
+      this.log(`rejected a message on ${subject}: ${admitted.reason}`);
+      return;
+    }
+    const message = admitted.message;
     if (message.type !== 'prune') return;
     const entry = this.running.get(`${message.study}/${message.trialId}`);
-    if (!entry || entry.pruned) return;
+    if (!entry || entry.pruned || entry.attempt !== message.attempt) return;
     entry.pruned = true;
     this.log(`trial ${message.study}/${message.trialId} pruned: ${message.reason}`);
     entry.controller.abort(new Error(message.reason));
@@ -277,12 +313,13 @@ export class Agent {
   private async publishResult(trial: TrialMessage, what: string, attempt: number, message: ResultMessage): Promise<void> {
     let queue = this.results.get(trial.study);
     if (!queue) {
-      queue = this.options.transport.workQueue(resultQueueName(trial.study), resultCodec, RESULT_QUEUE_OPTIONS);
+      queue = this.options.transport.workQueue(resultQueueName(trial.study), envelopeCodec, RESULT_QUEUE_OPTIONS);
       this.results.set(trial.study, queue);
     }
+    const sealed = sealResult(this.credentialOf(trial.study), message, this.clock());
     for (let round = 0; ; round++) {
       try {
-        await (await queue).publish(`${trial.study}.${trial.trialId}.${attempt}.${what}`, message);
+        await (await queue).publish(`${trial.study}.${trial.trialId}.${attempt}.${what}`, sealed);
         return;
       } catch (error) {
         // Stopping for good: the lease will expire and the trial is redelivered elsewhere.
@@ -309,7 +346,17 @@ export class Agent {
     };
   }
 
+  /** One heartbeat per joined study, each signed for it (a coordinator trusts only its own study's). */
   private heartbeat(): void {
-    this.bus.publish(heartbeatSubject(this.name), { v: PROTOCOL_VERSION, type: 'heartbeat', at: this.clock(), agent: this.advert() });
+    const beat: BusMessage = { v: PROTOCOL_VERSION, type: 'heartbeat', at: this.clock(), agent: this.advert() };
+    for (const credential of this.credentials.values()) {
+      this.bus.publish(heartbeatSubject(credential.study, this.name), sealBus(credential, beat, this.clock()));
+    }
+  }
+
+  private credentialOf(study: string): JoinCredential {
+    const credential = this.credentials.get(study);
+    if (!credential) throw new Error(`agent ${this.name} has not joined study '${study}'`); // admit() let only joined studies in
+    return credential;
   }
 }

@@ -9,6 +9,10 @@
  * no second copy to keep in step, so a coordinator killed at any point resumes without losing or
  * duplicating a trial. Outcomes travel on a durable results queue, so the ones sent while it was
  * down are waiting.
+ *
+ * Only the study's parties move it: trials and prunes go out sealed with the study's coordinator
+ * key; a result, report or heartbeat is applied only if it is signed by an agent key this key
+ * granted, for this study, and is no replay (transport/auth). Everything else is logged, never applied.
  */
 import type { StudyEvent } from '../core/events.ts';
 import { UserError } from '../core/errors.ts';
@@ -16,10 +20,9 @@ import { isFinished } from '../core/trial.ts';
 import { bestOf } from '../core/direction.ts';
 import type { StudyConfig } from '../config/study.ts';
 import type { KvStore, Transport } from '../transport/types.ts';
+import { Gate, StudyTrust, envelopeCodec, type Envelope, type StudySigner } from '../transport/auth/index.ts';
 import {
   RESULT_QUEUE_OPTIONS,
-  busCodec,
-  resultCodec,
   studyRecordCodec,
   type BusMessage,
   type DatasetRef,
@@ -28,10 +31,12 @@ import {
   type StudyRecordValue,
   type TrialMessage,
 } from '../transport/messages.ts';
-import { ALL_HEARTBEAT_SUBJECTS, reportSubjectsOf, resultQueueName, studyBucketName } from '../transport/subjects.ts';
+import { heartbeatSubjectsOf, reportSubjectsOf, resultQueueName, studyBucketName } from '../transport/subjects.ts';
 import { AgentRegistry } from './agents.ts';
 import { eventsFromAgentChange, eventsFromTrialChange, replayHistory, studyFinishedEvent, studyStartedEvent } from './changes.ts';
+import { judgeExhaustion } from './exhaustion.ts';
 import { OutageGuard } from './guard.ts';
+import { openStudyRecord } from './open-study.ts';
 import { applyOutcome, applyStarted, closeOpenAttempt } from './outcomes.ts';
 import { PruneRelay } from './prune-relay.ts';
 import { proposeFromStore, resolveStrategies, type SearchPolicy } from './strategies.ts';
@@ -43,6 +48,8 @@ import { reapLostAgents, sweepUnrunnable, type ReaperContext } from './reaper.ts
 export interface CoordinatorOptions {
   readonly config: StudyConfig;
   readonly transport: Transport;
+  /** The study's coordinator key (study-key.ts): seals trials and prunes, vouches for agents. */
+  readonly signer: StudySigner;
   /** The study's bucket; default: the transport's bucket for it (pass a journaled one when embedded). */
   readonly kv?: KvStore<StudyRecordValue>;
   /** `new` refuses an existing study; `resume` continues one (and refuses a missing one). */
@@ -92,6 +99,7 @@ class Coordinator {
   private readonly cleanups: Array<() => void> = [];
   private readonly guard: OutageGuard;
   private readonly policy: SearchPolicy;
+  private readonly gate: Gate;
   private store!: TrialStore;
   private relay!: PruneRelay;
   private exhausted = false;
@@ -110,7 +118,17 @@ class Coordinator {
     this.emit = options.onEvent ?? (() => undefined);
     this.policy = resolveStrategies(this.config);
     this.agents = new AgentRegistry(this.config.agentLostMs);
-    this.dispatcher = new Dispatcher(options.transport, this.config, options.dataset, (message, attempts) => this.onExhausted(message, attempts));
+    if (options.signer.study !== this.config.name) throw new Error(`the coordinator key is study '${options.signer.study}'s, not '${this.config.name}'s`);
+    this.gate = new Gate([new StudyTrust(this.config.name, options.signer.publicKey)], this.clock);
+    this.dispatcher = new Dispatcher(
+      options.transport,
+      this.config,
+      options.dataset,
+      options.signer,
+      (message, attempts) => this.onExhausted(message, attempts),
+      this.log,
+      this.clock,
+    );
     this.guard = new OutageGuard({
       budgetMs: Math.max(OUTAGE_BUDGET_MS, 3 * this.config.ackWaitMs),
       clock: this.clock,
@@ -199,23 +217,8 @@ class Coordinator {
   }
 
   private async openStudy(): Promise<void> {
-    const { config, mode } = this.options;
-    const existing = await this.store.study();
-    if (mode === 'new') {
-      if (existing || !(await this.store.createStudy(config.name, config as unknown as Record<string, unknown>))) {
-        throw new UserError(`study '${config.name}' exists already`, {
-          where: studyBucketName(config.name),
-          hint: `Continue it with \`skewer search --resume ${config.name}\`, or give the new study another name.`,
-        });
-      }
-    } else if (!existing) {
-      throw new UserError(`no study '${config.name}' to resume`, { where: studyBucketName(config.name), hint: 'Start it with `skewer search STUDY.yaml`.' });
-    } else if (existing.state === 'finished') {
-      this.log(`study '${config.name}' had finished; nothing to resume`);
-    } else if (existing.state === 'stopped') {
-      await this.store.setStudyState('running');
-    }
-    const record = (await this.store.study())!;
+    const { config, mode, signer } = this.options;
+    const record = await openStudyRecord(this.store, config, mode, signer.publicKey, this.log);
     this.emit(studyStartedEvent(record, this.clock()));
   }
 
@@ -223,10 +226,10 @@ class Coordinator {
 
   private listen(signal: AbortSignal): void {
     const { transport, config } = this.options;
-    const bus = transport.bus(busCodec);
-    this.relay = new PruneRelay(config, this.policy, this.trials, this.store, bus);
-    this.cleanups.push(bus.subscribe(reportSubjectsOf(config.name), (message) => this.guard.run('report', () => this.onBus(message))));
-    this.cleanups.push(bus.subscribe(ALL_HEARTBEAT_SUBJECTS, (message) => this.guard.run('heartbeat', () => this.onBus(message))));
+    const bus = transport.bus(envelopeCodec);
+    this.relay = new PruneRelay(config, this.policy, this.trials, this.store, bus, this.options.signer, this.clock);
+    this.cleanups.push(bus.subscribe(reportSubjectsOf(config.name), (envelope, subject) => this.guard.run('report', () => this.onBus(envelope, subject))));
+    this.cleanups.push(bus.subscribe(heartbeatSubjectsOf(config.name), (envelope, subject) => this.guard.run('heartbeat', () => this.onBus(envelope, subject))));
     void this.consumeResults(signal).catch((error) => this.fail(error));
     const reaper = setInterval(() => this.guard.run('reaper', () => this.reap()), Math.max(50, Math.floor(config.heartbeatMs / 2)));
     this.cleanups.push(() => clearInterval(reaper));
@@ -234,12 +237,15 @@ class Coordinator {
 
   private async consumeResults(signal: AbortSignal): Promise<void> {
     const { transport, config } = this.options;
-    const queue = await transport.workQueue(resultQueueName(config.name), resultCodec, RESULT_QUEUE_OPTIONS);
-    for await (const { data, lease } of queue.consume({ maxInFlight: RESULT_CONSUMERS, signal })) {
-      if (data.study !== config.name) {
-        lease.reject(`result for study '${data.study}' on the queue of '${config.name}'`);
+    const queue = await transport.workQueue(resultQueueName(config.name), envelopeCodec, RESULT_QUEUE_OPTIONS);
+    for await (const { data: envelope, lease } of queue.consume({ maxInFlight: RESULT_CONSUMERS, signal })) {
+      const admitted = this.gate.admitResult(envelope, lease.attempt);
+      if (!admitted.ok) {
+        this.log(`rejected a message on ${resultQueueName(config.name)}: ${admitted.reason}`);
+        lease.reject(admitted.reason);
         continue;
       }
+      const data = admitted.message;
       this.applyResult(data).then(
         () =>
           lease.complete().catch((error: unknown) => {
@@ -269,7 +275,13 @@ class Coordinator {
     this.kick();
   }
 
-  private async onBus(message: BusMessage): Promise<void> {
+  private async onBus(envelope: Envelope, subject: string): Promise<void> {
+    const admitted = this.gate.admitBus(envelope);
+    if (!admitted.ok) {
+      this.log(`rejected a message on ${subject}: ${admitted.reason}`);
+      return;
+    }
+    const message: BusMessage = admitted.message;
     const now = this.clock();
     if (message.type === 'heartbeat') {
       const change = this.agents.heartbeat(message.agent, now);
@@ -311,9 +323,15 @@ class Coordinator {
     if (failed.length) this.kick();
   }
 
-  private async onExhausted(message: TrialMessage, attempts: number): Promise<void> {
-    if (message.study !== this.config.name) throw new Error(`exhausted trial of study '${message.study}' is not ours`);
-    if (!this.trials.has(message.trialId)) return;
+  /** A notice fails the trial only when the study's records bear it out (exhaustion.ts). */
+  private async onExhausted(message: TrialMessage, attempts: number): Promise<void | 'refused'> {
+    const verdict = judgeExhaustion(this.trials.get(message.trialId), message, (agent) => this.agents.isLive(agent));
+    if (verdict.kind === 'ignore') return;
+    if (verdict.kind === 'refuse') {
+      this.log(`max-deliveries notice for trial ${message.trialId} refused: ${verdict.reason}`);
+      return 'refused';
+    }
+    if (verdict.kind === 'defer') throw new Error(`max-deliveries notice for trial ${message.trialId} deferred: ${verdict.reason}`);
     const now = this.clock();
     await this.store.update(message.trialId, (t) => {
       const closed = closeOpenAttempt(t, 'lost', now, 'lease expired') ?? t;

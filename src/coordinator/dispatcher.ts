@@ -3,32 +3,41 @@
  * lease and attempt settings first (agents open the shared queues with them, so nobody resets
  * the coordinator's choice), opens each queue once, and registers the max-attempts handler on it.
  * A trial's message id is `study.trial.dispatch`: publishing the same dispatch twice (a restart
- * between publish and recording it) is deduplicated by the queue.
+ * between publish and recording it) is deduplicated by the queue. Every trial is sealed with the
+ * study's coordinator key; an exhausted item is handed on only if it is a trial this key signed
+ * for this study (the notice itself is the server's, so the coordinator corroborates it).
  */
 import type { StudyConfig } from '../config/study.ts';
 import type { Transport, WorkQueue } from '../transport/types.ts';
+import { envelopeCodec, sealTrial, StudyTrust, type Envelope, type StudySigner } from '../transport/auth/index.ts';
 import {
   PROTOCOL_VERSION,
   queueSettingsCodec,
-  trialCodec,
   type DatasetRef,
   type StoredTrial,
   type TrialMessage,
 } from '../transport/messages.ts';
 import { SETTINGS_BUCKET, TRIAL_QUEUE_SETTINGS_KEY, trialQueueName, type ResourceClass } from '../transport/subjects.ts';
 
-export type ExhaustedHandler = (message: TrialMessage, attempts: number) => Promise<void>;
+/** Returns 'refused' for a notice it does not believe: the notice is dropped, the item kept. */
+export type ExhaustedHandler = (message: TrialMessage, attempts: number) => Promise<void | 'refused'>;
 
 export class Dispatcher {
-  private readonly queues = new Map<ResourceClass, Promise<WorkQueue<TrialMessage>>>();
+  private readonly queues = new Map<ResourceClass, Promise<WorkQueue<Envelope>>>();
   private readonly unsubscribes: Array<() => void> = [];
+  private readonly trust: StudyTrust;
 
   constructor(
     private readonly transport: Transport,
     private readonly config: StudyConfig,
     private readonly dataset: DatasetRef | undefined,
+    private readonly signer: StudySigner,
     private readonly onExhausted: ExhaustedHandler,
-  ) {}
+    private readonly log: (line: string) => void,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.trust = new StudyTrust(signer.study, signer.publicKey);
+  }
 
   /** Call before the first `open`/`dispatch`. */
   async publishQueueSettings(): Promise<void> {
@@ -42,12 +51,12 @@ export class Dispatcher {
   }
 
   /** Opens the queue of a class (once), so exhausted items left from before are handled too. */
-  open(resourceClass: ResourceClass): Promise<WorkQueue<TrialMessage>> {
+  open(resourceClass: ResourceClass): Promise<WorkQueue<Envelope>> {
     let queue = this.queues.get(resourceClass);
     if (!queue) {
       const { ackWaitMs, maxAttempts } = this.config;
-      queue = this.transport.workQueue(trialQueueName(resourceClass), trialCodec, { ackWaitMs, maxAttempts }).then((opened) => {
-        this.unsubscribes.push(opened.onMaxAttempts((item) => this.onExhausted(item.data, item.attempts)));
+      queue = this.transport.workQueue(trialQueueName(resourceClass), envelopeCodec, { ackWaitMs, maxAttempts }).then((opened) => {
+        this.unsubscribes.push(opened.onMaxAttempts((item) => this.exhausted(item.data, item.attempts)));
         return opened;
       });
       this.queues.set(resourceClass, queue);
@@ -76,8 +85,21 @@ export class Dispatcher {
       ackWaitMs: this.config.ackWaitMs,
     };
     const queue = await this.open(trial.resources.class);
-    await queue.publish(`${this.config.name}.${trial.id}.${dispatch}`, message);
+    await queue.publish(`${this.config.name}.${trial.id}.${dispatch}`, sealTrial(this.signer, message, this.clock()));
     return dispatch;
+  }
+
+  /** The queues are shared: another study's item is left for its coordinator (thrown: offered again). */
+  private async exhausted(envelope: Envelope, attempts: number): Promise<void | 'refused'> {
+    if (envelope.study !== this.config.name) throw new Error(`exhausted trial of study '${envelope.study}' is not ours`);
+    let message: TrialMessage;
+    try {
+      message = this.trust.openTrial(envelope);
+    } catch (error) {
+      this.log(`max-deliveries notice refused: the item is no trial of this study (${(error as Error).message})`);
+      return;
+    }
+    return this.onExhausted(message, attempts);
   }
 
   close(): void {

@@ -12,3 +12,4 @@ export { resolveStrategies, type SearchPolicy } from './strategies.ts';
 export { directionOf, valueNameOf } from '../objectives/index.ts';
 export { bestOf, compareByValue, rankComplete, type Direction } from '../core/direction.ts';
 export { lockStudyDir, LOCK_FILE, type StudyLock } from './lock.ts';
+export { COORDINATOR_KEY_FILE, coordinatorKeyPath, loadStudySigner } from './study-key.ts';

@@ -6,6 +6,7 @@
  */
 import type { StudyConfig } from '../config/study.ts';
 import { pruningValueOf } from '../core/result.ts';
+import { sealBus, type Envelope, type StudySigner } from '../transport/auth/index.ts';
 import { PROTOCOL_VERSION, type BusMessage, type StoredTrial } from '../transport/messages.ts';
 import { pruneSubject } from '../transport/subjects.ts';
 import type { Bus } from '../transport/types.ts';
@@ -23,7 +24,9 @@ export class PruneRelay {
     private readonly policy: SearchPolicy,
     private readonly trials: ReadonlyMap<string, StoredTrial>,
     private readonly store: TrialStore,
-    private readonly bus: Bus<BusMessage>,
+    private readonly bus: Bus<Envelope>,
+    private readonly signer: StudySigner,
+    private readonly clock: () => number,
   ) {}
 
   /** Reports of another attempt, or of a trial no longer running, are stale and ignored. */
@@ -44,12 +47,14 @@ export class PruneRelay {
     const key = `${trial.id}/${message.attempt}`;
     if (decision !== 'prune' || this.sent.has(key)) return;
     this.sent.add(key);
-    this.bus.publish(pruneSubject(this.config.name, trial.id), {
+    const prune: BusMessage = {
       v: PROTOCOL_VERSION,
       type: 'prune',
       study: this.config.name,
       trialId: trial.id,
+      attempt: message.attempt,
       reason: `pruned by ${JSON.stringify(this.config.pruner)} at step ${report.step}`,
-    });
+    };
+    this.bus.publish(pruneSubject(this.config.name, trial.id), sealBus(this.signer, prune, this.clock()));
   }
 }

@@ -45,9 +45,11 @@ export class TrialStore {
   }
 
   /** Creates the study record; returns false if it exists already. */
-  async createStudy(name: string, config: Record<string, unknown>): Promise<boolean> {
+  async createStudy(name: string, config: Record<string, unknown>, coordinatorKey?: string): Promise<boolean> {
     const now = this.clock();
-    const record: StoredStudy = { v: PROTOCOL_VERSION, type: 'study', name, config, state: 'running', createdAt: now, updatedAt: now };
+    const record: StoredStudy = {
+      v: PROTOCOL_VERSION, type: 'study', name, config, state: 'running', ...(coordinatorKey && { coordinatorKey }), createdAt: now, updatedAt: now,
+    };
     return (await this.kv.create(STUDY_KEY, record)) !== undefined;
   }
 

@@ -7,6 +7,8 @@
  * - trial queues:   TrialMessage         coordinator -> agents (work queue, at-least-once)
  * - results queue:  ResultMessage        agents -> coordinator (work queue: survives a coordinator crash)
  * - bus:            BusMessage           reports, heartbeats, prune commands, goodbyes (fire and forget)
+ * On the trial, results and bus channels each payload travels inside a signed envelope
+ * (auth/envelope.ts) and is checked for its study before it is applied (auth/trust.ts).
  * - study bucket:   StudyRecordValue     the study, its trials and agents (KV, compare-and-set)
  * - settings bucket: QueueSettings       lease and attempt settings of the shared trial queues
  */
@@ -148,7 +150,8 @@ export const BusMessageSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ v: version, type: z.literal('heartbeat'), at: timestamp, agent: AgentInfoSchema }),
   z.strictObject({ v: version, type: z.literal('agent-leaving'), at: timestamp, agent: name }),
-  z.strictObject({ v: version, type: z.literal('prune'), study: name, trialId: name, reason: z.string() }),
+  /** Names the attempt it judged, so a prune replayed later never stops a later attempt. */
+  z.strictObject({ v: version, type: z.literal('prune'), study: name, trialId: name, attempt, reason: z.string() }),
 ]);
 
 // ---------------------------------------------------------------- study bucket
@@ -197,6 +200,8 @@ export const StoredStudySchema = z.strictObject({
   config: z.record(z.string(), z.unknown()),
   /** `stopped`: its coordinator stopped before every trial finished (`skewer search --resume` continues it). */
   state: z.enum(['running', 'stopped', 'finished']),
+  /** The coordinator's nkeys public key (A…), for people and resume checks; agents trust their join token's. */
+  coordinatorKey: z.string().optional(),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

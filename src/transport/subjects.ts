@@ -11,7 +11,8 @@
  *   coordinator that was down still gets every result) and a KV bucket `skewer_study_<study>`
  *   holding the study record, one record per trial and one per agent seen.
  * - core NATS (fire and forget): `skewer.report.<study>.<trialId>`, `skewer.prune.<study>.<trialId>`,
- *   `skewer.heartbeat.<agent>`.
+ *   `skewer.heartbeat.<study>.<agent>` (an agent beats once per study it joined, signed for it; the
+ *   study in every subject lets NATS permissions confine a study's agents to it).
  * - one object store `skewer_datasets` of datasets under their content hash.
  */
 import { UserError } from '../core/errors.ts';
@@ -100,14 +101,18 @@ export function pruneSubject(study: string, trialId: string): string {
   return `skewer.prune.${study}.${trialId}`;
 }
 
-export const ALL_PRUNE_SUBJECTS = 'skewer.prune.>';
-
-/** Heartbeats and goodbyes of agents (agent -> every coordinator). */
-export function heartbeatSubject(agent: string): string {
-  return `skewer.heartbeat.${checkName('agent', agent)}`;
+export function pruneSubjectsOf(study: string): string {
+  return `skewer.prune.${checkName('study', study)}.>`;
 }
 
-export const ALL_HEARTBEAT_SUBJECTS = 'skewer.heartbeat.>';
+/** Heartbeats and goodbyes of an agent for one study it joined (agent -> that study's coordinator). */
+export function heartbeatSubject(study: string, agent: string): string {
+  return `skewer.heartbeat.${checkName('study', study)}.${checkName('agent', agent)}`;
+}
+
+export function heartbeatSubjectsOf(study: string): string {
+  return `skewer.heartbeat.${checkName('study', study)}.>`;
+}
 
 /** Checks a study name early, with a clear error naming the config field. */
 export function checkStudyName(name: string): string {

@@ -68,8 +68,11 @@ export interface WorkQueue<T> {
    * Timing: the memory transport notices at once; nats-server notices when some consumer next
    * pulls from the queue (it evaluates redeliveries on a pull), i.e. as soon as any agent has a
    * free slot. Several handlers on one queue compete: each item goes to one of them.
+   * A handler that resolves to 'refused' does not believe the notice (on NATS an advisory is a
+   * message any client allowed to publish it can forge): the notice is dropped and the item left
+   * where it is (the memory transport's notices cannot be forged; there it is dropped all the same).
    */
-  onMaxAttempts(handler: (item: ExhaustedItem<T>) => void | Promise<void>): () => void;
+  onMaxAttempts(handler: (item: ExhaustedItem<T>) => void | 'refused' | Promise<void | 'refused'>): () => void;
 }
 
 export interface KvEntry<T> {

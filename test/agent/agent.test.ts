@@ -5,11 +5,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { Agent, type Capabilities, type TrialRunner } from '../../src/agent/index.ts';
 import { IllegalTransitionError } from '../../src/core/errors.ts';
-import { PROTOCOL_VERSION, RESULT_QUEUE_OPTIONS, resultCodec, trialCodec, type ResultMessage, type TrialMessage } from '../../src/transport/messages.ts';
+import { PROTOCOL_VERSION, RESULT_QUEUE_OPTIONS, type ResultMessage, type TrialMessage } from '../../src/transport/messages.ts';
+import { envelopeCodec } from '../../src/transport/auth/index.ts';
+import { studyKeys } from '../helpers/study-keys.ts';
 import { resultQueueName, trialQueueName } from '../../src/transport/subjects.ts';
 import { createMemoryTransport } from '../../src/transport/index.ts';
 import type { Transport } from '../../src/transport/types.ts';
 
+const keys = studyKeys('unit');
 const WASM: Capabilities = { backend: 'wasm', gpus: 0, memoryBytes: 8 * 2 ** 30, classes: ['cpu'] };
 
 function trialMessage(ackWaitMs: number): TrialMessage {
@@ -38,7 +41,7 @@ function heldRunner(holdMs?: number): TrialRunner & { runs: number; release: () 
 
 function agentOn(transport: Transport, runner: TrialRunner, ackWaitMs: number, slots = 1): Agent {
   return new Agent({
-    transport, name: 'a1', slots, capabilities: WASM, runner, heartbeatMs: 1_000,
+    transport, name: 'a1', joins: [keys.agent()], slots, capabilities: WASM, runner, heartbeatMs: 1_000,
     queueSettings: async () => ({ ackWaitMs, maxAttempts: 3 }),
   });
 }
@@ -52,12 +55,15 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 /** The outcome messages the agent sent for study `unit`. */
 async function outcomes(transport: Transport): Promise<ResultMessage[]> {
-  const queue = await transport.workQueue(resultQueueName('unit'), resultCodec, RESULT_QUEUE_OPTIONS);
+  const queue = await transport.workQueue(resultQueueName('unit'), envelopeCodec, RESULT_QUEUE_OPTIONS);
   const found: ResultMessage[] = [];
   const stop = new AbortController();
+  const gate = keys.gate();
   const reading = (async () => {
     for await (const { data, lease } of queue.consume({ maxInFlight: 100, signal: stop.signal })) {
-      if (data.type === 'trial-outcome') found.push(data);
+      const admitted = gate.admitResult(data, lease.attempt);
+      assert.ok(admitted.ok, `the agent's result verifies: ${admitted.ok || admitted.reason}`);
+      if (admitted.message.type === 'trial-outcome') found.push(admitted.message);
       await lease.complete();
     }
   })();
@@ -89,8 +95,8 @@ test('an agent runs once: run() while running, or after it stopped, is an illega
 
 test('stop drains: the agent is draining while its trial finishes, then stopped', async () => {
   const transport = createMemoryTransport({ onInvalid: () => undefined });
-  const queue = await transport.workQueue(trialQueueName('cpu'), trialCodec, { ackWaitMs: 1_000, maxAttempts: 3 });
-  await queue.publish('unit.t0.1', trialMessage(1_000));
+  const queue = await transport.workQueue(trialQueueName('cpu'), envelopeCodec, { ackWaitMs: 1_000, maxAttempts: 3 });
+  await queue.publish('unit.t0.1', keys.trial(trialMessage(1_000)));
   const runner = heldRunner();
   const agent = agentOn(transport, runner, 1_000);
   const stop = new AbortController();
@@ -110,7 +116,7 @@ test('stop drains: the agent is draining while its trial finishes, then stopped'
 test('a run() whose queues cannot open rejects and leaves the agent stopped', async () => {
   const transport = createMemoryTransport({ onInvalid: () => undefined });
   const agent = new Agent({
-    transport, name: 'a1', slots: 1, capabilities: WASM, runner: heldRunner(), heartbeatMs: 1_000,
+    transport, name: 'a1', joins: [keys.agent()], slots: 1, capabilities: WASM, runner: heldRunner(), heartbeatMs: 1_000,
     queueSettings: async () => Promise.reject(new Error('no queue settings on the server')),
   });
   await assert.rejects(agent.run(new AbortController().signal), /no queue settings on the server/);
@@ -121,8 +127,8 @@ test('a run() whose queues cannot open rejects and leaves the agent stopped', as
 test('the lease is kept while a trial runs four times longer than ackWait: no redelivery, one attempt', async () => {
   const ackWaitMs = 150;
   const transport = createMemoryTransport({ onInvalid: () => undefined });
-  const queue = await transport.workQueue(trialQueueName('cpu'), trialCodec, { ackWaitMs, maxAttempts: 3 });
-  await queue.publish('unit.t0.1', trialMessage(ackWaitMs));
+  const queue = await transport.workQueue(trialQueueName('cpu'), envelopeCodec, { ackWaitMs, maxAttempts: 3 });
+  await queue.publish('unit.t0.1', keys.trial(trialMessage(ackWaitMs)));
   // Two slots, so a redelivery (a lapsed lease) would be taken and run at once beside the first.
   const runner = heldRunner(4 * ackWaitMs);
   const agent = agentOn(transport, runner, ackWaitMs, 2);

@@ -5,6 +5,7 @@ import { UserError } from '../../src/core/errors.ts';
 import { createStudy } from '../../src/search/index.ts';
 import { TrialFailure, type TrialRunner } from '../../src/agent/index.ts';
 import { evaluateObjective } from '../../src/objectives/index.ts';
+import { studyKeys } from '../helpers/study-keys.ts';
 import { BRANIN_SPACE, functionStudy, runStudy } from './harness.ts';
 
 test('a study runs every trial once across agents, proposals as createStudy makes them', async () => {
@@ -71,31 +72,36 @@ test('an agent that goes silent is shown lost; its trial is redelivered and comp
   // A killed agent, simulated: a raw consumer takes the first trial, says it started, and then
   // is never heard of again (no renew, no ack, no heartbeat).
   const { createMemoryTransport } = await import('../../src/transport/index.ts');
-  const { trialCodec, resultCodec, busCodec, RESULT_QUEUE_OPTIONS, PROTOCOL_VERSION } = await import('../../src/transport/messages.ts');
+  const { RESULT_QUEUE_OPTIONS, PROTOCOL_VERSION } = await import('../../src/transport/messages.ts');
   const { trialQueueName, resultQueueName, heartbeatSubject } = await import('../../src/transport/subjects.ts');
+  const { envelopeCodec, StudyTrust } = await import('../../src/transport/auth/index.ts');
+  const keys = studyKeys('unit');
+  const ghostKey = keys.agent();
+  const trust = new StudyTrust('unit', keys.signer.publicKey);
   // Heartbeats lapse (300 ms) before the lease does (800 ms): the agent is shown lost first.
   const config = functionStudy({ trials: 3, ackWaitMs: 800, agentLostMs: 300 });
   const transport = createMemoryTransport({ onInvalid: () => undefined });
   const ghostStop = new AbortController();
   const ghost = (async () => {
-    const bus = transport.bus(busCodec);
+    const bus = transport.bus(envelopeCodec);
     const advert = { name: 'ghost', backend: 'wasm', slots: 1, busy: 1, gpus: 0, memoryBytes: 1, classes: ['cpu' as const], running: [], startedAt: 1 };
-    bus.publish(heartbeatSubject('ghost'), { v: PROTOCOL_VERSION, type: 'heartbeat', at: Date.now(), agent: advert });
-    const queue = await transport.workQueue(trialQueueName('cpu'), trialCodec, { ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts });
-    const results = await transport.workQueue(resultQueueName('unit'), resultCodec, RESULT_QUEUE_OPTIONS);
-    for await (const { data } of queue.consume({ maxInFlight: 1, signal: ghostStop.signal })) {
-      await results.publish('ghost-start', { v: PROTOCOL_VERSION, type: 'trial-started', study: 'unit', trialId: data.trialId, attempt: 1, agent: 'ghost', at: Date.now() });
+    bus.publish(heartbeatSubject('unit', 'ghost'), keys.bus({ v: PROTOCOL_VERSION, type: 'heartbeat', at: Date.now(), agent: advert }, ghostKey));
+    const queue = await transport.workQueue(trialQueueName('cpu'), envelopeCodec, { ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts });
+    const results = await transport.workQueue(resultQueueName('unit'), envelopeCodec, RESULT_QUEUE_OPTIONS);
+    for await (const { data: envelope } of queue.consume({ maxInFlight: 1, signal: ghostStop.signal })) {
+      const data = trust.openTrial(envelope);
+      await results.publish('ghost-start', keys.result({ v: PROTOCOL_VERSION, type: 'trial-started', study: 'unit', trialId: data.trialId, attempt: 1, agent: 'ghost', at: Date.now() }, ghostKey));
       return data.trialId; // never renews, never acks, never heartbeats again
     }
     return undefined;
   })();
   // The real agent joins a moment later, so the ghost takes the first trial.
-  const run = runStudy(config, [], { transport });
+  const run = runStudy(config, [], { transport, signer: keys.signer });
   const stolen = await ghost;
   const { Agent, inProcessRunner } = await import('../../src/agent/index.ts');
   const stop = new AbortController();
   const agent = new Agent({
-    transport, name: 'alive', slots: 1, capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] },
+    transport, name: 'alive', joins: [keys.agent()], slots: 1, capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] },
     runner: inProcessRunner(), heartbeatMs: config.heartbeatMs,
     queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
   });
@@ -129,6 +135,7 @@ test('an agent that stops cleanly is shown as left, never lost, while the study 
     },
   };
   const transport = createMemoryTransport({ onInvalid: () => undefined });
+  const keys = studyKeys('unit');
   const leaverStop = new AbortController();
   let leaverTrials = 0;
   const leaverRunner: TrialRunner = {
@@ -141,11 +148,11 @@ test('an agent that stops cleanly is shown as left, never lost, while the study 
     },
   };
   const leaver = new Agent({
-    transport, name: 'leaver', slots: 1, capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] },
+    transport, name: 'leaver', joins: [keys.agent()], slots: 1, capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] },
     runner: leaverRunner, heartbeatMs: config.heartbeatMs,
     queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
   }).run(leaverStop.signal);
-  const { outcome, events } = await runStudy(config, [{ name: 'stays', runner: slow }], { transport });
+  const { outcome, events } = await runStudy(config, [{ name: 'stays', runner: slow }], { transport, signer: keys.signer });
   await leaver;
   const kv = await transport.kv(studyBucketName('unit'), studyRecordCodec);
   const record = (await kv.list('agent.')).map((e) => e.value).find((v) => v.type === 'agent' && v.info.name === 'leaver');
@@ -200,25 +207,31 @@ test('an unknown sampler, or an objective whose parameters the space lacks, is a
 
 test('a trial whose lease keeps expiring is failed after maxAttempts with the history of its attempts', async () => {
   const { createMemoryTransport } = await import('../../src/transport/index.ts');
-  const { trialCodec, resultCodec, RESULT_QUEUE_OPTIONS, PROTOCOL_VERSION } = await import('../../src/transport/messages.ts');
+  const { RESULT_QUEUE_OPTIONS, PROTOCOL_VERSION } = await import('../../src/transport/messages.ts');
   const { trialQueueName, resultQueueName } = await import('../../src/transport/subjects.ts');
-  const config = functionStudy({ trials: 1, maxAttempts: 2, ackWaitMs: 200, agentLostMs: 5_000, heartbeatMs: 1_000 });
+  const { envelopeCodec, StudyTrust } = await import('../../src/transport/auth/index.ts');
+  const keys = studyKeys('unit');
+  const trust = new StudyTrust('unit', keys.signer.publicKey);
+  // The dying agents' silence is noticed (600 ms) soon after the last lease lapses: until then the
+  // max-deliveries notice is deferred, since its last attempt may still be running.
+  const config = functionStudy({ trials: 1, maxAttempts: 2, ackWaitMs: 200, agentLostMs: 600, heartbeatMs: 100 });
   const transport = createMemoryTransport({ onInvalid: () => undefined });
   const stop = new AbortController();
   // Two agents in turn take the trial, say so, and die silently: no renew, no ack.
   const dying = (async () => {
-    const queue = await transport.workQueue(trialQueueName('cpu'), trialCodec, { ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts });
-    const results = await transport.workQueue(resultQueueName('unit'), resultCodec, RESULT_QUEUE_OPTIONS);
+    const queue = await transport.workQueue(trialQueueName('cpu'), envelopeCodec, { ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts });
+    const results = await transport.workQueue(resultQueueName('unit'), envelopeCodec, RESULT_QUEUE_OPTIONS);
     let taken = 0;
-    for await (const { data, lease } of queue.consume({ maxInFlight: 2, signal: stop.signal })) {
+    for await (const { data: envelope, lease } of queue.consume({ maxInFlight: 2, signal: stop.signal })) {
+      const data = trust.openTrial(envelope);
       taken += 1;
-      await results.publish(`dying-${taken}`, {
+      await results.publish(`dying-${taken}`, keys.result({
         v: PROTOCOL_VERSION, type: 'trial-started', study: 'unit', trialId: data.trialId, attempt: lease.attempt, agent: `dying-${taken}`, at: Date.now(),
-      });
+      }));
     }
     return taken;
   })();
-  const { outcome } = await runStudy(config, [], { transport });
+  const { outcome } = await runStudy(config, [], { transport, signer: keys.signer });
   stop.abort();
   assert.equal(await dying, 2, 'delivered exactly maxAttempts times');
   await transport.close();

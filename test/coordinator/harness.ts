@@ -9,6 +9,7 @@ import { Agent, inProcessRunner, type TrialRunner } from '../../src/agent/index.
 import type { Capabilities } from '../../src/agent/index.ts';
 import { createMemoryTransport } from '../../src/transport/index.ts';
 import type { Transport } from '../../src/transport/types.ts';
+import { mintJoinCredential, newStudySigner } from '../../src/transport/auth/index.ts';
 
 export const BRANIN_SPACE = {
   x1: { type: 'float', low: -5, high: 10 },
@@ -53,6 +54,8 @@ export async function runStudy(
   options: Partial<CoordinatorOptions> & { transport?: Transport; signal?: AbortSignal } = {},
 ): Promise<StudyRun> {
   const transport = options.transport ?? createMemoryTransport({ onInvalid: () => undefined });
+  // The study's key, made here unless the test plays other parties of the study with its own.
+  const signer = options.signer ?? newStudySigner(config.name);
   const events: StudyEvent[] = [];
   const agentLogs: string[] = [];
   const stop = new AbortController();
@@ -61,6 +64,7 @@ export async function runStudy(
     new Agent({
       transport,
       name: spec.name,
+      joins: [mintJoinCredential(signer)],
       slots: spec.slots ?? 1,
       capabilities: spec.capabilities ?? WASM,
       runner: spec.runner ?? inProcessRunner(),
@@ -71,7 +75,7 @@ export async function runStudy(
   );
   try {
     const outcome = await runCoordinator(
-      { config, transport, mode: 'new', onEvent: (e) => events.push(e), log: () => undefined, ...options },
+      { config, transport, mode: 'new', onEvent: (e) => events.push(e), log: () => undefined, ...options, signer },
       options.signal ?? new AbortController().signal,
     );
     return { outcome, events, agentLogs };

@@ -9,6 +9,7 @@ import { journaledKv, openStudyReader, restoreJournaledKv, studyDir } from '../.
 import { createMemoryTransport } from '../../src/transport/index.ts';
 import { StudyRecordValueSchema, studyRecordCodec } from '../../src/transport/messages.ts';
 import { studyBucketName } from '../../src/transport/subjects.ts';
+import { newStudySigner } from '../../src/transport/auth/index.ts';
 import { functionStudy, runStudy } from './harness.ts';
 
 async function collect(events: AsyncIterable<StudyEvent>, until: (e: StudyEvent) => boolean): Promise<StudyEvent[]> {
@@ -50,11 +51,13 @@ test('an embedded study stopped midway resumes from its journal: nothing lost, f
   const root = mkdtempSync(path.join(tmpdir(), 'skewer-resume-'));
   const dir = studyDir('unit', root);
   const config = functionStudy({ trials: 10, objective: { function: 'branin', delayMs: 30 } });
+  const signer = newStudySigner('unit'); // the study's key, as .skewer/unit/coordinator.nk keeps it
   const stop = new AbortController();
   const first = createMemoryTransport();
   let finished = 0;
   const { outcome: partial } = await runStudy(config, [{ name: 'a' }], {
     transport: first,
+    signer,
     kv: journaledKv(await first.kv(studyBucketName('unit'), studyRecordCodec), dir),
     signal: stop.signal,
     onEvent: (e) => e.type === 'trial-finished' && ++finished === 4 && stop.abort(),
@@ -66,7 +69,7 @@ test('an embedded study stopped midway resumes from its journal: nothing lost, f
 
   const second = createMemoryTransport();
   const kv = await restoreJournaledKv(await second.kv(studyBucketName('unit'), studyRecordCodec), dir, (v) => StudyRecordValueSchema.parse(v));
-  const { outcome, events } = await runStudy(config, [{ name: 'b' }], { transport: second, kv, mode: 'resume', requeueUnfinished: true });
+  const { outcome, events } = await runStudy(config, [{ name: 'b' }], { transport: second, signer, kv, mode: 'resume', requeueUnfinished: true });
   await second.close();
   assert.equal(outcome.finished, true);
   // The resumed run tells its history first: the trials finished before the stop, in the order

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import { stringify } from 'yaml';
-import { openStudyReader, type StoredTrial } from '../../src/coordinator/index.ts';
+import { loadStudySigner, openStudyReader, studyDir, type StoredTrial } from '../../src/coordinator/index.ts';
+import { encodeJoinToken, mintJoinCredential } from '../../src/transport/auth/index.ts';
 import { connectNats } from '../../src/transport/index.ts';
 import { startTestNatsServer, type TestNatsServer } from '../helpers/nats-server.ts';
 
@@ -139,6 +140,16 @@ export function writeFunctionStudy(dir: string, name: string, overrides: Record<
   const file = path.join(dir, `${name}.yaml`);
   writeFileSync(file, stringify(study));
   return file;
+}
+
+/**
+ * `--join TOKEN` for `study`, made the way an owner prepares a study before starting it: the
+ * coordinator key goes to `<cwd>/.skewer/<study>/coordinator.nk`, where `skewer search` run in
+ * `cwd` finds and uses it, so agents can be started before the coordinator.
+ */
+export function joinArgs(cwd: string, study: string): string[] {
+  const signer = loadStudySigner(study, studyDir(study, cwd), true);
+  return ['--join', encodeJoinToken(mintJoinCredential(signer))];
 }
 
 export function startAgents(url: string, names: readonly string[], cwd: string, extra: readonly string[] = []): SkewerProcess[] {

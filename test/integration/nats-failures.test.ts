@@ -8,6 +8,7 @@ import {
   completionsPerTrial,
   readTrials,
   spawnSkewer,
+  joinArgs,
   startAgents,
   stopAll,
   natsSuite,
@@ -24,7 +25,7 @@ async function untilCompleted(coordinator: SkewerProcess, n: number): Promise<vo
 }
 
 test('an agent SIGKILLed mid-trial: its trial is redelivered and every trial completes', async () => {
-  const agents = startAgents(nats.server.url, ['steady-1', 'steady-2', 'victim'], dir);
+  const agents = startAgents(nats.server.url, ['steady-1', 'steady-2', 'victim'], dir, joinArgs(dir, 'agent-dies'));
   try {
     const file = writeFunctionStudy(dir, 'agent-dies', { trials: 12, objective: { function: 'branin', delayMs: 1_500 } });
     const coordinator = spawnSkewer('coordinator', ['search', file, '--server', nats.server.url, '--no-tui'], dir);
@@ -47,7 +48,7 @@ test('an agent SIGKILLed mid-trial: its trial is redelivered and every trial com
 });
 
 test('the coordinator SIGKILLed mid-study: --resume completes it with no trial lost or run twice', async () => {
-  const agents = startAgents(nats.server.url, ['r1', 'r2'], dir);
+  const agents = startAgents(nats.server.url, ['r1', 'r2'], dir, joinArgs(dir, 'coordinator-dies'));
   try {
     const file = writeFunctionStudy(dir, 'coordinator-dies', { trials: 16, objective: { function: 'branin', delayMs: 300 } });
     const first = spawnSkewer('coordinator', ['search', file, '--server', nats.server.url, '--no-tui'], dir);
@@ -69,7 +70,7 @@ test('the coordinator SIGKILLed mid-study: --resume completes it with no trial l
 });
 
 test('nats-server restarted with its store kept: the study completes', async () => {
-  const agents = startAgents(nats.server.url, ['n1', 'n2'], dir);
+  const agents = startAgents(nats.server.url, ['n1', 'n2'], dir, joinArgs(dir, 'server-restarts'));
   try {
     const file = writeFunctionStudy(dir, 'server-restarts', { trials: 16, objective: { function: 'branin', delayMs: 300 } });
     const coordinator = spawnSkewer('coordinator', ['search', file, '--server', nats.server.url, '--no-tui'], dir);

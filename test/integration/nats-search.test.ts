@@ -6,13 +6,14 @@ import { test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connectNats } from '../../src/transport/index.ts';
-import { trialCodec } from '../../src/transport/messages.ts';
+import { envelopeCodec } from '../../src/transport/auth/index.ts';
 import { queueSubject, trialQueueName } from '../../src/transport/subjects.ts';
 import {
   assertAllCompleteOnce,
   completionsPerTrial,
   readTrials,
   spawnSkewer,
+  joinArgs,
   startAgents,
   stopAll,
   natsSuite,
@@ -23,7 +24,7 @@ const nats = natsSuite('nats-search');
 const { dir } = nats;
 
 test('30 function trials across 3 agents complete, each finished exactly once', async () => {
-  const agents = startAgents(nats.server.url, ['a1', 'a2', 'a3'], dir);
+  const agents = startAgents(nats.server.url, ['a1', 'a2', 'a3'], dir, joinArgs(dir, 'spread'));
   try {
     const file = writeFunctionStudy(dir, 'spread', { trials: 30 });
     const coordinator = spawnSkewer('coordinator', ['search', file, '--server', nats.server.url, '--no-tui'], dir);
@@ -46,7 +47,7 @@ test('a malformed message on the trial subject is rejected and never executed', 
   const subject = queueSubject(trialQueueName('cpu'));
   // The queue as a study of these settings opens it (this test may run first).
   const transport = await connectNats({ servers: nats.server.url });
-  await transport.workQueue(trialQueueName('cpu'), trialCodec, { ackWaitMs: 3_000, maxAttempts: 4 });
+  await transport.workQueue(trialQueueName('cpu'), envelopeCodec, { ackWaitMs: 3_000, maxAttempts: 4 });
   await transport.close();
   const nc = await connect({ servers: nats.server.url });
   try {
@@ -58,7 +59,7 @@ test('a malformed message on the trial subject is rejected and never executed', 
       JSON.stringify({ v: 1, type: 'rm -rf', study: 'x' }),
     ];
     for (const [i, text] of bad.entries()) await js.publish(subject, new TextEncoder().encode(text), { msgID: `bad-${i}` });
-    const agent = startAgents(nats.server.url, ['checker'], dir)[0]!;
+    const agent = startAgents(nats.server.url, ['checker'], dir, joinArgs(dir, 'after-garbage'))[0]!;
     try {
       // The agent pulls all four, rejects each with a reason, and runs nothing.
       for (let seen = 0; seen < 4; seen = agent.count(/rejected a malformed message/)) {

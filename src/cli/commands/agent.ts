@@ -1,5 +1,6 @@
 /**
- * `skewer agent --server URL`: this machine joins every study on that server. It advertises its
+ * `skewer agent --server URL --join TOKEN`: this machine joins the study of the token (the line
+ * `skewer search --server` prints; --join again for more studies). It advertises its
  * backend, GPUs, memory and slots, pulls the trials it can run, runs each in a child process and
  * keeps going until stopped. Ctrl-C once: finish the running trials, take no more. Twice (or
  * SIGTERM): kill them and hand them back to the queue at once.
@@ -16,6 +17,7 @@ import {
 } from '../../agent/index.ts';
 import { parseGpuMemory } from '../../models/gpu-memory.ts';
 import { connectNats, redactUrls } from '../../transport/index.ts';
+import { decodeJoinToken, type JoinCredential } from '../../transport/auth/index.ts';
 import { defaultDatasetCache, resolveDataset } from '../../transport/dataset-archive.ts';
 import { DATASET_BUCKET } from '../../transport/subjects.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
@@ -29,6 +31,22 @@ interface AgentFlags extends NatsFlags {
   heartbeatMs: string;
   cacheDir: string;
   quiet?: boolean;
+  join: string[];
+}
+
+/** The studies to serve, from --join tokens (or SKEWER_JOIN, so a token stays out of `ps`). */
+function credentialsFrom(tokens: readonly string[]): JoinCredential[] {
+  const all = [...tokens, ...(process.env['SKEWER_JOIN']?.split(/[\s,]+/).filter(Boolean) ?? [])];
+  if (all.length === 0) {
+    throw new UserError('skewer agent needs --join TOKEN', { where: '--join', hint: 'Copy the `skewer agent --server … --join …` line that `skewer search --server` printed.' });
+  }
+  return all.map((token, i) => {
+    try {
+      return decodeJoinToken(token);
+    } catch (error) {
+      throw new UserError(`join token ${i + 1}: ${(error as Error).message}`, { where: '--join' });
+    }
+  });
 }
 
 function wholeNumber(flag: string, text: string, min: number): number {
@@ -49,11 +67,13 @@ export const register: RegisterCommand = (program) => {
     .option('--gpu-memory <GiB>', 'GPU memory webgpu trials may use (default: nvidia-smi free memory, else 8 GiB)')
     .option('--heartbeat-ms <ms>', 'how often to tell coordinators this agent is alive', '1000')
     .option('--cache-dir <dir>', 'where fetched datasets are cached by content hash', defaultDatasetCache())
-    .option('--quiet', 'no line per trial');
+    .option('--quiet', 'no line per trial')
+    .option('--join <token>', 'join the study of this token (printed by `skewer search --server`); repeatable', (token: string, all: string[]) => [...all, token], [] as string[]);
   addNatsConnectionOptions(command).action(async (flags: AgentFlags) => {
     const name = checkAgentNameOption(flags.name ?? defaultAgentName());
     const nats = natsOptionsFromFlags(flags, { name: `skewer-agent ${name}`, });
     if (!nats) throw new UserError('skewer agent needs --server', { where: '--server', hint: 'Give the URL of the NATS server the study runs on (skewer server starts one).' });
+    const joins = credentialsFrom(flags.join);
     const heartbeatMs = wholeNumber('--heartbeat-ms', flags.heartbeatMs, 50);
     const log = (line: string): void => {
       if (!flags.quiet) process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -92,6 +112,7 @@ export const register: RegisterCommand = (program) => {
       const agent = new Agent({
         transport,
         name,
+        joins,
         slots,
         capabilities,
         // Trials run on the backend the agent advertised (routing and execution agree).
@@ -102,7 +123,7 @@ export const register: RegisterCommand = (program) => {
         log,
       });
       log(
-        `agent ${name} joined ${redactUrls(flags.server ?? '')}: backend ${capabilities.backend}, ${capabilities.gpus} GPU(s)${capabilities.gpu ? ` (${capabilities.gpu.name})` : ''}, ` +
+        `agent ${name} joined ${joins.map((j) => `study ${j.study}`).join(', ')} on ${redactUrls(flags.server ?? '')}: backend ${capabilities.backend}, ${capabilities.gpus} GPU(s)${capabilities.gpu ? ` (${capabilities.gpu.name})` : ''}, ` +
           `${Math.round(capabilities.memoryBytes / 2 ** 30)} GiB, ${slots} slot(s), trial classes ${capabilities.classes.join('+')}`,
       );
       await agent.run(stop.signal, handBack.signal).catch((error: unknown) => {

@@ -3,7 +3,8 @@
  * in-process transport, the coordinator and `--agents N` local agents (each trial still in its own
  * child process), with the study journaled in `.skewer/<study>/` for --resume, status and export.
  * With --server the coordinator publishes trials to JetStream and keeps the study in a KV bucket;
- * agents join with `skewer agent --server URL` (and `--agents N` adds local ones here too).
+ * agents join with the `skewer agent --server URL --join TOKEN` line it prints (and `--agents N`
+ * adds local ones here too). The study's coordinator key is `.skewer/<study>/coordinator.nk` here.
  */
 import { setMaxListeners } from 'node:events';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { loadStudyConfig, parseStoredStudyConfig, type StudyConfig } from '../..
 import {
   assertStudyOnServer,
   journaledKv,
+  loadStudySigner,
   lockStudyDir,
   readJournal,
   resolveStrategies,
@@ -25,6 +27,7 @@ import {
 } from '../../coordinator/index.ts';
 import { Agent, checkedCapabilities, childProcessRunner, defaultLocalAgents, resolveAgentBackend, type Capabilities } from '../../agent/index.ts';
 import { createMemoryTransport, connectNats, redactUrls, type Transport } from '../../transport/index.ts';
+import { encodeJoinToken, mintJoinCredential, type StudySigner } from '../../transport/auth/index.ts';
 import { publishDataset } from '../../transport/dataset-archive.ts';
 import { StudyRecordValueSchema, studyRecordCodec, type DatasetRef } from '../../transport/messages.ts';
 import { DATASET_BUCKET, STUDY_KEY, studyBucketName } from '../../transport/subjects.ts';
@@ -135,6 +138,9 @@ async function searchLocked(
   detected: Capabilities | undefined,
 ): Promise<StudyOutcome> {
   const embedded = remote === undefined;
+  // Made on first use (embedded too: nothing to pass), reused by --resume and by a key made ahead.
+  const signer = loadStudySigner(config.name, dir, true);
+  if (!embedded) printJoinCommand(signer, flags);
   const transport = remote ?? createMemoryTransport();
   const bucket = embedded ? await transport.kv(studyBucketName(config.name), studyRecordCodec) : undefined;
   const kv = bucket && (flags.resume ? await restoreJournaledKv(bucket, dir, (v) => StudyRecordValueSchema.parse(v)) : journaledKv(bucket, dir));
@@ -187,6 +193,7 @@ async function searchLocked(
           // Under the live UI a trial process must not own the terminal: on exit it would reset
           // it to line mode (keys lost) and its output would garble the screen.
           runner: childProcessRunner({ env: { SKEWER_BACKEND: capabilities.backend }, ...(tui && { stdio: 'ignore' as const }) }),
+          joins: [mintJoinCredential(signer)],
           heartbeatMs: config.heartbeatMs,
           queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
         });
@@ -197,6 +204,7 @@ async function searchLocked(
       {
         config,
         transport,
+        signer,
         ...(kv && { kv }),
         mode: flags.resume ? 'resume' : 'new',
         onEvent: (event) => reporter.onEvent(event),
@@ -219,6 +227,15 @@ async function searchLocked(
     await reporter.close();
     if (embedded) await transport.close();
   }
+}
+
+/**
+ * The one command an agent joins with. The token is a secret (an agent key of this study): it is
+ * printed once here, on stderr (never into a log file); a password in the URL is not printed.
+ */
+function printJoinCommand(signer: StudySigner, flags: SearchFlags): void {
+  const token = encodeJoinToken(mintJoinCredential(signer));
+  process.stderr.write(`skewer: agents join study '${signer.study}' with:\n  skewer agent --server ${redactUrls(flags.server ?? '')} --join ${token}\n`);
 }
 
 async function publishStudyDataset(transport: Transport, config: StudyConfig): Promise<DatasetRef | undefined> {

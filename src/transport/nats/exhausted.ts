@@ -35,7 +35,7 @@ export function watchExhausted<T>(
   context: NatsQueueContext,
   stream: string,
   codec: Codec<T>,
-  handler: (item: ExhaustedItem<T>) => void | Promise<void>,
+  handler: (item: ExhaustedItem<T>) => void | 'refused' | Promise<void | 'refused'>,
 ): () => void {
   const stopped = new AbortController();
   const signal = AbortSignal.any([stopped.signal, context.closing]);
@@ -53,7 +53,10 @@ export function watchExhausted<T>(
       const decoded = decodeOrReport(codec, stored.data, `queue ${stream}`, context.onInvalid);
       if (decoded) {
         const id = stored.header?.get('Nats-Msg-Id') ?? `seq-${stored.seq}`;
-        await handler({ id, data: decoded.value, attempts: advisory.deliveries });
+        if ((await handler({ id, data: decoded.value, attempts: advisory.deliveries })) === 'refused') {
+          await advisoryMessage.ackAck(); // a notice not believed: the item it names stays queued
+          return;
+        }
       }
       await context.jsm.streams.deleteMessage(stream, advisory.stream_seq, false);
     }

@@ -1,0 +1,15 @@
+/** Per-study message authentication: nkeys identities, signed envelopes, trust and replay checks. */
+export { AUTH_VERSION, EnvelopeSchema, envelopeCodec, seal, signedBytes, type Channel, type Envelope, type Sealer } from './envelope.ts';
+export {
+  decodeJoinToken,
+  encodeJoinToken,
+  grantIsValid,
+  mintJoinCredential,
+  newStudySigner,
+  studySignerFromSeed,
+  type JoinCredential,
+  type StudySigner,
+} from './keys.ts';
+export { Gate, type Admission } from './gate.ts';
+export { FRESHNESS_MS, ReplayGuard, staleness } from './replay.ts';
+export { AuthError, StudyTrust, sealBus, sealMessage, sealResult, sealTrial } from './trust.ts';

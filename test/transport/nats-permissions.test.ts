@@ -1,0 +1,110 @@
+/**
+ * The NATS-side layer: configs/nats-least-privilege.conf on a real nats-server. A study `demo`
+ * runs with its coordinator as `owner` and its agent as `agent-demo`, so the agent's rights are
+ * enough; then, as `agent-demo`, writing the study's KV bucket, publishing trials, prunes or
+ * advisories, hearing another study, and purging a queue are each refused by the server.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { Agent, inProcessRunner, queueSettingsFromServer } from '../../src/agent/index.ts';
+import { parseStudyConfig } from '../../src/config/study.ts';
+import { runCoordinator } from '../../src/coordinator/index.ts';
+import { connectNats } from '../../src/transport/index.ts';
+import { mintJoinCredential, newStudySigner } from '../../src/transport/auth/index.ts';
+import { findNatsServer, startNatsServer, type RunningNatsServer } from '../../src/transport/nats/server.ts';
+import { pruneSubject, queueSubject, studyBucketName, trialQueueName } from '../../src/transport/subjects.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'skewer-nats-perms-'));
+let server: RunningNatsServer | undefined;
+after(async () => {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const OWNER = { user: 'owner', pass: 'owner-secret' };
+const AGENT = { user: 'agent-demo', pass: 'agent-secret' };
+
+/** Resolves with the server's permission errors seen on `nc` (they arrive asynchronously). */
+function permissionErrors(nc: NatsConnection): string[] {
+  const seen: string[] = [];
+  void (async () => {
+    for await (const status of nc.status()) if (status.type === 'error') seen.push(String(status.error));
+  })();
+  return seen;
+}
+
+async function refused(what: string, attempt: Promise<unknown>): Promise<void> {
+  await assert.rejects(attempt, (error: unknown) => /permission|timeout|denied/i.test(String(error)), `${what} must be refused`);
+}
+
+test('configs/nats-least-privilege.conf: an agent of study demo can serve it and cannot move it otherwise', async () => {
+  const configFile = path.join(dir, 'nats.conf');
+  writeFileSync(configFile, readFileSync(path.resolve('configs/nats-least-privilege.conf'), 'utf8'));
+  server = await startNatsServer({ binary: findNatsServer(), storeDir: path.join(dir, 'store'), port: 0, host: '127.0.0.1', configFile });
+  const url = server.url;
+  const config = parseStudyConfig({
+    name: 'demo', seed: 2, sampler: 'random', trials: 4,
+    space: { x1: { type: 'float', low: -5, high: 10 }, x2: { type: 'float', low: 0, high: 15 } },
+    objective: { function: 'branin', delayMs: 0 },
+    ackWaitMs: 3_000, retryDelayMs: 100, heartbeatMs: 200, agentLostMs: 2_000,
+  });
+  const signer = newStudySigner('demo');
+  const owner = await connectNats({ servers: url, ...OWNER });
+  const agentSide = await connectNats({ servers: url, ...AGENT });
+  const stop = new AbortController();
+  const agentLog: string[] = [];
+  const agent = new Agent({
+    transport: agentSide, name: 'restricted', joins: [mintJoinCredential(signer)], slots: 1,
+    capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] }, runner: inProcessRunner(),
+    heartbeatMs: config.heartbeatMs, queueSettings: () => queueSettingsFromServer(agentSide, stop.signal, () => undefined, 100),
+    log: (line) => agentLog.push(line),
+  });
+  const agentRun = agent.run(stop.signal);
+  try {
+    const outcome = await runCoordinator({ config, transport: owner, signer, mode: 'new', log: () => undefined }, AbortSignal.timeout(60_000));
+    assert.equal(outcome.finished, true, agentLog.join('\n'));
+    assert.deepEqual(outcome.trials.map((t) => [t.state, t.attempts.at(-1)?.agent]), Array(4).fill(['complete', 'restricted']));
+  } finally {
+    stop.abort();
+    await agentRun;
+    await Promise.all([owner.close(), agentSide.close()]);
+  }
+
+  // The same user, by hand: everything that would move the study without signing is refused.
+  const nc = await connect({ servers: url, ...AGENT, timeout: 5_000 });
+  const errors = permissionErrors(nc);
+  try {
+    const js = jetstream(nc, { timeout: 1_500 });
+    const kv = await new Kvm(js).open(studyBucketName('demo'));
+    await refused('a KV write to the study bucket', kv.put('trial.0000', '{}'));
+    await refused('publishing a trial', js.publish(queueSubject(trialQueueName('cpu')), '{}'));
+    await refused('purging a trial queue', (await jetstreamManager(nc, { timeout: 1_500 })).streams.purge(trialQueueName('cpu')));
+    nc.publish(pruneSubject('demo', '0000'), '{}');
+    nc.publish('$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.SKEWER_TRIALS_cpu.workers', '{}');
+    nc.subscribe('skewer.prune.other.>');
+    await nc.flush();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const text = errors.join('\n');
+    assert.match(text, /Permissions Violation for Publish to "\$KV\.skewer_study_demo\.trial\.0000"/i);
+    assert.match(text, /Permissions Violation for Publish to "skewer\.queue\.SKEWER_TRIALS_cpu"/i);
+    assert.match(text, /Permissions Violation for Publish to "skewer\.prune\.demo\.0000"/i);
+    assert.match(text, /Permissions Violation for Publish to "\$JS\.EVENT\.ADVISORY/i);
+    assert.match(text, /Permissions Violation for Subscription to "skewer\.prune\.other\.>"/i);
+  } finally {
+    await nc.close();
+  }
+  // The study's record of that trial is what the coordinator wrote.
+  const check = await connect({ servers: url, ...OWNER });
+  try {
+    const entry = await (await new Kvm(jetstream(check)).open(studyBucketName('demo'))).get('trial.0000');
+    assert.equal(JSON.parse(new TextDecoder().decode(entry!.value)).state, 'complete');
+  } finally {
+    await check.close();
+  }
+});

@@ -70,3 +70,12 @@ export function metricLabel(metric: Metric): string {
 export function metricId(metric: Metric): string {
   return metric.name === 'minorityRecallAtPrecision' ? `${metric.name}(${metric.precision})` : metric.name;
 }
+
+/** Balanced accuracy of a confusion matrix (rows: true class): the mean recall over the classes present. */
+export function balancedAccuracyOf(confusion: readonly (readonly number[])[]): number {
+  const recalls = confusion.flatMap((row, c) => {
+    const support = row.reduce((a, b) => a + b, 0);
+    return support > 0 ? [row[c]! / support] : [];
+  });
+  return recalls.length ? recalls.reduce((a, b) => a + b, 0) / recalls.length : Number.NaN;
+}

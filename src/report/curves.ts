@@ -3,6 +3,7 @@
  * by a model that never trained on it): ROC, precision-recall, and balanced accuracy as the
  * minority threshold sweeps 0…1. Plain arrays, no charting.
  */
+import { balancedAccuracyOf } from '../core/metric.ts';
 import type { OutOfFoldPredictions, TrialResult } from '../core/result.ts';
 
 export type Point = readonly [number, number];
@@ -60,13 +61,7 @@ export function confusionAt(p: OutOfFoldPredictions, classCount: number, minorit
   return confusion;
 }
 
-export function balancedAccuracyOf(confusion: readonly (readonly number[])[]): number {
-  const recalls = confusion.flatMap((row, c) => {
-    const support = row.reduce((a, b) => a + b, 0);
-    return support > 0 ? [row[c]! / support] : [];
-  });
-  return recalls.length ? recalls.reduce((a, b) => a + b, 0) / recalls.length : Number.NaN;
-}
+export { balancedAccuracyOf };
 
 /** Balanced accuracy at thresholds 0, 0.01, …, 1. */
 export function balancedAccuracyByThreshold(p: OutOfFoldPredictions, classCount: number, minority: number): Point[] {

@@ -3,6 +3,7 @@
  * recall), per-class recall, confusion matrix, minority precision/recall/F1, ROC AUC and PR AUC
  * (average precision). Plain JS over arrays; classes by name, `labels[i]` an index into `classNames`.
  */
+import { balancedAccuracyOf as balancedAccuracy } from '../core/metric.ts';
 import type { BinaryScores, RuleMetrics } from '../core/result.ts';
 
 /** What a model said about an evaluation set. */
@@ -39,14 +40,8 @@ export function perClassRecall(confusion: readonly (readonly number[])[], classN
   return out;
 }
 
-/** Mean per-class recall over the classes present. */
-export function balancedAccuracy(confusion: readonly (readonly number[])[]): number {
-  const recalls = confusion.flatMap((row, c) => {
-    const support = row.reduce((a, b) => a + b, 0);
-    return support > 0 ? [row[c]! / support] : [];
-  });
-  return recalls.length ? recalls.reduce((a, b) => a + b, 0) / recalls.length : Number.NaN;
-}
+/** Mean per-class recall over the classes present (one definition, in core, shared with the report). */
+export { balancedAccuracy };
 
 /** Precision, recall and F1 of one class; 0 where a ratio has no denominator. */
 export function classScores(confusion: readonly (readonly number[])[], c: number): BinaryScores {

@@ -1,15 +1,8 @@
 /**
  * How much memory one training step of a backbone needs, estimated before training so that a
  * recipe that cannot fit (DenseNet-121 at 224 px, batch 8, on wasm's 4 GiB heap) fails up front
- * with a clear error instead of crashing mid-epoch; the same estimate routes trials to agents.
- *
- *   weights     = parameters x 4 bytes
- *   optimizer   = parameters x 4 bytes x 3 (gradients + Adam's two moments)
- *   activations = (sum of layer output sizes per image) x batch x 4 bytes x the backbone's
- *                 tape factor: tfjs keeps every intermediate of the forward pass (batch-norm
- *                 moments, swish's sigmoid, concatenation copies) until the backward pass, and
- *                 gradients of the size of the activations live alongside them
- *   workspace   = 64 MiB runtime + 10% allocator slack on the rest
+ * with a clear error instead of crashing mid-epoch. The formula is src/core/step-memory.ts, the
+ * same one the coordinator routes trials by; here it gets the exact layer sizes of the built model.
  * On webgpu two limits apply: the largest single tensor (a layer output of the whole batch) must
  * fit the adapter's maxStorageBufferBindingSize, and the whole step the GPU's memory (gpu-memory.ts).
  * The tape factors were measured with `tf.profile` (peak bytes of one Adam step on the `cpu`
@@ -17,6 +10,7 @@
  */
 import os from 'node:os';
 import { ResourceError } from '../core/errors.ts';
+import { BACKBONE_COSTS, stepMemory, type MemoryEstimate } from '../core/step-memory.ts';
 import { backboneInfo } from './backbones/info.ts';
 import type { BackboneName } from './backbones/registry.ts';
 
@@ -25,22 +19,8 @@ const MIB = 2 ** 20;
 const GIB = 2 ** 30;
 /** The wasm backend's linear memory is 32-bit addressed. */
 export const WASM_HEAP_BYTES = 4 * GIB;
-const RUNTIME_BYTES = 64 * MIB;
-const SLACK = 0.1;
 
-/** Measured peak step memory above weights + optimizer state, divided by the summed layer outputs. */
-const TAPE_FACTOR: Record<BackboneName, number> = {
-  'small-cnn': 6.5,
-  mobilenetv2: 8.6,
-  densenet121: 12,
-  densenet201: 12,
-  efficientnetb3: 19,
-};
-
-export interface MemoryEstimate {
-  bytes: number;
-  parts: { weights: number; optimizer: number; activations: number; workspace: number };
-}
+export type { MemoryEstimate } from '../core/step-memory.ts';
 
 export interface MemoryOptions {
   resolution: number;
@@ -49,19 +29,9 @@ export interface MemoryOptions {
 
 /** Bytes one training step (forward, backward, Adam update) needs. */
 export function estimateTrainingMemory(name: BackboneName, options: MemoryOptions): MemoryEstimate {
-  if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
-    throw new RangeError(`batch size must be a positive integer, got ${options.batchSize}`);
-  }
+  // The one formula (src/core/step-memory.ts), here with the exact layer sizes at this resolution.
   const info = backboneInfo(name, options.resolution);
-  const weights = info.paramsWithoutTop * BYTES_PER_VALUE;
-  const optimizer = 3 * weights;
-  const activations = info.activationValuesPerImage * options.batchSize * BYTES_PER_VALUE * TAPE_FACTOR[name];
-  const workspace = RUNTIME_BYTES + SLACK * (weights + optimizer + activations);
-  const round = Math.ceil;
-  return {
-    bytes: round(weights + optimizer + activations + workspace),
-    parts: { weights: round(weights), optimizer: round(optimizer), activations: round(activations), workspace: round(workspace) },
-  };
+  return stepMemory(info.paramsWithoutTop, info.activationValuesPerImage, BACKBONE_COSTS[name]!.tapeFactor, options.batchSize);
 }
 
 /** The largest batch whose estimate fits in `limitBytes` (0 if not even one image fits). */

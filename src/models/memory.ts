@@ -36,11 +36,19 @@ export function estimateTrainingMemory(name: BackboneName, options: MemoryOption
 
 /** The largest batch whose estimate fits in `limitBytes` (0 if not even one image fits). */
 export function largestFittingBatch(name: BackboneName, resolution: number, limitBytes: number): number {
-  const one = estimateTrainingMemory(name, { resolution, batchSize: 1 }).bytes;
-  const two = estimateTrainingMemory(name, { resolution, batchSize: 2 }).bytes;
-  const perImage = two - one;
-  const fixed = one - perImage;
-  return Math.max(0, Math.floor((limitBytes - fixed) / perImage));
+  // The estimate is monotone in the batch (flat while the optimizer phase dominates): search it.
+  const fits = (batchSize: number) => estimateTrainingMemory(name, { resolution, batchSize }).bytes <= limitBytes;
+  if (!fits(1)) return 0;
+  let low = 1;
+  let high = 2;
+  while (fits(high) && high < 1 << 20) high *= 2;
+  if (fits(high)) return high;
+  while (high - low > 1) {
+    const mid = (low + high) >> 1;
+    if (fits(mid)) low = mid;
+    else high = mid;
+  }
+  return low;
 }
 
 export interface GpuLimits {

@@ -21,7 +21,8 @@ test('skewer models --json lists the Keras reference parameter counts, FLOPs and
   for (const b of report.backbones) {
     assert.ok(b.supported && b.flopsPerImage! > 0, b.name);
     assert.deepEqual(b.memory!.map((m) => m.batchSize), [2, 8]);
-    assert.ok(b.memory![1]!.bytes > b.memory![0]!.bytes, `${b.name} memory grows with batch`);
+    // At 32 px tfjs' Adam update (18x the weights) can outweigh the activations: never less with a larger batch.
+    assert.ok(b.memory![1]!.bytes >= b.memory![0]!.bytes, `${b.name} memory does not shrink with batch`);
   }
   // The table names what does not fit on wasm.
   const table = formatBackbones({ ...report, backbones: report.backbones.map((b) => ({ ...b, memory: b.memory!.map((m) => ({ ...m, fitsWasm: b.name !== 'densenet201' })) })) });

@@ -28,3 +28,29 @@ test('routing, models and train give one figure per recipe (within 5%)', () => {
     assert.ok(Math.abs(routed / trained - 1) < 0.05, `${backbone} ${resolution} px batch ${batchSize}: routing ${routed}, train ${trained}`);
   }
 });
+
+test('the estimate stays within [0.9, 1.3] of a measured Adam step, activation- and optimizer-bound alike', async () => {
+  const tf = await import('@tensorflow/tfjs');
+  const { buildModel } = await import('../../src/models/backbones/index.ts');
+  await tf.setBackend('cpu');
+  // small-cnn at 64 px: activations dominate; mobilenetv2 at 32 px: tfjs' Adam update dominates.
+  for (const [backbone, resolution, batchSize] of [['small-cnn', 64, 4], ['mobilenetv2', 32, 2]] as const) {
+    const baseline = tf.memory().numBytes;
+    const model = await buildModel(backbone, { resolution, numClasses: 2, seed: 1 });
+    const optimizer = tf.train.adam(1e-3);
+    const images = tf.randomUniform([batchSize, resolution, resolution, 3], 0, 1, 'float32', 1);
+    const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batchSize }, (_, i) => i % 2), 'int32'), 2);
+    const step = () => {
+      optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(images, { training: true }) as tf.Tensor) as tf.Scalar);
+    };
+    step();
+    const profile = await tf.profile(step);
+    const measured = profile.peakBytes - baseline - (images.size + labels.size) * 4;
+    const estimate = estimateTrainingMemory(backbone, { resolution, batchSize });
+    const modelled = estimate.bytes - estimate.parts.workspace;
+    assert.ok(modelled >= 0.9 * measured && modelled <= 1.3 * measured, `${backbone} ${resolution} px: modelled ${modelled} vs measured ${measured}`);
+    tf.dispose([images, labels]);
+    optimizer.dispose();
+    model.dispose();
+  }
+});

@@ -2,6 +2,7 @@
 // `skewer models` and `skewer train` give the same figure for a recipe (they differed 10-14x).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import { BACKBONE_COSTS } from '../../src/core/step-memory.ts';
 import { estimateResources } from '../../src/coordinator/index.ts';
 import { parseTrialSpec } from '../../src/config/trial.ts';
@@ -30,7 +31,6 @@ test('routing, models and train give one figure per recipe (within 5%)', () => {
 });
 
 test('the estimate stays within [0.9, 1.3] of a measured Adam step, activation- and optimizer-bound alike', async () => {
-  const tf = await import('@tensorflow/tfjs');
   const { buildModel } = await import('../../src/models/backbones/index.ts');
   await tf.setBackend('cpu');
   // small-cnn at 64 px: activations dominate; mobilenetv2 at 32 px: tfjs' Adam update dominates.

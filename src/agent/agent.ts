@@ -316,7 +316,7 @@ export class Agent {
       queue = this.options.transport.workQueue(resultQueueName(trial.study), envelopeCodec, RESULT_QUEUE_OPTIONS);
       this.results.set(trial.study, queue);
     }
-    const sealed = sealResult(this.credentialOf(trial.study), message, this.clock());
+    const sealed = this.sealOrFail(trial, message);
     for (let round = 0; ; round++) {
       try {
         await (await queue).publish(`${trial.study}.${trial.trialId}.${attempt}.${what}`, sealed);
@@ -327,6 +327,26 @@ export class Agent {
         if (round === 0) this.log(`could not send ${what} of trial ${trial.trialId} (${(error as Error).message}); retrying`);
         await new Promise((resolve) => setTimeout(resolve, PUBLISH_RETRY_MS));
       }
+    }
+  }
+
+  /**
+   * Seals a result; an outcome that fails its own schema (a diverged run's non-finite figures, a
+   * result too odd to encode) becomes a failed outcome with the reason, so the trial ends failed
+   * instead of its result being resent, or redelivered and run again, without end.
+   */
+  private sealOrFail(trial: TrialMessage, message: ResultMessage): Envelope {
+    const credential = this.credentialOf(trial.study);
+    try {
+      return sealResult(credential, message, this.clock());
+    } catch (error) {
+      if (message.type !== 'trial-outcome') throw error;
+      const why = (error as Error).message.split('\n').slice(0, 3).join(' ').slice(0, 300);
+      const reason = `the result could not be encoded (${why}); the trial is failed instead of resent`;
+      this.log(`trial ${trial.trialId}: ${reason}`);
+      const { value: _value, result: _result, lastProgress: _progress, ...rest } = message;
+      const failed: ResultMessage = { ...rest, outcome: 'failed', error: reason, reports: rest.reports.filter((r) => Number.isFinite(r.value) && Number.isFinite(r.step)) };
+      return sealResult(credential, failed, this.clock());
     }
   }
 

@@ -36,7 +36,8 @@ import { AgentRegistry } from './agents.ts';
 import { eventsFromAgentChange, eventsFromTrialChange, replayHistory, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { judgeExhaustion } from './exhaustion.ts';
 import { OutageGuard } from './guard.ts';
-import { openStudyRecord } from './open-study.ts';
+import { openStudyRecord, recordStop } from './open-study.ts';
+import { consumeResults } from './results-consumer.ts';
 import { applyOutcome, applyStarted, closeOpenAttempt } from './outcomes.ts';
 import { PruneRelay } from './prune-relay.ts';
 import { proposeFromStore, resolveStrategies, type SearchPolicy } from './strategies.ts';
@@ -78,7 +79,6 @@ export interface StudyOutcome {
   readonly finished: boolean;
 }
 
-const RESULT_CONSUMERS = 16;
 /** How long background work may keep failing (a server restart) before the study stops. */
 const OUTAGE_BUDGET_MS = 60_000;
 const RETRY_PUMP_MS = 1_000;
@@ -192,28 +192,11 @@ class Coordinator {
       await this.store.setStudyState('finished');
       this.emit(studyFinishedEvent(trials, this.policy.direction, this.clock()));
     } else {
-      await this.recordStop();
+      await recordStop(this.store, this.options.agentsStopWithUs ? this.agents : undefined, this.clock());
     }
     const after = complete ? trials : await this.store.trials();
     const best = bestOf(after, this.policy.direction);
     return { trials: after, finished: complete, ...(best && { best }) };
-  }
-
-  /**
-   * Stopped before the end: the study record says so (status shows it with the --resume command).
-   * Embedded, the agents stop with us: their trials are interrupted and they are recorded as left,
-   * so nothing shows as running or alive afterwards. Remote agents may go on; their results wait.
-   */
-  private async recordStop(): Promise<void> {
-    await this.store.setStudyState('stopped');
-    if (!this.options.agentsStopWithUs) return;
-    const now = this.clock();
-    for (const trial of await this.store.trials()) {
-      if (trial.state === 'running') await this.store.update(trial.id, (t) => closeOpenAttempt(t, 'interrupted', now, 'the search was stopped'));
-    }
-    for (const agent of await this.store.agents()) {
-      if (this.agents.markLeft(agent.info.name)) await this.store.putAgent(this.agents.record(agent.info.name)!);
-    }
   }
 
   private async openStudy(): Promise<void> {
@@ -236,29 +219,9 @@ class Coordinator {
   }
 
   private async consumeResults(signal: AbortSignal): Promise<void> {
-    const { transport, config } = this.options;
-    const queue = await transport.workQueue(resultQueueName(config.name), envelopeCodec, RESULT_QUEUE_OPTIONS);
-    for await (const { data: envelope, lease } of queue.consume({ maxInFlight: RESULT_CONSUMERS, signal })) {
-      const admitted = this.gate.admitResult(envelope, lease.attempt);
-      if (!admitted.ok) {
-        this.log(`rejected a message on ${resultQueueName(config.name)}: ${admitted.reason}`);
-        lease.reject(admitted.reason);
-        continue;
-      }
-      const data = admitted.message;
-      this.applyResult(data).then(
-        () =>
-          lease.complete().catch((error: unknown) => {
-            // The ack did not reach the server (it may be restarting): the result comes again
-            // after the lease expires, and applying it twice is a no-op.
-            this.log(`could not acknowledge ${data.type} of trial ${data.trialId} (${(error as Error).message}); it will be redelivered`);
-          }),
-        (error: unknown) => {
-          this.log(`could not apply ${data.type} of trial ${data.trialId}: ${(error as Error).message}; retrying`);
-          lease.retry(500);
-        },
-      );
-    }
+    const name = resultQueueName(this.config.name);
+    const queue = await this.options.transport.workQueue(name, envelopeCodec, RESULT_QUEUE_OPTIONS);
+    await consumeResults(queue, name, this.gate, (message) => this.applyResult(message), this.log, signal);
   }
 
   private async applyResult(message: ResultMessage): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Opening a study's record: `new` refuses an existing study, `resume` a missing one, and a resume
+ * A study's record as a coordinator opens and leaves it. Opening: `new` refuses an existing study, `resume` a missing one, and a resume
  * with a coordinator key other than the one the record names (the study is resumed where its key
  * lives, .skewer/<study>/coordinator.nk; records made before keys existed name none).
  */
@@ -7,6 +7,8 @@ import type { StudyConfig } from '../config/study.ts';
 import { UserError } from '../core/errors.ts';
 import type { StoredStudy } from '../transport/messages.ts';
 import { studyBucketName } from '../transport/subjects.ts';
+import type { AgentRegistry } from './agents.ts';
+import { closeOpenAttempt } from './outcomes.ts';
 import type { TrialStore } from './store.ts';
 
 export async function openStudyRecord(
@@ -37,4 +39,20 @@ export async function openStudyRecord(
     await store.setStudyState('running');
   }
   return (await store.study())!;
+}
+
+/**
+ * Stopped before the end: the study record says so (status shows it with the --resume command).
+ * With `localAgents` (embedded: the agents stop with us) their trials are interrupted and they are
+ * recorded as left, so nothing shows as running or alive afterwards. Remote agents may go on.
+ */
+export async function recordStop(store: TrialStore, localAgents: AgentRegistry | undefined, now: number): Promise<void> {
+  await store.setStudyState('stopped');
+  if (!localAgents) return;
+  for (const trial of await store.trials()) {
+    if (trial.state === 'running') await store.update(trial.id, (t) => closeOpenAttempt(t, 'interrupted', now, 'the search was stopped'));
+  }
+  for (const agent of await store.agents()) {
+    if (localAgents.markLeft(agent.info.name)) await store.putAgent(localAgents.record(agent.info.name)!);
+  }
 }

@@ -113,7 +113,7 @@ export async function trainFinal(spec: TrialSpec, options: FinalOptions): Promis
     throwIfAborted(options.signal);
     const trainedCounts = classNames.map((name) => training.trainedCounts[name] ?? 0);
     const prior = priorCorrectedThreshold(trainedCounts, training.loss.classWeights, classNames.indexOf(minorityClass), training.loss.logitAdjustment);
-    const predictions = splits.holdout.length > 0 ? await training.predict(splits.holdout, options.signal) : emptyPredictions(classNames, minorityClass);
+    const predictions = splits.holdout.length > 0 ? await training.predict(splits.holdout, options.signal, 'the holdout') : emptyPredictions(classNames, minorityClass);
     await mkdir(options.outDir, { recursive: true });
     // Stock tfjs layers only, and the preprocessing written down: the model loads and runs anywhere.
     await saveLayersModel(toStockModel(training.classifier.model), options.outDir);

@@ -2,12 +2,13 @@
  * The training loop of one model: a custom loop over planned batches (so the loss sees soft
  * labels, class weights and AugMix views), and prediction over a list of images. Stops promptly on
  * an AbortSignal (checked between batches, with the event loop let through), fails with a
- * DivergenceError on a NaN or infinite loss, and disposes every tensor it makes.
+ * DivergenceError when the run diverged (src/training/divergence.ts: a non-finite loss, one grown
+ * ×1e3 over its start, non-finite predictions), and disposes every tensor it makes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DivergenceError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { batchStream, type AugmentationName, type AugmentationOptions, type Fit, type ImageCache, type ImageItem, type PlannedImage } from '../data/index.ts';
+import { checkFinitePredictions, LossWatch } from './divergence.ts';
 import { afterStep, type StepConstraints } from './head.ts';
 import { trainingLoss, type LossSettings } from './losses.ts';
 import type { Predictions } from './metrics.ts';
@@ -108,6 +109,8 @@ export interface EpochSettings extends StreamSettings {
   /** For cutpaste and Remix: the minority's label column and the images per class of this epoch. */
   readonly minorityClass?: string;
   readonly classCounts?: readonly number[];
+  /** The divergence rule's memory across the epochs of one stage; default: one for this epoch. */
+  readonly watch?: LossWatch;
 }
 
 /** One pass over `batches`; returns the mean training loss per image. */
@@ -117,6 +120,7 @@ export async function trainEpoch(classifier: Classifier, optimizer: tf.Optimizer
   let images = 0;
   let batchIndex = 0;
   const headOnly = settings.stage === 'head';
+  const watch = settings.watch ?? new LossWatch();
   const trained = headOnly ? [classifier.kernel, ...(classifier.bias ? [classifier.bias] : [])] : classifier.variables;
   const stream = batchStream(batches, { ...settings, rng: settings.rng, prefetch: 2 });
   for await (const batch of stream) {
@@ -137,12 +141,7 @@ export async function trainEpoch(classifier: Classifier, optimizer: tf.Optimizer
       if (settings.constraints) afterStep(trained, classifier.kernel, settings.constraints);
       const value = (await lossTensor!.data())[0]!;
       lossTensor!.dispose();
-      if (!Number.isFinite(value)) {
-        throw new DivergenceError(`training diverged: the loss became ${value} at ${settings.where}, batch ${batchIndex + 1}`, {
-          where: settings.where,
-          hint: 'Lower the learning rate or the minorityWeight, or use a different optimizer.',
-        });
-      }
+      watch.check(value, settings.where, batchIndex + 1);
       total += value * size;
       images += size;
       batchIndex++;
@@ -159,7 +158,7 @@ export async function trainEpoch(classifier: Classifier, optimizer: tf.Optimizer
 export async function predictItems(
   model: tf.LayersModel,
   items: readonly ImageItem[],
-  settings: StreamSettings & { readonly batchSize: number; readonly minorityClass: string; readonly signal?: AbortSignal; readonly rng: Rng },
+  settings: StreamSettings & { readonly batchSize: number; readonly minorityClass: string; readonly signal?: AbortSignal; readonly rng: Rng; readonly where?: string },
 ): Promise<Predictions> {
   const batches: PlannedImage[][] = [];
   for (let start = 0; start < items.length; start += settings.batchSize) {
@@ -180,6 +179,7 @@ export async function predictItems(
     }
     await yieldToEventLoop();
   }
+  checkFinitePredictions(probabilities, `${settings.where ?? 'prediction'}`);
   return {
     classNames: settings.classNames,
     minorityClass: settings.minorityClass,

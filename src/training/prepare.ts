@@ -23,6 +23,7 @@ import {
 } from '../data/index.ts';
 import { assertFitsBackend, buildModel, gpuLimits, selectBackend, type BackendInfo } from '../models/index.ts';
 import { asClassifier, createOptimizer, fitBatchNormMomentum, predictItems, trainEpoch, type Classifier, type EpochSettings } from './fit.ts';
+import { LossWatch } from './divergence.ts';
 import { applyHeadTauNorm } from './head.ts';
 import { classWeights, logitAdjustment, resolveMinorityWeight, type LossSettings } from './losses.ts';
 import type { Predictions } from './metrics.ts';
@@ -113,7 +114,8 @@ export interface Training {
   epoch(epoch: number, signal: AbortSignal | undefined, where: string): Promise<number>;
   /** After the epochs: the cRT stage (`classifierRetrain`) and the head's tau-normalisation, when on. */
   finish(signal: AbortSignal | undefined, where: string): Promise<void>;
-  predict(items: readonly ImageItem[], signal?: AbortSignal): Promise<Predictions>;
+  /** Class probabilities on `items`; non-finite ones throw a DivergenceError naming `where`. */
+  predict(items: readonly ImageItem[], signal?: AbortSignal, where?: string): Promise<Predictions>;
   dispose(): void;
 }
 
@@ -164,6 +166,8 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
   const stream = { cache, resolution: spec.resolution, fit: spec.fit, classNames };
   const dataRng = createRng(spec.seed).fork(label);
   const trainCounts = classNames.map((name) => train.filter((item) => item.label === name).length);
+  // The divergence rule's start loss: the first batch of the main stage (cRT has its own below).
+  const watch = new LossWatch();
   const epochSettings = (lossSettings: LossSettings, rng: EpochSettings['rng'], where: string, signal: AbortSignal | undefined): EpochSettings => ({
     ...stream,
     loss: lossSettings,
@@ -183,18 +187,19 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
     trainedCounts,
     epoch: (epoch, signal, where) => {
       const batches = epoch === 0 ? firstEpoch : plan(epoch);
-      return trainEpoch(classifier, optimizer, batches, epochSettings(lossOf(epoch, batches), dataRng.fork(`epoch${epoch}`), where, signal));
+      return trainEpoch(classifier, optimizer, batches, { ...epochSettings(lossOf(epoch, batches), dataRng.fork(`epoch${epoch}`), where, signal), watch });
     },
     finish: async (signal, where) => {
       if (spec.classifierRetrain) {
         // cRT: the head alone, plain cross-entropy on class-balanced batches, with its own optimizer.
         const headOptimizer = createOptimizer(spec.optimizer, spec.learningRate);
         const plainLoss: LossSettings = { kind: 'ce', classWeights: classNames.map(() => 1), focalGamma: 0, augmixJsdWeight: spec.augmixJsdWeight };
+        const headWatch = new LossWatch();
         try {
           for (let e = 0; e < spec.classifierRetrain.epochs; e++) {
             const batches = planWith('balanced-batch', e, `${spec.seed}/${label}/crt`);
             const stage = `${where}, classifier re-training epoch ${e + 1}/${spec.classifierRetrain.epochs}`;
-            await trainEpoch(classifier, headOptimizer, batches, { ...epochSettings(plainLoss, dataRng.fork(`crt${e}`), stage, signal), stage: 'head' });
+            await trainEpoch(classifier, headOptimizer, batches, { ...epochSettings(plainLoss, dataRng.fork(`crt${e}`), stage, signal), stage: 'head', watch: headWatch });
           }
         } finally {
           headOptimizer.dispose();
@@ -202,8 +207,8 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
       }
       applyHeadTauNorm(classifier.kernel, spec.headTauNorm);
     },
-    predict: (items, signal) =>
-      predictItems(model, items, { ...stream, batchSize: spec.batchSize, minorityClass, rng: dataRng.fork('predict'), ...(signal && { signal }) }),
+    predict: (items, signal, where) =>
+      predictItems(model, items, { ...stream, batchSize: spec.batchSize, minorityClass, rng: dataRng.fork('predict'), ...(signal && { signal }), ...(where && { where }) }),
     dispose: () => {
       optimizer.dispose();
       model.dispose();

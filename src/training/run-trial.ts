@@ -21,6 +21,7 @@ import type { TrialSpec } from '../config/trial.ts';
 import type { FoldEpochs, TrialProgress, TrialResult } from '../core/result.ts';
 import { stratifiedHoldOut } from '../data/index.ts';
 import { evaluatePredictions } from './decision.ts';
+import { checkFiniteFigure } from './divergence.ts';
 import { throwIfAborted } from './fit.ts';
 import { judgeFolds, metricValue, outOfFoldPredictionsOf, type FoldRun } from './judge.ts';
 import type { Predictions } from './metrics.ts';
@@ -50,6 +51,9 @@ export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Pro
     finished.push(run.countedValue);
   }
   const { folds, finalThreshold } = judgeFolds(runs, spec.metric);
+  // Finite predictions make finite thresholds; this is the last guard before a result is sealed.
+  checkFiniteFigure('the final threshold', finalThreshold.threshold, 'judging the folds');
+  for (const fold of folds) checkFiniteFigure(`the out-of-fold threshold of fold ${fold.fold + 1}`, fold.outOfFold.threshold, 'judging the folds');
   for (const fold of folds) {
     log(
       `fold ${fold.fold + 1}/${spec.folds} (epoch ${fold.epochs.counted}, ${fold.epochs.rule}): balanced accuracy ` +
@@ -86,15 +90,16 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
     for (let epoch = 0; epoch < spec.epochs; epoch++) {
       const where = `fold ${fold + 1}/${spec.folds}, epoch ${epoch + 1}/${spec.epochs}`;
       const loss = await training.epoch(epoch, options.signal, where);
-      const predictions = await training.predict(validation, options.signal);
+      const predictions = await training.predict(validation, options.signal, `${where}, validation`);
       const evaluation = evaluatePredictions(predictions);
       const value = metricValue(spec.metric, predictions, evaluation);
+      checkFiniteFigure(`the validation ${spec.metric.name}`, value, where);
       ran = epoch + 1;
       let stop = false;
       if (!stopping || !inner) {
         counted = { epoch, predictions, innerValue: Number.NaN, value };
       } else {
-        const innerValue = metricValue(spec.metric, await training.predict(inner.validation, options.signal));
+        const innerValue = metricValue(spec.metric, await training.predict(inner.validation, options.signal, `${where}, inner split`));
         if (!counted || innerValue > counted.innerValue + stopping.minDelta) {
           counted = { epoch, predictions, innerValue, value };
           sinceBest = 0;
@@ -130,11 +135,11 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
       // The second stage changes the model after its last epoch (the schema refuses it with early
       // stopping), so the fold is scored on what the finished model predicts.
       await training.finish(options.signal, `fold ${fold + 1}/${spec.folds}`);
-      const predictions = await training.predict(validation, options.signal);
+      const predictions = await training.predict(validation, options.signal, `fold ${fold + 1}/${spec.folds}, after the second stage`);
       counted = { ...counted!, predictions, value: metricValue(spec.metric, predictions) };
       options.log?.(`fold ${fold + 1}: after ${spec.classifierRetrain ? `cRT (${spec.classifierRetrain.epochs} epochs)` : ''}${spec.headTauNorm > 0 ? ` tau-norm ${spec.headTauNorm}` : ''}: ${counted.value.toFixed(3)}`);
     }
-        options.log?.(`fold ${fold + 1}/${spec.folds} trained; tensors ${tf.memory().numTensors}`);
+    options.log?.(`fold ${fold + 1}/${spec.folds} trained; tensors ${tf.memory().numTensors}`);
     const epochs: FoldEpochs = {
       counted: counted!.epoch + 1,
       ran,

@@ -24,6 +24,7 @@ import {
   type AgentAdvert,
   type BusMessage,
   type ResultMessage,
+  type StoredTrial,
   type StudyRecordValue,
   type TrialMessage,
   type TrialOutcomeMessage,
@@ -192,7 +193,8 @@ export class Agent {
     await this.slots.acquire();
     const attempt = trial.attemptOffset + lease.attempt;
     try {
-      if (await this.alreadyFinished(trial)) {
+      const stored = await this.storedTrial(trial);
+      if (stored && isFinished(stored.state)) {
         this.log(`trial ${key} is finished already (a duplicate delivery): dropped`);
         await lease.complete();
         return;
@@ -214,8 +216,11 @@ export class Agent {
           const report: BusMessage = { v: PROTOCOL_VERSION, type: 'report', study: trial.study, trialId: trial.trialId, attempt, agent: this.name, progress };
           this.bus.publish(reportSubject(trial.study, trial.trialId), sealBus(this.credentialOf(trial.study), report, this.clock()));
         });
-        const lastAttempt = lease.attempt >= trial.maxAttempts;
-        if (verdict.outcome === 'retry' && lastAttempt) verdict.outcome = 'failed';
+        // Only real failures use up maxAttempts (vanished agents do not); the queue's own last
+        // delivery (maxAttempts + maxVanishings) must not end in a retry either.
+        const failuresBefore = stored?.attempts.filter((a) => a.outcome === 'retry' || a.outcome === 'failed').length ?? 0;
+        const lastDelivery = lease.attempt >= trial.maxAttempts + (trial.maxVanishings ?? 0);
+        if (verdict.outcome === 'retry' && (lastDelivery || failuresBefore + 1 >= trial.maxAttempts)) verdict.outcome = 'failed';
         await this.publishResult(trial, 'outcome', attempt, {
           v: PROTOCOL_VERSION, type: 'trial-outcome', study: trial.study, trialId: trial.trialId, attempt, agent: this.name,
           startedAt, endedAt: this.clock(), reports, ...(lastProgress && { lastProgress }), ...verdict,
@@ -299,14 +304,15 @@ export class Agent {
     entry.controller.abort(new Error(message.reason));
   }
 
-  private async alreadyFinished(trial: TrialMessage): Promise<boolean> {
+  /** The study's record of the trial (finished already? how many real failures so far?). */
+  private async storedTrial(trial: TrialMessage): Promise<StoredTrial | undefined> {
     let kv = this.kvs.get(trial.study);
     if (!kv) {
       kv = this.options.transport.kv(studyBucketName(trial.study), studyRecordCodec);
       this.kvs.set(trial.study, kv);
     }
     const entry = await (await kv).get(trialKey(trial.trialId));
-    return entry?.value.type === 'trial' && isFinished(entry.value.state);
+    return entry?.value.type === 'trial' ? entry.value : undefined;
   }
 
   /** Results must reach the coordinator: retried until the server takes them (it may be restarting). */

@@ -48,8 +48,16 @@ export const StudyConfigSchema = z
     space: SearchSpaceSchema,
     base: BaseSpecSchema.optional(),
     objective: ObjectiveSchema.optional(),
-    /** Deliveries of one trial before it fails with the history of its attempts. */
+    /**
+     * Real failures of one trial (its run failed: a crash, an error worth retrying) before it fails
+     * with the history of its attempts. Vanishings do not count here (see maxVanishings).
+     */
     maxAttempts: z.number().int().min(1).max(100).default(3),
+    /**
+     * Vanishings of one trial tolerated on top: its agent was lost (killed, machine gone), its lease
+     * expired, it was handed back or interrupted. One more fails the trial with its history.
+     */
+    maxVanishings: z.number().int().min(0).max(1_000).default(10),
     /** A trial whose agent stops renewing its lease for this long is redelivered. */
     ackWaitMs: z.number().int().min(200).default(30_000),
     /** Base of the nak backoff after a retryable failure (doubles per attempt). */
@@ -94,6 +102,14 @@ export type StudyConfigInput = z.input<typeof StudyConfigSchema>;
 export type Objective = z.infer<typeof ObjectiveSchema>;
 
 /** The fixed trial spec fields of a dataset study, for `specFromParams`. */
+/**
+ * Deliveries of one trial the work queue allows (JetStream's max_deliver): every redelivery counts
+ * there, vanishings and failures alike, so it must cover both bounds or the queue would give up first.
+ */
+export function queueDeliveriesOf(config: Pick<StudyConfig, 'maxAttempts' | 'maxVanishings'>): number {
+  return config.maxAttempts + config.maxVanishings;
+}
+
 export function baseSpecOf(config: StudyConfig): Partial<TrialSpecInput> {
   return (config.base ?? {}) as Partial<TrialSpecInput>;
 }

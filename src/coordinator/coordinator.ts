@@ -231,10 +231,10 @@ class Coordinator {
     }
     if (message.type === 'trial-started') {
       this.agents.expect(message.agent, this.clock()); // its heartbeats may not have reached us yet
-      await this.store.update(message.trialId, (t) => applyStarted(t, message));
+      await this.store.update(message.trialId, (t) => applyStarted(t, message, this.config));
       return;
     }
-    await this.store.update(message.trialId, (t) => applyOutcome(t, message));
+    await this.store.update(message.trialId, (t) => applyOutcome(t, message, this.config));
     this.kick();
   }
 
@@ -279,6 +279,7 @@ class Coordinator {
       store: this.store,
       now: this.clock(),
       saveAgent: (name) => this.saveAgent(name),
+      limits: this.config,
     };
     if (await reapLostAgents(context)) this.kick();
     if (context.now - this.startedAt < this.config.agentLostMs) return; // agents may not have spoken yet

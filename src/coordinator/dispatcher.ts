@@ -7,7 +7,7 @@
  * study's coordinator key; an exhausted item is handed on only if it is a trial this key signed
  * for this study (the notice itself is the server's, so the coordinator corroborates it).
  */
-import type { StudyConfig } from '../config/study.ts';
+import { queueDeliveriesOf, type StudyConfig } from '../config/study.ts';
 import type { Transport, WorkQueue } from '../transport/types.ts';
 import { envelopeCodec, sealTrial, StudyTrust, type Envelope, type StudySigner } from '../transport/auth/index.ts';
 import {
@@ -46,7 +46,8 @@ export class Dispatcher {
       v: PROTOCOL_VERSION,
       type: 'queue-settings',
       ackWaitMs: this.config.ackWaitMs,
-      maxAttempts: this.config.maxAttempts,
+      // The queue's max_deliver: failures and vanishings both redeliver (see queueDeliveriesOf).
+      maxAttempts: queueDeliveriesOf(this.config),
     });
   }
 
@@ -54,8 +55,8 @@ export class Dispatcher {
   open(resourceClass: ResourceClass): Promise<WorkQueue<Envelope>> {
     let queue = this.queues.get(resourceClass);
     if (!queue) {
-      const { ackWaitMs, maxAttempts } = this.config;
-      queue = this.transport.workQueue(trialQueueName(resourceClass), envelopeCodec, { ackWaitMs, maxAttempts }).then((opened) => {
+      const options = { ackWaitMs: this.config.ackWaitMs, maxAttempts: queueDeliveriesOf(this.config) };
+      queue = this.transport.workQueue(trialQueueName(resourceClass), envelopeCodec, options).then((opened) => {
         this.unsubscribes.push(opened.onMaxAttempts((item) => this.exhausted(item.data, item.attempts)));
         return opened;
       });
@@ -81,6 +82,7 @@ export class Dispatcher {
       // Attempts of earlier dispatches keep their numbers; this dispatch's continue after them.
       attemptOffset: trial.attempts.reduce((max, a) => Math.max(max, a.attempt), 0),
       maxAttempts: this.config.maxAttempts,
+      maxVanishings: this.config.maxVanishings,
       retryDelayMs: this.config.retryDelayMs,
       ackWaitMs: this.config.ackWaitMs,
     };

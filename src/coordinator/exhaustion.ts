@@ -20,7 +20,8 @@ export type ExhaustionVerdict =
 
 export function judgeExhaustion(trial: StoredTrial | undefined, message: TrialMessage, isLive: (agent: string) => boolean): ExhaustionVerdict {
   if (!trial || isFinished(trial.state)) return { kind: 'ignore' };
-  const lastAttempt = message.attemptOffset + message.maxAttempts;
+  // The queue delivers a dispatch maxAttempts + maxVanishings times (queueDeliveriesOf).
+  const lastAttempt = message.attemptOffset + message.maxAttempts + (message.maxVanishings ?? 0);
   const last = trial.attempts.find((a) => a.attempt >= lastAttempt);
   if (!last) return { kind: 'refuse', reason: `its last attempt (#${lastAttempt}) never started` };
   if (last.outcome === undefined && isLive(last.agent)) return { kind: 'defer', reason: `attempt #${last.attempt} is still running on live agent ${last.agent}` };

@@ -11,6 +11,7 @@ import type {
   TrialOutcomeMessage,
   TrialStartedMessage,
 } from '../transport/messages.ts';
+import { enforceAttemptLimits, type AttemptLimits } from './attempt-budget.ts';
 
 export function mergeReports(current: readonly IntermediateReport[], incoming: readonly IntermediateReport[]): IntermediateReport[] {
   const byStep = new Map(current.map((r) => [r.step, r]));
@@ -26,7 +27,7 @@ function sortAttempts(attempts: AttemptRecord[]): AttemptRecord[] {
  * Ends the open attempt (no outcome yet) with `outcome`; a running trial goes back to waiting.
  * Returns undefined when no attempt is open.
  */
-export function closeOpenAttempt(trial: StoredTrial, outcome: AttemptOutcome, at: number, error?: string): StoredTrial | undefined {
+export function closeOpenAttempt(trial: StoredTrial, outcome: AttemptOutcome, at: number, error?: string, limits?: AttemptLimits): StoredTrial | undefined {
   const open = trial.attempts.filter((a) => a.outcome === undefined);
   if (open.length === 0) return undefined;
   for (const attempt of open) {
@@ -36,11 +37,11 @@ export function closeOpenAttempt(trial: StoredTrial, outcome: AttemptOutcome, at
   }
   if (trial.state === 'running') trial.state = 'waiting';
   trial.progress = undefined;
-  return trial;
+  return limits ? enforceAttemptLimits(trial, limits) : trial;
 }
 
 /** An agent took the trial: a new attempt, and the trial is running (the atomic claim). */
-export function applyStarted(trial: StoredTrial, message: TrialStartedMessage): StoredTrial | undefined {
+export function applyStarted(trial: StoredTrial, message: TrialStartedMessage, limits?: AttemptLimits): StoredTrial | undefined {
   if (trial.attempts.some((a) => a.attempt === message.attempt)) return undefined;
   // An older attempt still open lost its lease (its agent died or stalled): it ends here.
   for (const attempt of trial.attempts) {
@@ -56,11 +57,14 @@ export function applyStarted(trial: StoredTrial, message: TrialStartedMessage): 
     trial.progress = undefined;
   }
   trial.blocked = undefined;
-  return trial;
+  return limits ? enforceAttemptLimits(trial, limits) : trial;
 }
 
-/** How an attempt ended. complete | pruned | failed finish the trial; the first one to arrive wins. */
-export function applyOutcome(trial: StoredTrial, message: TrialOutcomeMessage): StoredTrial | undefined {
+/**
+ * How an attempt ended. complete | pruned | failed finish the trial; the first one to arrive wins.
+ * With `limits`, a retry that uses up maxAttempts (or a hand-back past maxVanishings) fails it.
+ */
+export function applyOutcome(trial: StoredTrial, message: TrialOutcomeMessage, limits?: AttemptLimits): StoredTrial | undefined {
   let attempt = trial.attempts.find((a) => a.attempt === message.attempt);
   if (attempt?.outcome !== undefined && attempt.outcome !== 'lost') return undefined;
   if (!attempt) {
@@ -94,7 +98,7 @@ export function applyOutcome(trial: StoredTrial, message: TrialOutcomeMessage): 
     case 'handed-back':
       // Back to waiting unless a newer attempt is already running it.
       if (trial.state === 'running' && !trial.attempts.some((a) => a.outcome === undefined)) trial.state = 'waiting';
-      break;
+      return limits ? enforceAttemptLimits(trial, limits) : trial;
   }
   return trial;
 }

@@ -6,6 +6,7 @@
  */
 import type { StoredTrial } from '../transport/messages.ts';
 import type { AgentRegistry } from './agents.ts';
+import type { AttemptLimits } from './attempt-budget.ts';
 import { closeOpenAttempt } from './outcomes.ts';
 import type { TrialStore } from './store.ts';
 
@@ -15,17 +16,19 @@ export interface ReaperContext {
   readonly store: TrialStore;
   readonly now: number;
   readonly saveAgent: (name: string) => Promise<void>;
+  /** maxAttempts / maxVanishings: a trial past its vanishing bound fails instead of going back. */
+  readonly limits?: AttemptLimits;
 }
 
 /** Returns whether any trial went back to waiting. */
-export async function reapLostAgents({ agents, trials, store, now, saveAgent }: ReaperContext): Promise<boolean> {
+export async function reapLostAgents({ agents, trials, store, now, saveAgent, limits }: ReaperContext): Promise<boolean> {
   let requeued = false;
   for (const name of agents.overdue(now)) {
     if (!agents.markLost(name)) continue;
     await saveAgent(name);
     for (const trial of [...trials.values()]) {
       if (trial.state !== 'running' || trial.attempts.at(-1)?.agent !== name) continue;
-      await store.update(trial.id, (t) => closeOpenAttempt(t, 'lost', now, `agent ${name} stopped sending heartbeats`));
+      await store.update(trial.id, (t) => closeOpenAttempt(t, 'lost', now, `agent ${name} stopped sending heartbeats`, limits));
       requeued = true;
     }
   }

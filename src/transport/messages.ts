@@ -76,8 +76,13 @@ export const TrialMessageSchema = z.strictObject({
   dataset: DatasetRefSchema.optional(),
   /** Attempts already used by earlier dispatches of this trial (an embedded resume re-publishes). */
   attemptOffset: z.number().int().min(0),
-  /** Deliveries allowed for this dispatch; on the last one a retryable failure fails the trial. */
+  /** Real failures allowed (the study's maxAttempts): the one that reaches it fails the trial. */
   maxAttempts: z.number().int().min(1),
+  /**
+   * Vanishings tolerated on top (lost agent, expired lease, handed back); the queue delivers this
+   * dispatch up to maxAttempts + maxVanishings times. Absent (older coordinators): 0.
+   */
+  maxVanishings: z.number().int().min(0).optional(),
   /** Base delay of the nak backoff for a retryable failure. */
   retryDelayMs: z.number().int().min(0),
   /** The queue's lease: the agent renews it well within this. */

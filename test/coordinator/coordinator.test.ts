@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { queueDeliveriesOf } from '../../src/config/study.ts';
 import { UserError } from '../../src/core/errors.ts';
 import { createStudy } from '../../src/search/index.ts';
 import { TrialFailure, type TrialRunner } from '../../src/agent/index.ts';
@@ -103,7 +104,7 @@ test('an agent that goes silent is shown lost; its trial is redelivered and comp
   const agent = new Agent({
     transport, name: 'alive', joins: [keys.agent()], slots: 1, capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] },
     runner: inProcessRunner(), heartbeatMs: config.heartbeatMs,
-    queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
+    queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: queueDeliveriesOf(config) }),
   });
   const agentRun = agent.run(stop.signal);
   const { outcome, events } = await run;
@@ -150,7 +151,7 @@ test('an agent that stops cleanly is shown as left, never lost, while the study 
   const leaver = new Agent({
     transport, name: 'leaver', joins: [keys.agent()], slots: 1, capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] },
     runner: leaverRunner, heartbeatMs: config.heartbeatMs,
-    queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
+    queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: queueDeliveriesOf(config) }),
   }).run(leaverStop.signal);
   const { outcome, events } = await runStudy(config, [{ name: 'stays', runner: slow }], { transport, signer: keys.signer });
   await leaver;
@@ -205,7 +206,7 @@ test('an unknown sampler, or an objective whose parameters the space lacks, is a
   );
 });
 
-test('a trial whose lease keeps expiring is failed after maxAttempts with the history of its attempts', async () => {
+test('a trial whose agents keep vanishing is failed after maxAttempts + maxVanishings deliveries with the history of its attempts', async () => {
   const { createMemoryTransport } = await import('../../src/transport/index.ts');
   const { RESULT_QUEUE_OPTIONS, PROTOCOL_VERSION } = await import('../../src/transport/messages.ts');
   const { trialQueueName, resultQueueName } = await import('../../src/transport/subjects.ts');
@@ -214,7 +215,7 @@ test('a trial whose lease keeps expiring is failed after maxAttempts with the hi
   const trust = new StudyTrust('unit', keys.signer.publicKey);
   // The dying agents' silence is noticed (600 ms) soon after the last lease lapses: until then the
   // max-deliveries notice is deferred, since its last attempt may still be running.
-  const config = functionStudy({ trials: 1, maxAttempts: 2, ackWaitMs: 200, agentLostMs: 600, heartbeatMs: 100 });
+  const config = functionStudy({ trials: 1, maxAttempts: 1, maxVanishings: 1, ackWaitMs: 200, agentLostMs: 600, heartbeatMs: 100 });
   const transport = createMemoryTransport({ onInvalid: () => undefined });
   const stop = new AbortController();
   // Two agents in turn take the trial, say so, and die silently: no renew, no ack.
@@ -233,10 +234,11 @@ test('a trial whose lease keeps expiring is failed after maxAttempts with the hi
   })();
   const { outcome } = await runStudy(config, [], { transport, signer: keys.signer });
   stop.abort();
-  assert.equal(await dying, 2, 'delivered exactly maxAttempts times');
+  // Vanishings are no failures: one attempt (maxAttempts 1) would have failed it at the first death.
+  assert.equal(await dying, 2, 'delivered exactly maxAttempts + maxVanishings times');
   await transport.close();
   const trial = outcome.trials[0]!;
   assert.equal(outcome.finished, true);
   assert.equal(trial.state, 'failed');
-  assert.match(trial.error!, /gave up after 2 deliveries: #1 on dying-1: lost; #2 on dying-2: lost/);
+  assert.match(trial.error!, /(gave up after 2 deliveries|its agents vanished 2 times \(more than maxVanishings 1; raise it if agents come and go\)): #1 on dying-1: lost; #2 on dying-2: lost/);
 });

@@ -3,7 +3,7 @@
  * Agent loops, and trial runners scripted per test (the child-process runner has its own tests).
  */
 import type { StudyEvent } from '../../src/core/events.ts';
-import { parseStudyConfig, type StudyConfig, type StudyConfigInput } from '../../src/config/study.ts';
+import { parseStudyConfig, queueDeliveriesOf, type StudyConfig, type StudyConfigInput } from '../../src/config/study.ts';
 import { runCoordinator, type CoordinatorOptions, type StudyOutcome } from '../../src/coordinator/index.ts';
 import { Agent, inProcessRunner, type TrialRunner } from '../../src/agent/index.ts';
 import type { Capabilities } from '../../src/agent/index.ts';
@@ -69,7 +69,7 @@ export async function runStudy(
       capabilities: spec.capabilities ?? WASM,
       runner: spec.runner ?? inProcessRunner(),
       heartbeatMs: config.heartbeatMs,
-      queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
+      queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: queueDeliveriesOf(config) }),
       log: (line) => agentLogs.push(`${spec.name}: ${line}`),
     }).run(stop.signal, handBack.signal),
   );

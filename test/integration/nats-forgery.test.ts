@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Agent, inProcessRunner } from '../../src/agent/index.ts';
-import { parseStudyConfig } from '../../src/config/study.ts';
+import { parseStudyConfig, queueDeliveriesOf } from '../../src/config/study.ts';
 import { openStudyReader, runCoordinator } from '../../src/coordinator/index.ts';
 import { evaluateObjective } from '../../src/objectives/index.ts';
 import { connectNats } from '../../src/transport/index.ts';
@@ -76,7 +76,7 @@ test('forged and replayed messages from a client without the study credential ch
     capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] },
     runner: { kind: 'in-process', run: (trial, options) => (ran.push(trial.trialId), runner.run(trial, options)) },
     heartbeatMs: config.heartbeatMs,
-    queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
+    queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: queueDeliveriesOf(config) }),
     log: (line) => agentLog.push(line),
   });
   const agentRun = agent.run(stop.signal);

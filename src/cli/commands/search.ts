@@ -11,7 +11,7 @@ import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../core/errors.ts';
-import { loadStudyConfig, parseStoredStudyConfig, type StudyConfig } from '../../config/study.ts';
+import { loadStudyConfig, parseStoredStudyConfig, queueDeliveriesOf, type StudyConfig } from '../../config/study.ts';
 import {
   assertStudyOnServer,
   journaledKv,
@@ -195,7 +195,7 @@ async function searchLocked(
           runner: childProcessRunner({ env: { SKEWER_BACKEND: capabilities.backend }, ...(tui && { stdio: 'ignore' as const }) }),
           joins: [mintJoinCredential(signer)],
           heartbeatMs: config.heartbeatMs,
-          queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts }),
+          queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: queueDeliveriesOf(config) }),
         });
         agentRuns.push(agent.run(agentsStop.signal, handBack.signal));
       }

@@ -20,6 +20,7 @@ import { loadConfigFile } from '../src/config/load.ts';
 import { SearchSpaceSchema } from '../src/config/space.ts';
 import { createStudy, type Sampler, type SamplerName } from '../src/search/index.ts';
 import { createGpSampler, type GpOptions } from '../src/search/gp/sampler.ts';
+import { createTpeSampler, type TpeOptions } from '../src/search/tpe/sampler.ts';
 import { BRANIN, HARTMANN6, recipeHardObjective, recipeObjective, type Objective } from './search-objectives.ts';
 
 const CHECKPOINTS = [10, 25, 50, 100];
@@ -55,9 +56,29 @@ const objectives = [BRANIN, HARTMANN6, recipe, recipeHardObjective()].filter((o)
 function samplerFor(name: string): SamplerName | Sampler {
   const [base, variant] = name.split(':');
   if (!variant) return base as SamplerName;
+  if (base === 'tpe') return { ...createTpeSampler(tpeVariant(variant)), name };
   const qei = variant.includes('qei');
   const options: GpOptions = { parallel: qei ? 'qei' : 'believer', parallelExploitation: variant.includes('ucb') ? 'ucb' : qei && !variant.includes('global') ? 'qei' : false };
   return { ...createGpSampler(options), name };
+}
+
+/**
+ * TPE variants, '+'-separated: `legacy` (the sampler before issue 14: gamma 0.15n, one joint density),
+ * `optuna` (Optuna 5's neighbour bandwidth with the magic clip),
+ * `joint` (no group decomposition), `g15` (gamma 0.15n), `noliar`
+ * (trials in flight ignored), `endpoints` (consider_endpoints), `noclip` (no magic clip).
+ */
+function tpeVariant(variant: string): TpeOptions {
+  const parts = new Set(variant.split('+'));
+  const legacy = parts.has('legacy');
+  return {
+    ...(legacy || parts.has('joint') ? { conditional: 'joint' as const } : {}),
+    ...(parts.has('optuna') ? { bandwidth: 'optuna' as const } : {}),
+    ...(legacy || parts.has('g15') ? { gamma: (n: number) => Math.min(Math.ceil(0.15 * n), 25) } : {}),
+    ...(parts.has('noliar') ? { constantLiar: false } : {}),
+    ...(parts.has('endpoints') ? { considerEndpoints: true } : {}),
+    ...(parts.has('noclip') ? { magicClip: false } : {}),
+  };
 }
 
 /** Best-so-far regret after each completed trial. */
@@ -126,7 +147,7 @@ function formatRow(row: Row): string {
     const s = row.checkpoints[c]!;
     return `${fmt(s.median)} [${fmt(s.q25)}, ${fmt(s.q75)}]`.padEnd(28);
   });
-  return `${row.objective.padEnd(11)} ${row.sampler.padEnd(7)} ${`${row.inFlight} in flight`.padEnd(13)} ${cells.join(' ')} ${row.seconds.toFixed(1)}s`;
+  return `${row.objective.padEnd(11)} ${row.sampler.padEnd(14)} ${`${row.inFlight} in flight`.padEnd(13)} ${cells.join(' ')} ${row.seconds.toFixed(1)}s`;
 }
 
 /** The README's table: median regret at `at` trials, one row per sampler and trials in flight, one column per objective. */
@@ -190,7 +211,7 @@ for (const row of rows) console.log(formatRow(row));
 for (const row of rows.filter((r) => r.inFlight > 1)) {
   const sequential = rows.find((r) => r.inFlight === 1 && r.objective === row.objective && r.sampler === row.sampler);
   const ratios = CHECKPOINTS.filter((c) => row.checkpoints[c] && sequential?.checkpoints[c]).map((c) => `${c}: ${(row.checkpoints[c]!.median / sequential!.checkpoints[c]!.median).toFixed(2)}x`);
-  if (ratios.length) console.log(`${row.objective.padEnd(11)} ${row.sampler.padEnd(7)} median regret ${row.inFlight} in flight / sequential at ${ratios.join(', ')}`);
+  if (ratios.length) console.log(`${row.objective.padEnd(11)} ${row.sampler.padEnd(14)} median regret ${row.inFlight} in flight / sequential at ${ratios.join(', ')}`);
 }
 printMatrix(50);
 for (const t of timings.filter((t) => t.historySize === Math.max(...timingSizes) && timingSizes.length > 1)) {

@@ -50,7 +50,7 @@ const objectives = [BRANIN, HARTMANN6, recipe, recipeHardObjective()].filter((o)
 /**
  * A sampler by name, or a GP variant for comparisons: `gp:qei` (joint q-EI, every other ask a local
  * q-EI step), `gp:qei+global` (q-EI on every ask), `gp:qei+ucb` (q-EI with the local UCB step),
- * `gp:believer` (the believer without a local step). Plain `gp` is the default: the kriging
+ * `gp:believer` (the believer without a local step), `gp:lp` (local penalisation, no local step). Plain `gp` is the default: the kriging
  * believer with the local UCB step on every other ask.
  */
 function samplerFor(name: string): SamplerName | Sampler {
@@ -58,7 +58,8 @@ function samplerFor(name: string): SamplerName | Sampler {
   if (!variant) return base as SamplerName;
   if (base === 'tpe') return { ...createTpeSampler(tpeVariant(variant)), name };
   const qei = variant.includes('qei');
-  const options: GpOptions = { parallel: qei ? 'qei' : 'believer', parallelExploitation: variant.includes('ucb') ? 'ucb' : qei && !variant.includes('global') ? 'qei' : false };
+  const penalised = variant.includes('lp');
+  const options: GpOptions = { parallel: qei ? 'qei' : penalised ? 'penalised' : 'believer', parallelExploitation: variant.includes('ucb') ? 'ucb' : qei && !variant.includes('global') ? 'qei' : false };
   return { ...createGpSampler(options), name };
 }
 

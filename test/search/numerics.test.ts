@@ -144,7 +144,7 @@ test('Parzen estimator: a 1-D density integrates to 1 and peaks at its observati
   const space = parseSearchSpace({ x: { type: 'float', low: 0, high: 1 } });
   const encoding = encodingOf(space);
   const points = [0.2, 0.25, 0.8].map((x) => ({ numeric: Float64Array.from([x]), categorical: new Int32Array(0) }));
-  const parzen = buildParzen(encoding, points, [1, 1, 1], { priorWeight: 1, bandwidthMagnitude: 0.2 });
+  const parzen = buildParzen(encoding, points, [1, 1, 1], { priorWeight: 1, bandwidth: 'scott', bandwidthMagnitude: 0.2 });
   // parzenLogPdf omits the -log sqrt(2 pi) per numeric dimension.
   const pdf = (x: number) => Math.exp(parzenLogPdf(parzen, { numeric: Float64Array.from([x]), categorical: new Int32Array(0) }) - 0.5 * Math.log(2 * Math.PI));
   let integral = 0;

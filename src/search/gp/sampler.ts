@@ -10,7 +10,8 @@
  *
  * Trials in flight (`parallel`): 'believer' (default) is the kriging believer (pending points
  * observed at the model's mean); 'qei' maximises the joint q-EI of the pending points and the new
- * one, by Monte Carlo over joint draws of the pending values (batch.ts). `parallelExploitation`
+ * one, by Monte Carlo over joint draws of the pending values (batch.ts); 'penalised' is local
+ * penalisation (penalised.ts). `parallelExploitation`
  * makes every other ask with trials in flight a local step around the incumbent (TuRBO-like): by
  * default UCB on the believer's posterior (it rescued the believer, whose fantasies flatten the
  * incumbent's basin); 'qei' maximises q-EI over perturbations of the incumbent only. q-EI with its
@@ -28,6 +29,7 @@ import type { SearchSpace } from '../../config/space.ts';
 import { DEFAULT_ACQUISITION, LOCAL_ACQUISITION, imputed, maximizeAcquisition, maximizeLogEi, ucb, type AcquisitionOptions } from './acquisition.ts';
 import { warpValues } from './warp.ts';
 import { batchLogEi, drawPending } from './batch.ts';
+import { lipschitzEstimate, penalisedLogEi } from './penalised.ts';
 import { modelSubset } from './subset.ts';
 import { GpPosterior, fitHyperparameters, type GpData, type GpHyperparameters } from './model.ts';
 
@@ -37,7 +39,7 @@ export interface GpOptions {
   /** Anchors for local candidates: this many best observed points. */
   readonly anchors?: number;
   /** How asks with trials in flight treat them: the kriging believer (default) or joint q-EI by Monte Carlo. */
-  readonly parallel?: 'qei' | 'believer';
+  readonly parallel?: 'qei' | 'believer' | 'penalised';
   /**
    * With trials in flight, make every other ask a local step around the incumbent: 'ucb' (UCB on
    * the believer's posterior; default), 'qei' (q-EI over perturbations of the incumbent only), or
@@ -148,6 +150,11 @@ export function createGpSampler(options: GpOptions = {}): Sampler {
       const local = parallelExploitation !== false && isExploitationStep(history.length, pending.length);
       if (local && parallelExploitation === 'ucb') {
         return maximizeAcquisition(space, encoding, ucb(believer, EXPLOITATION_BETA), anchors.slice(0, 1), taken, rng, LOCAL_ACQUISITION);
+      }
+      if (parallel === 'penalised') {
+        const pendingImputed = pendingPoints.map((p) => ({ numeric: imputed(p), categorical: p.categorical }));
+        const lipschitz = lipschitzEstimate(posterior, hyper, [...points.map((p) => ({ numeric: imputed(p), categorical: p.categorical })), ...pendingImputed], rng.fork('lipschitz'));
+        return maximizeAcquisition(space, encoding, penalisedLogEi(posterior, hyper, pendingImputed, best, lipschitz), anchors, taken, rng, acquisition);
       }
       if (parallel === 'believer') return maximizeLogEi(space, encoding, believer, Math.max(best, ...meanFantasies), anchors, taken, rng, acquisition);
       const draws = drawPending(posterior, pendingPoints.map((p) => ({ numeric: imputed(p), categorical: p.categorical })), rng.fork('fantasies'));

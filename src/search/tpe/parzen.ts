@@ -12,8 +12,23 @@ import { logSumExp, normalCdf } from '../math.ts';
 export interface ParzenOptions {
   /** Weight of the prior component relative to one observation. */
   readonly priorWeight: number;
-  /** Bandwidth scale: sigma = magnitude * n^(-1/(d+4)) in unit coordinates (Scott-like). */
-  readonly bandwidthMagnitude: number;
+  /**
+   * 'optuna' (default; Optuna 5's rule): each kernel's sigma in a dimension is the larger gap to its
+   * neighbours among the observations (the range's ends count as neighbours only with
+   * `considerEndpoints`), clipped by the "magic clip" to [range / min(100, n + 2), range]; a
+   * categorical kernel puts priorWeight / (n + 1) on every category and +1 on the observed one.
+   * 'scott': one sigma per dimension, bandwidthMagnitude * n^(-1/(d+4)), and categorical smoothing
+   * priorWeight / n spread over the categories (this sampler's rule before issue 14).
+   */
+  readonly bandwidth?: 'optuna' | 'scott';
+  /** Bandwidth scale of the 'scott' rule, in unit coordinates. */
+  readonly bandwidthMagnitude?: number;
+  /** 'optuna' rule: let the range's ends bound the outermost kernels' neighbour gaps (Optuna: false). */
+  readonly considerEndpoints?: boolean;
+  /** 'optuna' rule: the lower clip range / min(100, n + 2); without it only 1e-12 (Optuna: true). */
+  readonly magicClip?: boolean;
+  /** Searched dimensions, for the 'scott' rule's exponent (default: all of the encoding's). */
+  readonly dims?: number;
 }
 
 const PRIOR_MU = 0.5;
@@ -32,9 +47,31 @@ export interface ParzenEstimator {
   readonly logCategorical: readonly (readonly Float64Array[])[];
 }
 
+/**
+ * Optuna's per-kernel bandwidths in one unit dimension: for the observations `mus` (all active),
+ * the larger of the gaps to the left and right neighbours in sorted order, the range's ends [lo, hi]
+ * acting as neighbours; without `considerEndpoints` the outermost kernels use their inner gap
+ * instead. Clipped to [minSigma, hi - lo].
+ */
+export function neighbourBandwidths(mus: readonly number[], lo: number, hi: number, considerEndpoints: boolean, minSigma: number): number[] {
+  const n = mus.length;
+  if (n === 0) return [];
+  const order = mus.map((_, i) => i).sort((a, b) => mus[a]! - mus[b]! || a - b);
+  const sorted = [lo, ...order.map((i) => mus[i]!), hi];
+  const sortedSigma = order.map((_, r) => Math.max(sorted[r + 1]! - sorted[r]!, sorted[r + 2]! - sorted[r + 1]!));
+  if (!considerEndpoints && n >= 2) {
+    sortedSigma[0] = sorted[2]! - sorted[1]!;
+    sortedSigma[n - 1] = sorted[n]! - sorted[n - 1]!;
+  }
+  const sigma = new Array<number>(n);
+  order.forEach((i, r) => (sigma[i] = Math.min(Math.max(sortedSigma[r]!, minSigma), hi - lo)));
+  return sigma;
+}
+
 export function buildParzen(encoding: SpaceEncoding, points: readonly EncodedPoint[], weights: readonly number[], options: ParzenOptions): ParzenEstimator {
   const m = points.length;
-  const dims = encoding.numeric.length + encoding.categorical.length;
+  const rule = options.bandwidth ?? 'optuna';
+  const dims = options.dims ?? encoding.numeric.length + encoding.categorical.length;
   const total = weights.reduce((a, b) => a + b, 0) + options.priorWeight;
   const logWeights = new Float64Array(m + 1);
   for (let c = 0; c < m; c++) logWeights[c] = Math.log(weights[c]! / total);
@@ -46,12 +83,24 @@ export function buildParzen(encoding: SpaceEncoding, points: readonly EncodedPoi
   encoding.numeric.forEach((dim, d) => {
     const mu = new Float64Array(m + 1);
     const sigma = new Float64Array(m + 1);
-    const active = points.filter((p) => !Number.isNaN(p.numeric[d]!)).length;
-    const bandwidth = options.bandwidthMagnitude * Math.pow(Math.max(active, 1), -1 / (dims + 4));
-    const minSigma = Math.max(dim.quantum / 2, 1e-3);
+    const activeIndices: number[] = [];
     for (let c = 0; c < m; c++) {
       mu[c] = points[c]!.numeric[d]!;
-      sigma[c] = Math.max(bandwidth, minSigma);
+      if (!Number.isNaN(mu[c]!)) activeIndices.push(c);
+    }
+    if (rule === 'scott') {
+      const bandwidth = (options.bandwidthMagnitude ?? 0.1) * Math.pow(Math.max(activeIndices.length, 1), -1 / (dims + 4));
+      const minSigma = Math.max(dim.quantum / 2, 1e-3);
+      for (let c = 0; c < m; c++) sigma[c] = Math.max(bandwidth, minSigma);
+    } else {
+      // Optuna widens a stepped range by half a step at each end; in unit coordinates that is quantum / 2.
+      const lo = -dim.quantum / 2;
+      const hi = 1 + dim.quantum / 2;
+      const kernels = activeIndices.length + 1;
+      const minSigma = (options.magicClip ?? true) ? (hi - lo) / Math.min(100, 1 + kernels) : 1e-12;
+      const sigmas = neighbourBandwidths(activeIndices.map((c) => mu[c]!), lo, hi, options.considerEndpoints ?? false, minSigma);
+      for (let c = 0; c < m; c++) sigma[c] = PRIOR_SIGMA;
+      activeIndices.forEach((c, i) => (sigma[c] = sigmas[i]!));
     }
     mu[m] = NaN;
     sigma[m] = PRIOR_SIGMA;
@@ -65,15 +114,15 @@ export function buildParzen(encoding: SpaceEncoding, points: readonly EncodedPoi
   const logCategorical = encoding.categorical.map((dim, d) => {
     const rows: Float64Array[] = [];
     const uniform = new Float64Array(dim.size).fill(-Math.log(dim.size));
-    const active = Math.max(points.filter((p) => p.categorical[d]! >= 0).length, 1);
+    const active = points.filter((p) => p.categorical[d]! >= 0).length;
+    // Smoothing per category: Optuna's priorWeight / (n + 1), or the older priorWeight / n / size.
+    const base = rule === 'optuna' ? options.priorWeight / (active + 1) : options.priorWeight / Math.max(active, 1) / dim.size;
     for (let c = 0; c < m; c++) {
       const observed = points[c]!.categorical[d]!;
       if (observed < 0) {
         rows.push(uniform);
         continue;
       }
-      // Optuna's smoothing: priorWeight / active spread over the categories, +1 on the observed one.
-      const base = options.priorWeight / active / dim.size;
       const row = new Float64Array(dim.size);
       for (let k = 0; k < dim.size; k++) row[k] = Math.log((base + (k === observed ? 1 : 0)) / (base * dim.size + 1));
       rows.push(row);

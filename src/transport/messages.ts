@@ -10,7 +10,7 @@
  * On the trial, results and bus channels each payload travels inside a signed envelope
  * (auth/envelope.ts) and is checked for its study before it is applied (auth/trust.ts).
  * - study bucket:   StudyRecordValue     the study, its trials and agents (KV, compare-and-set)
- * - settings bucket: QueueSettings       lease and attempt settings of the shared trial queues
+ * - settings bucket: QueueSettings       each study's trial-queue lease and attempt settings
  */
 import { z } from 'zod';
 import { DATASET_HASH_PATTERN, DATASET_OBJECT_SUFFIX, NAME_PATTERN, NAME_RULE, PLAIN_FILE_NAME_PATTERN } from '../core/names.ts';
@@ -221,8 +221,9 @@ export const StudyRecordValueSchema = z.discriminatedUnion('type', [StoredStudyS
 // ---------------------------------------------------------------- server-wide settings
 
 /**
- * The lease and attempt settings of the shared trial queues, written by the coordinator before it
- * opens them. Agents read them so that opening a queue never resets what the coordinator chose.
+ * The lease and attempt settings of one study's trial queues (key trialQueueSettingsKey(study)),
+ * written by its coordinator before it opens them. Agents read them so that opening a queue never
+ * resets what the coordinator chose; each study has its own queues, so no study resets another's.
  */
 export const QueueSettingsSchema = z.strictObject({
   v: version,

@@ -232,6 +232,25 @@ export const QueueSettingsSchema = z.strictObject({
   maxAttempts: z.number().int().min(1),
 });
 
+/**
+ * Who runs a study's coordinator (LEASE_BUCKET, key coordinatorLeaseKey(study)): renewed every
+ * third of `ttlMs`; a record not renewed for `ttlMs` is stale and may be taken over. `token`
+ * tells the holder its own record from a successor's.
+ */
+export const CoordinatorLeaseSchema = z.strictObject({
+  v: version,
+  type: z.literal('coordinator-lease'),
+  study: z.string().min(1),
+  token: z.string().min(1),
+  pid: z.number().int(),
+  host: z.string(),
+  startedAt: z.number(),
+  renewedAt: z.number(),
+  ttlMs: z.number().int().min(1),
+});
+export type CoordinatorLease = z.infer<typeof CoordinatorLeaseSchema>;
+export const coordinatorLeaseCodec = zodCodec(CoordinatorLeaseSchema);
+
 /** The results queues' settings: the same for every study, so agents and coordinators agree. */
 export const RESULT_QUEUE_OPTIONS = { ackWaitMs: 30_000, maxAttempts: 1_000 } as const;
 

@@ -80,6 +80,13 @@ export function trialQueueSettingsKey(study: string): string {
   return `trial-queues.${checkName('study', study)}`;
 }
 
+/** Coordinator leases (KV), one key per study: who runs it, renewed while it runs. */
+export const LEASE_BUCKET = 'skewer_leases';
+
+export function coordinatorLeaseKey(study: string): string {
+  return `coordinator.${checkName('study', study)}`;
+}
+
 /** The object store of datasets, keyed by content hash; shared by every study on the server. */
 export const DATASET_BUCKET = 'skewer_datasets';
 

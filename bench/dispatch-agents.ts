@@ -30,7 +30,7 @@ const runs = transports.map((transport, i) =>
     capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] },
     runner: inProcessRunner(),
     heartbeatMs: 500,
-    queueSettings: () => queueSettingsFromServer(transport, stop.signal, () => undefined, 100),
+    queueSettings: (study) => queueSettingsFromServer(transport, study, stop.signal, () => undefined, 100),
   }).run(stop.signal),
 );
 process.stdout.write('ready\n');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { z } from 'zod';
 import { reportError } from '../src/cli/errors.ts';
 import { parseConfig } from '../src/config/load.ts';
-import { UserError } from '../src/core/errors.ts';
+import { OutageError, UserError } from '../src/core/errors.ts';
 
 function capture(error: unknown): { code: number; text: string } {
   let text = '';
@@ -38,4 +38,11 @@ test('anything else is a bug and keeps its stack', () => {
   assert.equal(code, 70);
   assert.match(text, /internal error/);
   assert.match(text, /TypeError: boom\n\s+at /);
+});
+
+test('an outage prints the resume advice without a stack trace and exits 75, not as an internal error', () => {
+  const { code, text } = capture(new OutageError('lost the NATS server for 10 min', { where: 'nats://h:4222', hint: 'Continue with `skewer search --resume s --server nats://h:4222`.' }));
+  assert.equal(code, 75);
+  assert.equal(text, 'skewer: nats://h:4222: lost the NATS server for 10 min\n  Continue with `skewer search --resume s --server nats://h:4222`.\n');
+  assert.doesNotMatch(text, /internal error|at .*\.ts/);
 });

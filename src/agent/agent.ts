@@ -7,11 +7,11 @@
  * A failing trial never stops the agent. `stop` finishes running trials and leaves; `handBack`
  * kills them and hands them back at once.
  *
- * It serves the studies it joined (one credential each, from a join token): it runs only trials
+ * It serves the studies it joined (one credential each, from a join token): it consumes only those
+ * studies' trial queues (each study has its own, with its own lease settings), runs only trials
  * sealed by such a study's coordinator key and obeys only its prunes; it signs its starts,
- * outcomes, reports, heartbeats and goodbyes with its granted key. A forged or replayed trial is
- * rejected with the reason logged; a trial of a study it has not joined is handed back for the
- * agents of that study (the trial queues are shared by every study on a server).
+ * outcomes, reports, heartbeats and goodbyes with its granted key. A forged or replayed trial, or
+ * one naming another study than its queue's, is rejected with the reason logged.
  */
 import { pruningValueOf, type TrialProgress } from '../core/result.ts';
 import { isFinished, type IntermediateReport } from '../core/trial.ts';
@@ -55,8 +55,8 @@ export interface AgentOptions {
   readonly capabilities: Capabilities;
   readonly runner: TrialRunner;
   readonly heartbeatMs: number;
-  /** Lease and attempt settings to open the trial queues with (see queueSettings.ts). */
-  readonly queueSettings: () => Promise<{ ackWaitMs: number; maxAttempts: number }>;
+  /** A joined study's lease and attempt settings, to open its trial queues with (see settings.ts). */
+  readonly queueSettings: (study: string) => Promise<{ ackWaitMs: number; maxAttempts: number }>;
   /** Local dataset path for a trial (fetching and caching it if needed); undefined for function trials. */
   readonly resolveDataset?: (trial: TrialMessage) => Promise<string | undefined>;
   /** One line per notable thing (trial taken, finished, failed). */
@@ -74,8 +74,6 @@ interface Running {
 type Verdict = Pick<TrialOutcomeMessage, 'outcome' | 'value' | 'result' | 'error'>;
 
 const PUBLISH_RETRY_MS = 500;
-/** A trial of a study this agent has not joined goes back to the queue after this long. */
-const FOREIGN_RETRY_MS = 2_000;
 
 export class Agent {
   private readonly running = new Map<string, Running>();
@@ -85,7 +83,6 @@ export class Agent {
   private readonly bus: Bus<Envelope>;
   private readonly credentials = new Map<string, JoinCredential>();
   private readonly gate: Gate;
-  private readonly foreignSeen = new Set<string>();
   private readonly log: (line: string) => void;
   private readonly clock: () => number;
   private readonly startedAt: number;
@@ -132,12 +129,17 @@ export class Agent {
     const beat = setInterval(() => this.heartbeat(), this.options.heartbeatMs);
     const inFlight = new Set<Promise<void>>();
     try {
-      const settings = await this.options.queueSettings();
+      // Each joined study's queues, opened with its own settings (a study not started yet waits alone).
       const classes = this.options.capabilities.classes;
       await Promise.all(
-        classes.map(async (resourceClass) => {
-          const queue = await this.options.transport.workQueue(trialQueueName(resourceClass), envelopeCodec, settings);
-          await this.pull(queue, resourceClass, stop, inFlight);
+        this.gate.studies.map(async (study) => {
+          const settings = await this.options.queueSettings(study);
+          await Promise.all(
+            classes.map(async (resourceClass) => {
+              const queue = await this.options.transport.workQueue(trialQueueName(study, resourceClass), envelopeCodec, settings);
+              await this.pull(queue, study, resourceClass, stop, inFlight);
+            }),
+          );
         }),
       );
       await Promise.all(inFlight);
@@ -153,14 +155,14 @@ export class Agent {
     }
   }
 
-  private async pull(queue: WorkQueue<Envelope>, resourceClass: ResourceClass, stop: AbortSignal, inFlight: Set<Promise<void>>): Promise<void> {
+  private async pull(queue: WorkQueue<Envelope>, study: string, resourceClass: ResourceClass, stop: AbortSignal, inFlight: Set<Promise<void>>): Promise<void> {
     const iterator = queue.consume({ maxInFlight: this.options.slots, signal: stop })[Symbol.asyncIterator]();
     for (;;) {
       await this.slots.untilFree(stop);
       if (stop.aborted) break;
       const next = await iterator.next();
       if (next.done) break;
-      const task = this.admit(next.value, resourceClass)
+      const task = this.admit(next.value, study, resourceClass)
         .catch((error: unknown) => {
           // A lease verb or result could not reach the server: the lease expires and the trial is redelivered.
           this.log(`a trial of study ${next.value.data.study}: ${(error as Error).message ?? String(error)}; it will be redelivered`);
@@ -171,17 +173,13 @@ export class Agent {
     await iterator.return?.();
   }
 
-  /** Runs a trial only if one of its joined studies' coordinators sealed it, and it is no replay. */
-  private async admit({ data: envelope, lease }: Delivery<Envelope>, resourceClass: ResourceClass): Promise<void> {
-    const admitted = this.gate.admitTrial(envelope, lease.attempt);
+  /** Runs a trial only if its queue's study's coordinator sealed it, and it is no replay. */
+  private async admit({ data: envelope, lease }: Delivery<Envelope>, study: string, resourceClass: ResourceClass): Promise<void> {
+    const queue = trialQueueName(study, resourceClass);
+    const admitted =
+      envelope.study === study ? this.gate.admitTrial(envelope, lease.attempt) : { ok: false as const, reason: `it names study '${envelope.study}', but the queue is study '${study}'s`, unknownStudy: false };
     if (admitted.ok) return this.handle(admitted.message, lease, resourceClass);
-    if (admitted.unknownStudy) {
-      if (!this.foreignSeen.has(envelope.study)) this.log(`trials of study ${envelope.study} are handed back: this agent has not joined it (skewer agent --join)`);
-      this.foreignSeen.add(envelope.study);
-      lease.retry(FOREIGN_RETRY_MS);
-      return;
-    }
-    this.log(`rejected a trial on ${trialQueueName(resourceClass)}: ${admitted.reason}`);
+    this.log(`rejected a trial on ${queue}: ${admitted.reason}`);
     lease.reject(admitted.reason);
   }
 

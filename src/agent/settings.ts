@@ -1,12 +1,12 @@
 /**
- * The trial queues' lease and attempt settings, as the coordinator published them. An agent that
- * starts before any study waits here (polling) rather than opening the queues with guesses that
- * would overwrite the coordinator's choice.
+ * A study's trial-queue lease and attempt settings, as its coordinator published them. An agent
+ * that starts before the study waits here (polling) rather than opening the study's queues with
+ * guesses that would overwrite the coordinator's choice.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Transport } from '../transport/types.ts';
 import { queueSettingsCodec } from '../transport/messages.ts';
-import { SETTINGS_BUCKET, TRIAL_QUEUE_SETTINGS_KEY } from '../transport/subjects.ts';
+import { SETTINGS_BUCKET, trialQueueSettingsKey } from '../transport/subjects.ts';
 
 export interface QueueSettingsValue {
   readonly ackWaitMs: number;
@@ -15,6 +15,7 @@ export interface QueueSettingsValue {
 
 export async function queueSettingsFromServer(
   transport: Transport,
+  study: string,
   signal: AbortSignal,
   onWait: () => void = () => undefined,
   pollMs = 1_000,
@@ -22,7 +23,7 @@ export async function queueSettingsFromServer(
   const kv = await transport.kv(SETTINGS_BUCKET, queueSettingsCodec);
   let waited = false;
   for (;;) {
-    const entry = await kv.get(TRIAL_QUEUE_SETTINGS_KEY);
+    const entry = await kv.get(trialQueueSettingsKey(study));
     if (entry) return { ackWaitMs: entry.value.ackWaitMs, maxAttempts: entry.value.maxAttempts };
     if (!waited) onWait();
     waited = true;

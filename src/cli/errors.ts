@@ -1,16 +1,19 @@
 import { z } from 'zod';
 import { formatZodError } from '../config/load.ts';
-import { SkewerError, formatSkewerError } from '../core/errors.ts';
+import { OutageError, SkewerError, formatSkewerError } from '../core/errors.ts';
+
+/** The server stayed away (EX_TEMPFAIL): try again later, with --resume. */
+export const EXIT_OUTAGE = 75;
 
 /**
  * The one error handler at the edge. User errors (SkewerError, zod validation) print what,
- * where and what to do, without a stack trace; anything else is a bug and keeps its stack.
+ * where and what to do, without a stack trace (exit 1, or 75 for an outage); anything else is a bug and keeps its stack.
  * Returns the exit code.
  */
 export function reportError(error: unknown, write: (text: string) => void = (t) => process.stderr.write(t)): number {
   if (error instanceof SkewerError) {
     write(`skewer: ${formatSkewerError(error)}\n`);
-    return 1;
+    return error instanceof OutageError ? EXIT_OUTAGE : 1;
   }
   if (error instanceof z.ZodError) {
     write(`skewer: invalid input:\n${formatZodError(error)}\n`);

@@ -19,16 +19,13 @@ import { UserError } from '../core/errors.ts';
 import { isFinished } from '../core/trial.ts';
 import { bestOf } from '../core/direction.ts';
 import type { StudyConfig } from '../config/study.ts';
-import type { KvStore, Transport } from '../transport/types.ts';
-import { Gate, StudyTrust, envelopeCodec, type Envelope, type StudySigner } from '../transport/auth/index.ts';
+import { Gate, StudyTrust, envelopeCodec, type Envelope } from '../transport/auth/index.ts';
 import {
   RESULT_QUEUE_OPTIONS,
   studyRecordCodec,
   type BusMessage,
-  type DatasetRef,
   type ResultMessage,
   type StoredTrial,
-  type StudyRecordValue,
   type TrialMessage,
 } from '../transport/messages.ts';
 import { heartbeatSubjectsOf, reportSubjectsOf, resultQueueName, studyBucketName } from '../transport/subjects.ts';
@@ -46,38 +43,8 @@ import { buildTrial } from './trials.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { reapLostAgents, sweepUnrunnable, type ReaperContext } from './reaper.ts';
 
-export interface CoordinatorOptions {
-  readonly config: StudyConfig;
-  readonly transport: Transport;
-  /** The study's coordinator key (study-key.ts): seals trials and prunes, vouches for agents. */
-  readonly signer: StudySigner;
-  /** The study's bucket; default: the transport's bucket for it (pass a journaled one when embedded). */
-  readonly kv?: KvStore<StudyRecordValue>;
-  /** `new` refuses an existing study; `resume` continues one (and refuses a missing one). */
-  readonly mode: 'new' | 'resume';
-  readonly onEvent?: (event: StudyEvent) => void;
-  readonly dataset?: DatasetRef;
-  /** The queues are new (embedded resume): unfinished trials are queued again. */
-  readonly requeueUnfinished?: boolean;
-  /**
-   * The agents live and die with this coordinator (embedded): on a stop, their open attempts end as
-   * interrupted (the trials wait for --resume) and the agents are recorded as left.
-   */
-  readonly agentsStopWithUs?: boolean;
-  /** The agents are all known up front (embedded): a trial none of them can run fails at once. */
-  readonly failUnrunnable?: boolean;
-  /** Once aborted, no new trials are asked; the run ends when the ones created have finished. */
-  readonly drain?: AbortSignal;
-  readonly clock?: () => number;
-  readonly log?: (line: string) => void;
-}
-
-export interface StudyOutcome {
-  readonly trials: StoredTrial[];
-  readonly best?: StoredTrial;
-  /** False when stopped by the signal before every trial finished (resume it later). */
-  readonly finished: boolean;
-}
+export type { CoordinatorOptions, StudyOutcome } from './options.ts';
+import type { CoordinatorOptions, StudyOutcome } from './options.ts';
 
 /** How long background work may keep failing (a server restart) before the study stops. */
 const OUTAGE_BUDGET_MS = 60_000;
@@ -129,8 +96,10 @@ class Coordinator {
       this.log,
       this.clock,
     );
+    const outage = options.outage;
     this.guard = new OutageGuard({
-      budgetMs: Math.max(OUTAGE_BUDGET_MS, 3 * this.config.ackWaitMs),
+      budgetMs: outage?.limit ?? Math.max(OUTAGE_BUDGET_MS, 3 * this.config.ackWaitMs),
+      ...(outage && { giveUp: (what: string, _error: unknown, forMs: number) => outage.error(what, forMs) }),
       clock: this.clock,
       log: this.log,
       fail: (error) => this.fail(error),
@@ -169,6 +138,9 @@ class Coordinator {
     signal.addEventListener('abort', onAbort, { once: true });
     const onDrain = (): void => this.kick();
     this.options.drain?.addEventListener('abort', onDrain, { once: true });
+    const onFatal = (): void => this.fail(this.options.fatal!.reason);
+    if (this.options.fatal?.aborted) onFatal();
+    this.options.fatal?.addEventListener('abort', onFatal, { once: true });
     try {
       await this.dispatcher.publishQueueSettings();
       this.listen(stop.signal);
@@ -181,6 +153,7 @@ class Coordinator {
       this.closed = true;
       signal.removeEventListener('abort', onAbort);
       this.options.drain?.removeEventListener('abort', onDrain);
+      this.options.fatal?.removeEventListener('abort', onFatal);
       stop.abort();
       for (const cleanup of this.cleanups) cleanup();
       this.dispatcher.close();
@@ -273,6 +246,9 @@ class Coordinator {
   // ------------------------------------------------------------------ lost agents and stuck trials
 
   private async reap(): Promise<void> {
+    const outage = this.options.outage;
+    // Heartbeats could not reach us while the server was away: give agents time to be heard again.
+    if (outage && (outage.down || this.clock() - outage.backAt < this.config.agentLostMs)) return;
     const context: ReaperContext = {
       agents: this.agents,
       trials: this.trials,

@@ -1,7 +1,8 @@
 /**
- * The Dispatcher: puts trials on the work queue of their resource class. It publishes the queues'
- * lease and attempt settings first (agents open the shared queues with them, so nobody resets
- * the coordinator's choice), opens each queue once, and registers the max-attempts handler on it.
+ * The Dispatcher: puts trials on this study's work queue of their resource class. It publishes the
+ * queues' lease and attempt settings first, under the study's own key (agents open the study's
+ * queues with them, so nobody resets the coordinator's choice; other studies have queues and
+ * settings of their own), opens each queue once, and registers the max-attempts handler on it.
  * A trial's message id is `study.trial.dispatch`: publishing the same dispatch twice (a restart
  * between publish and recording it) is deduplicated by the queue. Every trial is sealed with the
  * study's coordinator key; an exhausted item is handed on only if it is a trial this key signed
@@ -17,7 +18,7 @@ import {
   type StoredTrial,
   type TrialMessage,
 } from '../transport/messages.ts';
-import { SETTINGS_BUCKET, TRIAL_QUEUE_SETTINGS_KEY, trialQueueName, type ResourceClass } from '../transport/subjects.ts';
+import { SETTINGS_BUCKET, trialQueueName, trialQueueSettingsKey, type ResourceClass } from '../transport/subjects.ts';
 
 /** Returns 'refused' for a notice it does not believe: the notice is dropped, the item kept. */
 export type ExhaustedHandler = (message: TrialMessage, attempts: number) => Promise<void | 'refused'>;
@@ -42,7 +43,7 @@ export class Dispatcher {
   /** Call before the first `open`/`dispatch`. */
   async publishQueueSettings(): Promise<void> {
     const settings = await this.transport.kv(SETTINGS_BUCKET, queueSettingsCodec);
-    await settings.put(TRIAL_QUEUE_SETTINGS_KEY, {
+    await settings.put(trialQueueSettingsKey(this.config.name), {
       v: PROTOCOL_VERSION,
       type: 'queue-settings',
       ackWaitMs: this.config.ackWaitMs,
@@ -56,7 +57,7 @@ export class Dispatcher {
     let queue = this.queues.get(resourceClass);
     if (!queue) {
       const options = { ackWaitMs: this.config.ackWaitMs, maxAttempts: queueDeliveriesOf(this.config) };
-      queue = this.transport.workQueue(trialQueueName(resourceClass), envelopeCodec, options).then((opened) => {
+      queue = this.transport.workQueue(trialQueueName(this.config.name, resourceClass), envelopeCodec, options).then((opened) => {
         this.unsubscribes.push(opened.onMaxAttempts((item) => this.exhausted(item.data, item.attempts)));
         return opened;
       });
@@ -91,9 +92,8 @@ export class Dispatcher {
     return dispatch;
   }
 
-  /** The queues are shared: another study's item is left for its coordinator (thrown: offered again). */
+  /** The queues are this study's: an item naming another study is no trial of ours (refused). */
   private async exhausted(envelope: Envelope, attempts: number): Promise<void | 'refused'> {
-    if (envelope.study !== this.config.name) throw new Error(`exhausted trial of study '${envelope.study}' is not ours`);
     let message: TrialMessage;
     try {
       message = this.trust.openTrial(envelope);

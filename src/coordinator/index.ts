@@ -12,4 +12,6 @@ export { resolveStrategies, type SearchPolicy } from './strategies.ts';
 export { directionOf, valueNameOf } from '../objectives/index.ts';
 export { bestOf, compareByValue, rankComplete, type Direction } from '../core/direction.ts';
 export { lockStudyDir, LOCK_FILE, type StudyLock } from './lock.ts';
+export { acquireStudyLease, DEFAULT_LEASE_TTL_MS, type StudyLease, type StudyLeaseOptions } from './study-lease.ts';
 export { COORDINATOR_KEY_FILE, coordinatorKeyPath, loadStudySigner } from './study-key.ts';
+export { OutageWatch, DEFAULT_OUTAGE_LIMIT_MS, type ConnectionState, type OutageWatchOptions } from './outage-watch.ts';

@@ -30,6 +30,16 @@ export class SkewerError extends Error {
 /** Bad input from a person: config, flags, dataset layout. Never retryable. */
 export class UserError extends SkewerError {}
 
+/**
+ * The message server stayed unreachable longer than the coordinator was told to wait. No bug and
+ * no bad input: nothing is lost, and the study resumes once the server is back (exit code 75).
+ */
+export class OutageError extends SkewerError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, { retryable: true, ...details });
+  }
+}
+
 /** A dataset problem (empty class, too few minority images for the folds, …). */
 export class DatasetError extends UserError {}
 

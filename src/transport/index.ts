@@ -18,6 +18,7 @@ export type {
 export { InvalidMessageError, logInvalidMessage, zodCodec, type InvalidMessage, type InvalidMessageHandler } from './codec.ts';
 export { createMemoryTransport, type MemoryTransportOptions } from './memory/index.ts';
 export type { NatsTransportOptions, NatsStatus } from './nats/options.ts';
+export { logStatus } from './nats/options.ts';
 export { findNatsServer, startNatsServer, type NatsServerOptions, type RunningNatsServer } from './nats/server.ts';
 export { redactUrls } from './nats/redact.ts';
 

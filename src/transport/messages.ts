@@ -10,7 +10,7 @@
  * On the trial, results and bus channels each payload travels inside a signed envelope
  * (auth/envelope.ts) and is checked for its study before it is applied (auth/trust.ts).
  * - study bucket:   StudyRecordValue     the study, its trials and agents (KV, compare-and-set)
- * - settings bucket: QueueSettings       lease and attempt settings of the shared trial queues
+ * - settings bucket: QueueSettings       each study's trial-queue lease and attempt settings
  */
 import { z } from 'zod';
 import { DATASET_HASH_PATTERN, DATASET_OBJECT_SUFFIX, NAME_PATTERN, NAME_RULE, PLAIN_FILE_NAME_PATTERN } from '../core/names.ts';
@@ -226,8 +226,9 @@ export const StudyRecordValueSchema = z.discriminatedUnion('type', [StoredStudyS
 // ---------------------------------------------------------------- server-wide settings
 
 /**
- * The lease and attempt settings of the shared trial queues, written by the coordinator before it
- * opens them. Agents read them so that opening a queue never resets what the coordinator chose.
+ * The lease and attempt settings of one study's trial queues (key trialQueueSettingsKey(study)),
+ * written by its coordinator before it opens them. Agents read them so that opening a queue never
+ * resets what the coordinator chose; each study has its own queues, so no study resets another's.
  */
 export const QueueSettingsSchema = z.strictObject({
   v: version,
@@ -235,6 +236,25 @@ export const QueueSettingsSchema = z.strictObject({
   ackWaitMs: z.number().int().min(1),
   maxAttempts: z.number().int().min(1),
 });
+
+/**
+ * Who runs a study's coordinator (LEASE_BUCKET, key coordinatorLeaseKey(study)): renewed every
+ * third of `ttlMs`; a record not renewed for `ttlMs` is stale and may be taken over. `token`
+ * tells the holder its own record from a successor's.
+ */
+export const CoordinatorLeaseSchema = z.strictObject({
+  v: version,
+  type: z.literal('coordinator-lease'),
+  study: z.string().min(1),
+  token: z.string().min(1),
+  pid: z.number().int(),
+  host: z.string(),
+  startedAt: z.number(),
+  renewedAt: z.number(),
+  ttlMs: z.number().int().min(1),
+});
+export type CoordinatorLease = z.infer<typeof CoordinatorLeaseSchema>;
+export const coordinatorLeaseCodec = zodCodec(CoordinatorLeaseSchema);
 
 /** The results queues' settings: the same for every study, so agents and coordinators agree. */
 export const RESULT_QUEUE_OPTIONS = { ackWaitMs: 30_000, maxAttempts: 1_000 } as const;

@@ -3,10 +3,12 @@
  * asks this module, so a rename is one edit and a typo is a compile error.
  *
  * Layout on one server (several studies may share it; agents serve all of them):
- * - work queues (JetStream work-queue streams), one per resource class, shared by every study:
- *   `SKEWER_TRIALS_cpu`, `SKEWER_TRIALS_native`, `SKEWER_TRIALS_gpu`; an agent consumes the classes
- *   it can run (a wasm agent only `cpu`). JetStream forbids overlapping work-queue consumers, so
- *   routing by class is done by stream, not by filter.
+ * - trial queues (JetStream work-queue streams), one per study and resource class:
+ *   `SKEWER_TRIALS_<study>_cpu`, `…_native`, `…_gpu`. Each has its own consumer, so its lease
+ *   (ack_wait) and attempt bound (max_deliver) are that study's, whatever other studies on the
+ *   server chose; an agent consumes the classes it can run (a wasm agent only `cpu`) of the
+ *   studies it joined, and never sees another study's trials. JetStream forbids overlapping
+ *   work-queue consumers, so routing is done by stream, not by filter.
  * - per study: a results queue `SKEWER_RESULTS_<study>` (agents -> coordinator, durable so a
  *   coordinator that was down still gets every result) and a KV bucket `skewer_study_<study>`
  *   holding the study record, one record per trial and one per agent seen.
@@ -35,9 +37,12 @@ function checkName(kind: string, name: string): string {
   return name;
 }
 
-/** The work-queue stream carrying trials of one resource class. */
-export function trialQueueName(resourceClass: ResourceClass): string {
-  return `SKEWER_TRIALS_${resourceClass}`;
+/**
+ * The work-queue stream carrying one study's trials of one resource class. Unambiguous: a class
+ * has no `_`, so the last token is the class and the rest the study.
+ */
+export function trialQueueName(study: string, resourceClass: ResourceClass): string {
+  return `SKEWER_TRIALS_${checkName('study', study)}_${resourceClass}`;
 }
 
 /** The work-queue stream carrying one study's trial starts and outcomes to its coordinator. */
@@ -67,9 +72,20 @@ export function studyNamesOf(buckets: readonly string[]): string[] {
   return buckets.filter((b) => b.startsWith(STUDY_BUCKET_PREFIX)).map((b) => b.slice(STUDY_BUCKET_PREFIX.length));
 }
 
-/** Server-wide settings (KV): the trial queues' lease and attempt settings. */
+/** Server-wide settings (KV): each study's trial-queue lease and attempt settings, under its own key. */
 export const SETTINGS_BUCKET = 'skewer_settings';
-export const TRIAL_QUEUE_SETTINGS_KEY = 'trial-queues';
+
+/** The key of one study's trial-queue settings in SETTINGS_BUCKET. */
+export function trialQueueSettingsKey(study: string): string {
+  return `trial-queues.${checkName('study', study)}`;
+}
+
+/** Coordinator leases (KV), one key per study: who runs it, renewed while it runs. */
+export const LEASE_BUCKET = 'skewer_leases';
+
+export function coordinatorLeaseKey(study: string): string {
+  return `coordinator.${checkName('study', study)}`;
+}
 
 /** The object store of datasets, keyed by content hash; shared by every study on the server. */
 export const DATASET_BUCKET = 'skewer_datasets';

@@ -95,7 +95,7 @@ test('an agent runs once: run() while running, or after it stopped, is an illega
 
 test('stop drains: the agent is draining while its trial finishes, then stopped', async () => {
   const transport = createMemoryTransport({ onInvalid: () => undefined });
-  const queue = await transport.workQueue(trialQueueName('cpu'), envelopeCodec, { ackWaitMs: 1_000, maxAttempts: 3 });
+  const queue = await transport.workQueue(trialQueueName('unit', 'cpu'), envelopeCodec, { ackWaitMs: 1_000, maxAttempts: 3 });
   await queue.publish('unit.t0.1', keys.trial(trialMessage(1_000)));
   const runner = heldRunner();
   const agent = agentOn(transport, runner, 1_000);
@@ -127,7 +127,7 @@ test('a run() whose queues cannot open rejects and leaves the agent stopped', as
 test('the lease is kept while a trial runs four times longer than ackWait: no redelivery, one attempt', async () => {
   const ackWaitMs = 150;
   const transport = createMemoryTransport({ onInvalid: () => undefined });
-  const queue = await transport.workQueue(trialQueueName('cpu'), envelopeCodec, { ackWaitMs, maxAttempts: 3 });
+  const queue = await transport.workQueue(trialQueueName('unit', 'cpu'), envelopeCodec, { ackWaitMs, maxAttempts: 3 });
   await queue.publish('unit.t0.1', keys.trial(trialMessage(ackWaitMs)));
   // Two slots, so a redelivery (a lapsed lease) would be taken and run at once beside the first.
   const runner = heldRunner(4 * ackWaitMs);

@@ -87,7 +87,7 @@ test('an agent that goes silent is shown lost; its trial is redelivered and comp
     const bus = transport.bus(envelopeCodec);
     const advert = { name: 'ghost', backend: 'wasm', slots: 1, busy: 1, gpus: 0, memoryBytes: 1, classes: ['cpu' as const], running: [], startedAt: 1 };
     bus.publish(heartbeatSubject('unit', 'ghost'), keys.bus({ v: PROTOCOL_VERSION, type: 'heartbeat', at: Date.now(), agent: advert }, ghostKey));
-    const queue = await transport.workQueue(trialQueueName('cpu'), envelopeCodec, { ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts });
+    const queue = await transport.workQueue(trialQueueName('unit', 'cpu'), envelopeCodec, { ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts });
     const results = await transport.workQueue(resultQueueName('unit'), envelopeCodec, RESULT_QUEUE_OPTIONS);
     for await (const { data: envelope } of queue.consume({ maxInFlight: 1, signal: ghostStop.signal })) {
       const data = trust.openTrial(envelope);
@@ -220,7 +220,7 @@ test('a trial whose agents keep vanishing is failed after maxAttempts + maxVanis
   const stop = new AbortController();
   // Two agents in turn take the trial, say so, and die silently: no renew, no ack.
   const dying = (async () => {
-    const queue = await transport.workQueue(trialQueueName('cpu'), envelopeCodec, { ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts });
+    const queue = await transport.workQueue(trialQueueName('unit', 'cpu'), envelopeCodec, { ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts });
     const results = await transport.workQueue(resultQueueName('unit'), envelopeCodec, RESULT_QUEUE_OPTIONS);
     let taken = 0;
     for await (const { data: envelope, lease } of queue.consume({ maxInFlight: 2, signal: stop.signal })) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UserError } from '../../src/core/errors.ts';
+import { OutageError, UserError } from '../../src/core/errors.ts';
 import { OutageGuard } from '../../src/coordinator/guard.ts';
 
 function harness(budgetMs: number) {
@@ -55,4 +55,21 @@ test('a success resets the budget; kinds of work are budgeted apart; a UserError
   h.guard.run('pump', () => Promise.reject(misuse));
   await flush();
   assert.deepEqual(h.failures, [misuse]);
+});
+
+test('with giveUp, a spent budget stops the study with the error it makes (an outage, not the raw error)', async () => {
+  let now = 0;
+  const failures: unknown[] = [];
+  const guard = new OutageGuard({
+    budgetMs: 1_000, clock: () => now, log: () => undefined, fail: (error) => failures.push(error),
+    giveUp: (what, error, forMs) => new OutageError(`${what} failed for ${forMs} ms: ${(error as Error).message}`),
+  });
+  guard.run('pump', () => Promise.reject(new Error('TIMEOUT')));
+  await flush();
+  now = 1_500;
+  guard.run('pump', () => Promise.reject(new Error('TIMEOUT')));
+  await flush();
+  assert.equal(failures.length, 1);
+  assert.ok(failures[0] instanceof OutageError);
+  assert.equal((failures[0] as Error).message, 'pump failed for 1500 ms: TIMEOUT');
 });

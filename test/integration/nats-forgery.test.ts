@@ -63,7 +63,7 @@ test('forged and replayed messages from a client without the study credential ch
         if (envelope.signer !== mallory.publicKey && envelope.signer !== malloryAgent.publicKey) overheard.push(envelope);
       },
     });
-  const subs = [listen(queueSubject(resultQueueName(STUDY))), listen(queueSubject(trialQueueName('cpu'))), listen(`skewer.heartbeat.${STUDY}.>`)];
+  const subs = [listen(queueSubject(resultQueueName(STUDY))), listen(queueSubject(trialQueueName(STUDY, 'cpu'))), listen(`skewer.heartbeat.${STUDY}.>`)];
 
   const coordinatorLog: string[] = [];
   const agentLog: string[] = [];
@@ -108,14 +108,14 @@ test('forged and replayed messages from a client without the study credential ch
     await publish(resultSubject, sealResult(malloryAgent, failure, Date.now()));
     // 2. Max-deliveries notices naming every trial message in the queue now (one waits there).
     const jsm = await jetstreamManager(nc);
-    const queueState = (await jsm.streams.info(trialQueueName('cpu'))).state;
+    const queueState = (await jsm.streams.info(trialQueueName(STUDY, 'cpu'))).state;
     for (let seq = queueState.first_seq; seq <= queueState.last_seq; seq++) {
-      nc.publish(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${trialQueueName('cpu')}.workers`, JSON.stringify({ stream_seq: seq, deliveries: 4 }));
+      nc.publish(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${trialQueueName(STUDY, 'cpu')}.workers`, JSON.stringify({ stream_seq: seq, deliveries: 4 }));
     }
     // 3. Trials: signed by a key of the attacker's making, and a genuine one with other params.
     const forgedTrial: TrialMessage = { ...(JSON.parse(genuineTrial.payload) as TrialMessage), trialId: 'forged-trial', params: { x1: 0, x2: 0 } };
-    await publish(queueSubject(trialQueueName('cpu')), sealTrial(mallory, forgedTrial, Date.now()));
-    await publish(queueSubject(trialQueueName('cpu')), { ...genuineTrial, payload: JSON.stringify(forgedTrial) });
+    await publish(queueSubject(trialQueueName(STUDY, 'cpu')), sealTrial(mallory, forgedTrial, Date.now()));
+    await publish(queueSubject(trialQueueName(STUDY, 'cpu')), { ...genuineTrial, payload: JSON.stringify(forgedTrial) });
     // 4. Prunes of the running trial, 5. heartbeats of a 64-slot agent, on the core subjects.
     const prune: BusMessage = { v: PROTOCOL_VERSION, type: 'prune', study: STUDY, trialId: victim, attempt: 1, reason: 'forged' };
     nc.publish(pruneSubject(STUDY, victim), JSON.stringify(prune));
@@ -128,7 +128,7 @@ test('forged and replayed messages from a client without the study credential ch
     await until(() => overheard.some((e) => e.channel === 'result' && JSON.parse(e.payload).type === 'trial-outcome'), 'a genuine outcome');
     const genuineOutcome = overheard.find((e) => e.channel === 'result' && JSON.parse(e.payload).type === 'trial-outcome')!;
     await publish(resultSubject, genuineOutcome);
-    await publish(queueSubject(trialQueueName('cpu')), genuineTrial);
+    await publish(queueSubject(trialQueueName(STUDY, 'cpu')), genuineTrial);
     // (the latest heartbeat: an early one may predate the coordinator, which then never saw it)
     nc.publish(heartbeatSubject(STUDY, 'genuine'), JSON.stringify(overheard.findLast((e) => e.channel === 'bus')!));
 
@@ -152,9 +152,9 @@ test('forged and replayed messages from a client without the study credential ch
     assert.match(logs, /rejected a message on skewer\.heartbeat\.guarded\.genuine: replayed heartbeat/);
     assert.match(logs, /max-deliveries notice for trial \d+ refused: its last attempt \(#4\) never started/);
     const agentLogs = agentLog.join('\n');
-    assert.match(agentLogs, /rejected a trial on SKEWER_TRIALS_cpu: signer .* is not this study's coordinator/);
-    assert.match(agentLogs, /rejected a trial on SKEWER_TRIALS_cpu: bad signature/);
-    assert.match(agentLogs, /rejected a trial on SKEWER_TRIALS_cpu: replayed trial/);
+    assert.match(agentLogs, /rejected a trial on SKEWER_TRIALS_guarded_cpu: signer .* is not this study's coordinator/);
+    assert.match(agentLogs, /rejected a trial on SKEWER_TRIALS_guarded_cpu: bad signature/);
+    assert.match(agentLogs, /rejected a trial on SKEWER_TRIALS_guarded_cpu: replayed trial/);
     assert.match(agentLogs, /rejected a message on skewer\.prune\.guarded\.\d+: signer .* is not this study's coordinator/);
     assert.doesNotMatch(agentLogs, /pruned/);
   } finally {

@@ -7,7 +7,8 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connectNats } from '../../src/transport/index.ts';
 import { envelopeCodec } from '../../src/transport/auth/index.ts';
-import { queueSubject, trialQueueName } from '../../src/transport/subjects.ts';
+import { PROTOCOL_VERSION, queueSettingsCodec } from '../../src/transport/messages.ts';
+import { queueSubject, SETTINGS_BUCKET, trialQueueName, trialQueueSettingsKey } from '../../src/transport/subjects.ts';
 import {
   assertAllCompleteOnce,
   completionsPerTrial,
@@ -44,10 +45,13 @@ test('30 function trials across 3 agents complete, each finished exactly once', 
 });
 
 test('a malformed message on the trial subject is rejected and never executed', async () => {
-  const subject = queueSubject(trialQueueName('cpu'));
-  // The queue as a study of these settings opens it (this test may run first).
+  const queueName = trialQueueName('after-garbage', 'cpu');
+  const subject = queueSubject(queueName);
+  // The study's queue and settings as its coordinator opens them (writeFunctionStudy's 3 s lease, 4 attempts).
   const transport = await connectNats({ servers: nats.server.url });
-  await transport.workQueue(trialQueueName('cpu'), envelopeCodec, { ackWaitMs: 3_000, maxAttempts: 4 });
+  const settings = { ackWaitMs: 3_000, maxAttempts: 4 };
+  await transport.workQueue(queueName, envelopeCodec, settings);
+  await (await transport.kv(SETTINGS_BUCKET, queueSettingsCodec)).put(trialQueueSettingsKey('after-garbage'), { v: PROTOCOL_VERSION, type: 'queue-settings', ...settings });
   await transport.close();
   const nc = await connect({ servers: nats.server.url });
   try {
@@ -69,7 +73,7 @@ test('a malformed message on the trial subject is rejected and never executed', 
       assert.equal(agent.count(/rejected a malformed message/), 4, agent.lines.join('\n'));
       assert.match(agent.lines.join('\n'), /not JSON/);
       assert.equal(agent.count(/ started \(/), 0, 'nothing was executed');
-      const info = await (await jetstreamManager(nc)).streams.info(trialQueueName('cpu'));
+      const info = await (await jetstreamManager(nc)).streams.info(queueName);
       assert.equal(info.state.messages, 0, 'rejected messages leave the queue');
       // The agent is still healthy: a real study runs on it.
       const file = writeFunctionStudy(dir, 'after-garbage', { trials: 4, objective: { function: 'branin', delayMs: 0 } });

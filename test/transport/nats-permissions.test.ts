@@ -62,7 +62,7 @@ test('configs/nats-least-privilege.conf: an agent of study demo can serve it and
   const agent = new Agent({
     transport: agentSide, name: 'restricted', joins: [mintJoinCredential(signer)], slots: 1,
     capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] }, runner: inProcessRunner(),
-    heartbeatMs: config.heartbeatMs, queueSettings: () => queueSettingsFromServer(agentSide, stop.signal, () => undefined, 100),
+    heartbeatMs: config.heartbeatMs, queueSettings: () => queueSettingsFromServer(agentSide, 'demo', stop.signal, () => undefined, 100),
     log: (line) => agentLog.push(line),
   });
   const agentRun = agent.run(stop.signal);
@@ -83,16 +83,16 @@ test('configs/nats-least-privilege.conf: an agent of study demo can serve it and
     const js = jetstream(nc, { timeout: 1_500 });
     const kv = await new Kvm(js).open(studyBucketName('demo'));
     await refused('a KV write to the study bucket', kv.put('trial.0000', '{}'));
-    await refused('publishing a trial', js.publish(queueSubject(trialQueueName('cpu')), '{}'));
-    await refused('purging a trial queue', (await jetstreamManager(nc, { timeout: 1_500 })).streams.purge(trialQueueName('cpu')));
+    await refused('publishing a trial', js.publish(queueSubject(trialQueueName('demo', 'cpu')), '{}'));
+    await refused('purging a trial queue', (await jetstreamManager(nc, { timeout: 1_500 })).streams.purge(trialQueueName('demo', 'cpu')));
     nc.publish(pruneSubject('demo', '0000'), '{}');
-    nc.publish('$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.SKEWER_TRIALS_cpu.workers', '{}');
+    nc.publish('$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.SKEWER_TRIALS_demo_cpu.workers', '{}');
     nc.subscribe('skewer.prune.other.>');
     await nc.flush();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const text = errors.join('\n');
     assert.match(text, /Permissions Violation for Publish to "\$KV\.skewer_study_demo\.trial\.0000"/i);
-    assert.match(text, /Permissions Violation for Publish to "skewer\.queue\.SKEWER_TRIALS_cpu"/i);
+    assert.match(text, /Permissions Violation for Publish to "skewer\.queue\.SKEWER_TRIALS_demo_cpu"/i);
     assert.match(text, /Permissions Violation for Publish to "skewer\.prune\.demo\.0000"/i);
     assert.match(text, /Permissions Violation for Publish to "\$JS\.EVENT\.ADVISORY/i);
     assert.match(text, /Permissions Violation for Subscription to "skewer\.prune\.other\.>"/i);

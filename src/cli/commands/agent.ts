@@ -118,7 +118,7 @@ export const register: RegisterCommand = (program) => {
         // Trials run on the backend the agent advertised (routing and execution agree).
         runner: childProcessRunner({ env: { SKEWER_BACKEND: capabilities.backend } }),
         heartbeatMs,
-        queueSettings: () => queueSettingsFromServer(transport, stop.signal, () => log('waiting for a study on this server…')),
+        queueSettings: (study) => queueSettingsFromServer(transport, study, stop.signal, () => log(`waiting for study ${study} to start on this server…`)),
         resolveDataset: async (trial) => (trial.dataset ? resolveDataset(objects, trial.dataset, flags.cacheDir, verified) : undefined),
         log,
       });

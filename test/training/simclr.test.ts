@@ -53,3 +53,20 @@ test('SimCLR pretrains once per key: the second obtainEncoder reads it from disk
   fresh.dispose();
   loaded.dispose();
 });
+
+test('runTrial with simclr: pretrain progress first, the second trial with the same key does not pretrain', async () => {
+  const { runTrial } = await import('../../src/training/run-trial.ts');
+  const spec = tinySpec(await tinyDataset(), { pretraining: { method: 'simclr', epochs: 1, batchSize: 8, projectionDim: 8 } });
+  const encoderCacheDir = await mkdtemp(path.join(tmpdir(), 'skewer-encoders-'));
+  const phases: Array<string | undefined> = [];
+  const first = await runTrial(spec, { encoderCacheDir, onProgress: (p) => phases.push(p.phase) });
+  assert.equal(first.pretraining?.source, 'pretrained');
+  assert.deepEqual(phases.slice(0, 1), ['pretrain']);
+  assert.ok(phases.slice(1).length === spec.folds * spec.epochs && phases.slice(1).every((p) => p === undefined));
+  phases.length = 0;
+  // Another supervised recipe, the same encoder key.
+  const second = await runTrial({ ...spec, learningRate: 0.001 }, { encoderCacheDir, onProgress: (p) => phases.push(p.phase) });
+  assert.equal(second.pretraining?.source, 'disk');
+  assert.equal(second.pretraining?.key, first.pretraining?.key);
+  assert.ok(!phases.includes('pretrain'), 'no pretrain progress on the second trial');
+});

@@ -158,6 +158,8 @@ export const TrialResultSchema = z.object({
       source: z.enum(['pretrained', 'disk', 'store']),
       /** Mean NT-Xent per pretraining epoch (when this trial pretrained). */
       losses: z.array(figure).optional(),
+      /** The linear evaluation protocol: the encoder frozen, a logistic head over the same folds. */
+      linearEvaluation: z.object({ objective: SummarySchema, balancedAccuracy: SummarySchema, outOfFoldBalancedAccuracy: SummarySchema }).optional(),
     })
     .optional(),
   /** Which tfjs backend ran it (`tensorflow` for tfjs-node(-gpu), `wasm`, `cpu`). */

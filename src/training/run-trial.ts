@@ -26,6 +26,7 @@ import { judgeFolds, metricValue, outOfFoldPredictionsOf, type FoldRun } from '.
 import type { Predictions } from './metrics.ts';
 import { prepareTrial, startTraining, type PreparedTrial } from './prepare.ts';
 import { summarizeFolds } from './summary.ts';
+import { linearEvaluation } from './linear-eval.ts';
 import { obtainEncoder, type EncoderStore, type ObtainedEncoder } from './encoder-cache.ts';
 
 export interface TrialOptions {
@@ -59,6 +60,8 @@ export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Pro
     });
   }
   const trial: PreparedTrial = encoder ? { ...prepared, encoderPath: encoder.path } : prepared;
+  const linear = encoder ? await linearEvaluation(trial, encoder.path, options.signal) : undefined;
+  if (linear) log(`linear evaluation (encoder frozen, logistic head): balanced accuracy ${linear.balancedAccuracy.mean.toFixed(3)} argmax, ${linear.outOfFoldBalancedAccuracy.mean.toFixed(3)} out-of-fold threshold`);
   const runs: FoldRun[] = [];
   // Each finished fold's value at the epoch that counted: the running estimate pruners compare.
   const finished: number[] = [];
@@ -84,7 +87,7 @@ export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Pro
     ...summarizeFolds(folds, trial.classNames),
     finalThreshold,
     outOfFoldPredictions: outOfFoldPredictionsOf(runs),
-    ...(encoder && { pretraining: { method: 'simclr' as const, key: encoder.key, source: encoder.source, ...(encoder.losses && { losses: [...encoder.losses] }) } }),
+    ...(encoder && { pretraining: { method: 'simclr' as const, key: encoder.key, source: encoder.source, ...(encoder.losses && { losses: [...encoder.losses] }), ...(linear && { linearEvaluation: linear }) } }),
     backend: trial.backend.name,
     durationMs: Math.round(performance.now() - started),
   };

@@ -61,6 +61,8 @@ test('runTrial with simclr: pretrain progress first, the second trial with the s
   const phases: Array<string | undefined> = [];
   const first = await runTrial(spec, { encoderCacheDir, onProgress: (p) => phases.push(p.phase) });
   assert.equal(first.pretraining?.source, 'pretrained');
+  const linear = first.pretraining?.linearEvaluation;
+  assert.ok(linear && linear.balancedAccuracy.n === spec.folds && linear.balancedAccuracy.mean >= 0 && linear.balancedAccuracy.mean <= 1, JSON.stringify(linear));
   assert.deepEqual(phases.slice(0, 1), ['pretrain']);
   assert.ok(phases.slice(1).length === spec.folds * spec.epochs && phases.slice(1).every((p) => p === undefined));
   phases.length = 0;

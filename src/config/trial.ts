@@ -55,6 +55,52 @@ const MinorityWeightSchema = z.union([z.literal('auto'), z.number(), z.strictObj
   }
 });
 
+/**
+ * SimCLR pretraining (Chen et al. 2020) of the backbone before the supervised recipe, on the
+ * non-holdout images without labels. Defaults are sized for a CPU: the paper's temperature 0.5 and
+ * a small projection head; `cropMinArea` keeps a view's crop at least that share of the image so a
+ * defect cannot be cut out (1 = no crop).
+ */
+export const SimclrSchema = z.strictObject({
+  method: z.literal('simclr'),
+  /** Passes over the non-holdout images (default 10). */
+  epochs: z.number().int().min(1).max(10000).default(10),
+  /** NT-Xent temperature tau (default 0.5). */
+  temperature: z.number().gt(0).max(10).default(0.5),
+  /** Output size of the projection head (discarded after pretraining; default 64). */
+  projectionDim: z.number().int().min(2).max(4096).default(64),
+  /** Images per batch; each gives two views, so 2 x batchSize rows per step (default 32). */
+  batchSize: z.number().int().min(2).max(4096).default(32),
+  /** Adam learning rate (default 1e-3). */
+  learningRate: z.number().positive().max(10).default(1e-3),
+  /** Smallest share of the image area a view's random crop keeps (default 0.85; 1 = no crop). */
+  cropMinArea: z.number().min(0.5).max(1).default(0.85),
+  /** Colour jitter strength: brightness, contrast and saturation drawn in 1 +- strength (default 0.4; 0 = off). */
+  colorJitter: z.number().min(0).max(1).default(0.4),
+});
+export type SimclrSettings = z.infer<typeof SimclrSchema>;
+
+/** `none`, `simclr` (with the defaults) or `{ method: simclr, ... }`; always parsed to the object form. */
+export const PretrainingSchema = z.union([
+  z.literal('none').transform(() => ({ method: 'none' as const })),
+  z.literal('simclr').transform(() => SimclrSchema.parse({ method: 'simclr' })),
+  z.strictObject({ method: z.literal('none') }),
+  SimclrSchema,
+]);
+export type Pretraining = z.infer<typeof PretrainingSchema>;
+export const PRETRAINING_NAMES = ['none', 'simclr'] as const;
+
+/** Search parameters for the SimCLR settings (`pretrainingEpochs` -> `pretraining.epochs`, ...). */
+export const PRETRAINING_PARAMS: Readonly<Record<string, keyof Omit<SimclrSettings, 'method'>>> = {
+  pretrainingEpochs: 'epochs',
+  pretrainingTemperature: 'temperature',
+  pretrainingProjectionDim: 'projectionDim',
+  pretrainingBatchSize: 'batchSize',
+  pretrainingLearningRate: 'learningRate',
+  pretrainingCropMinArea: 'cropMinArea',
+  pretrainingColorJitter: 'colorJitter',
+};
+
 /** The fields alone (partial base specs of a study are checked against this). */
 export const TrialSpecFieldsSchema = z.strictObject({
   dataset: z.strictObject({
@@ -136,6 +182,12 @@ export const TrialSpecFieldsSchema = z.strictObject({
   metric: MetricSchema.default({ name: 'balancedAccuracy' }),
   /** Pretrained backbone weights: a local tfjs model directory or model.json. */
   weights: z.strictObject({ path: z.string().min(1) }).nullable().default(null),
+  /**
+   * Self-supervised pretraining of the backbone before the supervised recipe starts from it:
+   * `none` (default) or SimCLR (see SimclrSchema). The result then also reports the linear
+   * evaluation protocol (the pretrained encoder frozen, a logistic head over the same folds).
+   */
+  pretraining: PretrainingSchema.default({ method: 'none' }),
   /** Backbone layers frozen from the input side (0 = train everything, 'all' = the whole backbone). */
   freeze: z.union([z.number().int().min(0), z.literal('all')]).default(0),
   /** Byte budget of the decoded-image cache. */
@@ -210,6 +262,8 @@ export function specFromParams(base: Partial<TrialSpecInput>, params: Params): T
   const augmentationOptions: Record<string, unknown> = { ...(base.augmentationOptions ?? {}) };
   let patience: ParamValue | undefined;
   let minDelta: ParamValue | undefined;
+  let pretraining: ParamValue | undefined;
+  const pretrainingSettings: Record<string, ParamValue> = {};
   for (const [name, value] of Object.entries(params)) {
     if (name === 'samplingStrategy') {
       spec.sampling = value;
@@ -231,6 +285,10 @@ export function specFromParams(base: Partial<TrialSpecInput>, params: Params): T
       patience = value;
     } else if (name === 'earlyStoppingMinDelta') {
       minDelta = value;
+    } else if (name === 'pretraining') {
+      pretraining = value;
+    } else if (name in PRETRAINING_PARAMS) {
+      pretrainingSettings[PRETRAINING_PARAMS[name]!] = value;
     } else if (name === 'weights') {
       spec.weights = value === 'none' || value === false ? null : { path: String(value) };
     } else {
@@ -238,11 +296,15 @@ export function specFromParams(base: Partial<TrialSpecInput>, params: Params): T
         where: `params.${name}`,
         hint:
           `Search parameters are trial spec fields (${[...DIRECT_PARAMS].join(', ')}), samplingStrategy, augmentation, ` +
-          `${[...AUGMENTATION_OPTION_PARAMS].join(', ')}, effectiveNumberBeta, classifierRetrainEpochs, earlyStoppingPatience, earlyStoppingMinDelta or weights.`,
+          `${[...AUGMENTATION_OPTION_PARAMS].join(', ')}, effectiveNumberBeta, classifierRetrainEpochs, earlyStoppingPatience, earlyStoppingMinDelta, ` +
+          `pretraining (${PRETRAINING_NAMES.join(' | ')}), ${Object.keys(PRETRAINING_PARAMS).join(', ')} or weights.`,
       });
     }
   }
   if (Object.keys(augmentationOptions).length) spec.augmentationOptions = augmentationOptions;
+  if (pretraining !== undefined || Object.keys(pretrainingSettings).length) {
+    spec.pretraining = pretrainingFromParams(base.pretraining, pretraining, pretrainingSettings);
+  }
   if (patience !== undefined || minDelta !== undefined) {
     const current = base.earlyStopping ? { ...base.earlyStopping } : undefined;
     // minDelta alone only tunes an early stopping that is on (in the base); patience 0 turns it off.
@@ -252,4 +314,18 @@ export function specFromParams(base: Partial<TrialSpecInput>, params: Params): T
     }
   }
   return parseConfig(TrialSpecSchema, spec, 'trial params', 'Check the search space: each parameter must be a valid value of its trial spec field.');
+}
+
+/**
+ * `pretraining` and its settings from a search point: `none` turns it off (the settings are then
+ * inactive, as `when:` would make them); `simclr` or settings alone (over a SimCLR base) give the
+ * SimCLR object.
+ */
+function pretrainingFromParams(base: TrialSpecInput['pretraining'], method: ParamValue | undefined, settings: Record<string, ParamValue>): unknown {
+  const baseMethod = base === undefined ? 'none' : typeof base === 'string' ? base : base.method;
+  const chosen = method ?? baseMethod;
+  if (chosen === 'none') return 'none';
+  if (chosen !== 'simclr') return chosen; // the schema names the bad value
+  const over = typeof base === 'object' && base.method === 'simclr' ? base : { method: 'simclr' as const };
+  return { ...over, ...settings };
 }

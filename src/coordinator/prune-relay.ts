@@ -35,6 +35,14 @@ export class PruneRelay {
     const current = trial?.attempts.at(-1);
     if (!trial || trial.state !== 'running' || current?.attempt !== message.attempt) return;
     const { progress } = message;
+    if (progress.phase === 'pretrain') {
+      // Pretraining has no validation value: shown (like a fold), never judged by the pruner.
+      await this.store.update(trial.id, (t) => {
+        t.progress = progress;
+        return t;
+      });
+      return;
+    }
     const report = { step: progress.step, value: pruningValueOf(progress) };
     if (!Number.isFinite(report.value)) return; // a diverging trial fails itself; nothing to judge
     const after = await this.store.update(trial.id, (t) => {

@@ -148,6 +148,20 @@ export const TrialResultSchema = z.object({
   finalThreshold: FinalThresholdSchema,
   /** The pooled out-of-fold predictions (absent in results written before they were kept). */
   outOfFoldPredictions: OutOfFoldPredictionsSchema.optional(),
+  /** SimCLR pretraining of the encoder the folds started from (absent without pretraining and in older results). */
+  pretraining: z
+    .object({
+      method: z.literal('simclr'),
+      /** The encoder cache key (sha256 of dataset hash, holdout, backbone, resolution, settings). */
+      key: z.string(),
+      /** Pretrained by this trial, or read from this machine's disk or the object store. */
+      source: z.enum(['pretrained', 'disk', 'store']),
+      /** Mean NT-Xent per pretraining epoch (when this trial pretrained). */
+      losses: z.array(figure).optional(),
+      /** The linear evaluation protocol: the encoder frozen, a logistic head over the same folds. */
+      linearEvaluation: z.object({ objective: SummarySchema, balancedAccuracy: SummarySchema, outOfFoldBalancedAccuracy: SummarySchema }).optional(),
+    })
+    .optional(),
   /** Which tfjs backend ran it (`tensorflow` for tfjs-node(-gpu), `wasm`, `cpu`). */
   backend: z.string(),
   durationMs: z.number(),
@@ -156,6 +170,8 @@ export type TrialResult = z.infer<typeof TrialResultSchema>;
 
 /** Progress of a running trial, reported per epoch and per fold (always on the validation fold). */
 export const TrialProgressSchema = z.strictObject({
+  /** `pretrain`: a SimCLR pretraining epoch (fold 0 of 1, epochs = pretraining epochs, no validation value); absent: a fold's epoch. */
+  phase: z.literal('pretrain').optional(),
   fold: z.number().int().min(0),
   folds: z.number().int().min(1),
   epoch: z.number().int().min(0),

@@ -17,3 +17,4 @@ export { batchStream, type BatchStreamOptions } from './stream.ts';
 export { writeSyntheticDataset, syntheticImage, type SyntheticDatasetOptions } from './synth.ts';
 export { describeDataset, type DatasetSummary } from './describe.ts';
 export { ensureDemoDataset, DEMO_DATASET } from './demo-data.ts';
+export { simclrViews, jitterColour, type ViewSettings } from './views.ts';

@@ -24,6 +24,7 @@ import { evaluatePredictions, priorCorrectedThreshold, thresholdCriterionFor, th
 import { throwIfAborted } from './fit.ts';
 import { metricValue } from './judge.ts';
 import type { Predictions } from './metrics.ts';
+import { obtainEncoder } from './encoder-cache.ts';
 import { prepareTrial, startTraining } from './prepare.ts';
 import { runTrial } from './run-trial.ts';
 
@@ -97,7 +98,10 @@ export async function trainFinal(spec: TrialSpec, options: FinalOptions): Promis
   throwIfAborted(options.signal);
   const started = performance.now();
   const log = options.log ?? (() => {});
-  const trial = await prepareTrial(spec, log);
+  const prepared = await prepareTrial(spec, log);
+  // The same non-holdout images as the cross-validation: its cached encoder, or pretrained now.
+  const encoder = spec.pretraining.method === 'simclr' ? await obtainEncoder(prepared, spec.pretraining, { log, ...(options.signal && { signal: options.signal }) }) : undefined;
+  const trial = encoder ? { ...prepared, encoderPath: encoder.path } : prepared;
   const { classNames, minorityClass, splits, index } = trial;
   if (splits.holdout.length === 0) log('holdout is 0: the final model is trained but cannot be judged on unseen data');
   log(`final model: threshold ${plan.threshold.toFixed(3)} (${plan.from.threshold}); ${plan.epochs} epochs (${plan.from.epochs})`);

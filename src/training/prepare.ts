@@ -43,6 +43,8 @@ export interface PreparedTrial {
   /** minorityWeight with `auto` resolved from the dataset counts. */
   readonly minorityWeight: number;
   readonly cache: ImageCache;
+  /** A pretrained encoder (SimCLR) the models start from instead of `spec.weights`. */
+  readonly encoderPath?: string;
 }
 
 export async function prepareTrial(spec: TrialSpec, log: (line: string) => void = () => {}): Promise<PreparedTrial> {
@@ -157,7 +159,7 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
     numClasses: classNames.length,
     dropout: spec.dropout,
     seed: modelSeed,
-    weights: spec.weights,
+    weights: trial.encoderPath ? { path: trial.encoderPath } : spec.weights,
     freeze: spec.freeze,
   });
   fitBatchNormMomentum(model, firstEpoch.length);

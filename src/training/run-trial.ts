@@ -27,6 +27,8 @@ import { judgeFolds, metricValue, outOfFoldPredictionsOf, type FoldRun } from '.
 import type { Predictions } from './metrics.ts';
 import { prepareTrial, startTraining, type PreparedTrial } from './prepare.ts';
 import { summarizeFolds } from './summary.ts';
+import { linearEvaluation } from './linear-eval.ts';
+import { obtainEncoder, type EncoderStore, type ObtainedEncoder } from './encoder-cache.ts';
 
 export interface TrialOptions {
   /** Called after every epoch of every fold. */
@@ -35,12 +37,32 @@ export interface TrialOptions {
   signal?: AbortSignal;
   /** Human-readable lines (backend, dataset, fold summaries). */
   log?: (line: string) => void;
+  /** Where pretrained encoders are cached on this machine (default: defaultEncoderCacheDir()). */
+  encoderCacheDir?: string;
+  /** Encoders beyond this machine (an agent's object store). */
+  encoderStore?: EncoderStore;
 }
 
 export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Promise<TrialResult> {
   const started = performance.now();
   const log = options.log ?? (() => {});
-  const trial = await prepareTrial(spec, log);
+  const prepared = await prepareTrial(spec, log);
+  let encoder: ObtainedEncoder | undefined;
+  if (spec.pretraining.method === 'simclr') {
+    const settings = spec.pretraining;
+    // Pretraining shows like a fold: a `pretrain` phase of settings.epochs epochs.
+    encoder = await obtainEncoder(prepared, settings, {
+      log,
+      ...(options.encoderCacheDir && { cacheDir: options.encoderCacheDir }),
+      ...(options.encoderStore && { store: options.encoderStore }),
+      ...(options.signal && { signal: options.signal }),
+      onEpoch: (p) =>
+        options.onProgress?.({ phase: 'pretrain', fold: 0, folds: 1, epoch: p.epoch, epochs: p.epochs, step: 0, loss: p.loss, validationValue: Number.NaN, validationBalancedAccuracy: Number.NaN }),
+    });
+  }
+  const trial: PreparedTrial = encoder ? { ...prepared, encoderPath: encoder.path } : prepared;
+  const linear = encoder ? await linearEvaluation(trial, encoder.path, options.signal) : undefined;
+  if (linear) log(`linear evaluation (encoder frozen, logistic head): balanced accuracy ${linear.balancedAccuracy.mean.toFixed(3)} argmax, ${linear.outOfFoldBalancedAccuracy.mean.toFixed(3)} out-of-fold threshold`);
   const runs: FoldRun[] = [];
   // Each finished fold's value at the epoch that counted: the running estimate pruners compare.
   const finished: number[] = [];
@@ -69,6 +91,7 @@ export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Pro
     ...summarizeFolds(folds, trial.classNames),
     finalThreshold,
     outOfFoldPredictions: outOfFoldPredictionsOf(runs),
+    ...(encoder && { pretraining: { method: 'simclr' as const, key: encoder.key, source: encoder.source, ...(encoder.losses && { losses: [...encoder.losses] }), ...(linear && { linearEvaluation: linear }) } }),
     backend: trial.backend.name,
     durationMs: Math.round(performance.now() - started),
   };

@@ -34,6 +34,7 @@ export function formatPlainEvent(event: StudyEvent, before: StudyViewState, afte
       return `${time} ${trialLabel(after, event.trialId)} started on ${event.agent} (attempt ${event.attempt})`;
     case 'trial-progress': {
       const p = event.progress;
+      if (p.phase === 'pretrain') return `${time} ${trialLabel(after, event.trialId)} pretrain epoch ${p.epoch + 1}/${p.epochs}: NT-Xent ${p.loss.toFixed(4)}`;
       return `${time} ${trialLabel(after, event.trialId)} fold ${p.fold + 1}/${p.folds} epoch ${p.epoch + 1}/${p.epochs}: val ${scoreLabel(after)} ${formatScore(p.validationValue)}, loss ${p.loss.toFixed(4)}`;
     }
     case 'trial-requeued':

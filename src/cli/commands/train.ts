@@ -54,6 +54,7 @@ export function describeSpec(spec: TrialSpec): string {
 
 export function progressLine(p: TrialProgress, elapsedMs: number, label = 'balanced accuracy'): string {
   const validation = Number.isFinite(p.validationValue) ? `  validation ${label} ${p.validationValue.toFixed(3)}` : '';
+  if (p.phase === 'pretrain') return `pretrain  epoch ${p.epoch + 1}/${p.epochs}  NT-Xent ${p.loss.toFixed(4)}  (${(elapsedMs / 1000).toFixed(1)} s)`;
   return `fold ${p.fold + 1}/${p.folds}  epoch ${p.epoch + 1}/${p.epochs}  loss ${p.loss.toFixed(4)}${validation}  (${(elapsedMs / 1000).toFixed(1)} s)`;
 }
 
@@ -127,6 +128,12 @@ export function formatTrialResult(result: TrialResult, spec: TrialSpec): string 
     [`${minorityClass} F1 (argmax)`, formatSummary(minorityF1)],
     ['ROC AUC', formatSummary(result.rocAuc)],
     ['PR AUC (average precision)', formatSummary(result.prAuc)],
+    ...(result.pretraining?.linearEvaluation
+      ? [
+          [`linear evaluation: balanced accuracy (argmax; SimCLR encoder frozen, encoder ${result.pretraining.source})`, formatSummary(result.pretraining.linearEvaluation.balancedAccuracy)],
+          ['linear evaluation: balanced accuracy (out-of-fold threshold)', formatSummary(result.pretraining.linearEvaluation.outOfFoldBalancedAccuracy)],
+        ]
+      : []),
   ];
   return [
     `trial: ${describeSpec(spec)}`,

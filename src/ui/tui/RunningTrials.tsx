@@ -24,7 +24,7 @@ const RunningRow = memo(function RunningRow({ trial, now, width }: { trial: Tria
   return (
     <Text wrap="truncate">
       {`  ${label} ${agent} `}
-      <Text>{`fold ${p.fold}/${p.folds} `}</Text>
+      <Text>{trial.progress.phase === 'pretrain' ? 'pretrain ' : `fold ${p.fold}/${p.folds} `}</Text>
       <Text color={paint('cyan')}>{progressBar(p.fold - 1 + p.epoch / p.epochs, p.folds, barWidth)}</Text>
       <Text>{` ep ${p.epoch}/${p.epochs} `}</Text>
       <Text color={paint('blue')}>{progressBar(p.epoch, p.epochs, barWidth)}</Text>

@@ -1,0 +1,114 @@
+/**
+ * Pretrained encoders, cached so that trials sharing one pretrain once. The key is a sha256 over
+ * what determines the encoder: the dataset's content hash, the holdout (seed and size: they decide
+ * which images are non-holdout), the backbone, resolution, fit, starting weights and every
+ * pretraining setting. Everything else of the recipe (loss, sampling, epochs, ...) does not enter.
+ *
+ * Lookup order: this machine's disk (`~/.cache/skewer/encoders/<key>`, written atomically: a
+ * partial folder renamed into place), then a remote store when one is given (the agent's object
+ * store, see src/agent/encoders.ts), then pretraining (saved to disk, then published to the store).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { SimclrSettings } from '../config/trial.ts';
+import { saveLayersModel } from '../models/index.ts';
+import type { PreparedTrial } from './prepare.ts';
+import { pretrainSimclr, type PretrainProgress } from './simclr.ts';
+
+const COMPLETE_MARKER = '.skewer-complete';
+
+/** Where a pretrained encoder came from: this trial pretrained it, this machine's disk, or the remote store. */
+export type EncoderSource = 'pretrained' | 'disk' | 'store';
+
+/** Encoders beyond this machine (e.g. a NATS object store). Keys are 64 hex digits. */
+export interface EncoderStore {
+  /** Writes the encoder's files into `dir` (which exists, empty) and returns true; false when the store has none. */
+  fetch(key: string, dir: string): Promise<boolean>;
+  /** Stores the encoder files of `dir` under `key` (a no-op when it is there already). */
+  publish(key: string, dir: string): Promise<void>;
+}
+
+export interface ObtainEncoderOptions {
+  /** Default: `$XDG_CACHE_HOME/skewer/encoders` (or `~/.cache/...`). */
+  readonly cacheDir?: string;
+  readonly store?: EncoderStore;
+  readonly signal?: AbortSignal;
+  readonly onEpoch?: (progress: PretrainProgress) => void;
+  readonly log?: (line: string) => void;
+}
+
+export interface ObtainedEncoder {
+  readonly key: string;
+  /** The encoder's folder (model.json + weights.bin), loadable as backbone weights by layer name. */
+  readonly path: string;
+  readonly source: EncoderSource;
+  /** Mean NT-Xent per epoch, when this call pretrained. */
+  readonly losses?: readonly number[];
+}
+
+export function defaultEncoderCacheDir(): string {
+  return path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'skewer', 'encoders');
+}
+
+/** The cache key of the encoder `settings` pretrain for `trial` (64 hex digits). */
+export function encoderKey(trial: Pick<PreparedTrial, 'spec' | 'index'>, settings: SimclrSettings): string {
+  const { spec } = trial;
+  const parts = {
+    v: 1,
+    dataset: trial.index.hash,
+    holdoutSeed: spec.seed,
+    holdout: spec.holdout,
+    backbone: spec.backbone,
+    resolution: spec.resolution,
+    fit: spec.fit,
+    weights: spec.weights?.path ?? null,
+    pretraining: Object.fromEntries(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : 1))),
+  };
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+/** The encoder for `trial`: from disk, from the store, or pretrained now (and then cached). */
+export async function obtainEncoder(trial: PreparedTrial, settings: SimclrSettings, options: ObtainEncoderOptions = {}): Promise<ObtainedEncoder> {
+  const key = encoderKey(trial, settings);
+  const root = options.cacheDir ?? defaultEncoderCacheDir();
+  const dir = path.join(root, key);
+  if (existsSync(path.join(dir, COMPLETE_MARKER))) return { key, path: dir, source: 'disk' };
+  const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(partial, { recursive: true });
+  try {
+    if (options.store && (await options.store.fetch(key, partial))) {
+      await seal(partial, dir);
+      options.log?.(`encoder ${key.slice(0, 12)}: fetched from the store`);
+      return { key, path: dir, source: 'store' };
+    }
+    const started = performance.now();
+    const pretrained = await pretrainSimclr(trial, settings, { ...(options.signal && { signal: options.signal }), ...(options.onEpoch && { onEpoch: options.onEpoch }) });
+    try {
+      await saveLayersModel(pretrained.encoder, partial);
+    } finally {
+      pretrained.dispose();
+    }
+    await seal(partial, dir);
+    options.log?.(
+      `encoder ${key.slice(0, 12)}: SimCLR pretrained in ${((performance.now() - started) / 1000).toFixed(1)} s, NT-Xent ` +
+        `${pretrained.losses[0]!.toFixed(3)} -> ${pretrained.losses.at(-1)!.toFixed(3)}; tensors ${tf.memory().numTensors}`,
+    );
+    await options.store?.publish(key, dir);
+    return { key, path: dir, source: 'pretrained', losses: pretrained.losses };
+  } finally {
+    await rm(partial, { recursive: true, force: true });
+  }
+}
+
+/** Marks `partial` complete and moves it into place (another process's copy, already there, wins). */
+async function seal(partial: string, dir: string): Promise<void> {
+  await writeFile(path.join(partial, COMPLETE_MARKER), '');
+  if (existsSync(path.join(dir, COMPLETE_MARKER))) return;
+  await rm(dir, { recursive: true, force: true });
+  await rename(partial, dir);
+}

@@ -1,0 +1,74 @@
+// SimCLR pretraining and its encoder cache on real (synthetic) PNGs and real tfjs.
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { createRng } from '../../src/core/rng.ts';
+import { simclrViews } from '../../src/data/index.ts';
+import { encoderKey, obtainEncoder } from '../../src/training/encoder-cache.ts';
+import { prepareTrial } from '../../src/training/prepare.ts';
+import { buildEncoder } from '../../src/training/simclr.ts';
+import { tinyDataset, tinySpec } from './fixtures.ts';
+
+test('SimCLR views: two different seeded views, in [0, 1], the same for the same seed', () => {
+  const n = 8;
+  const pixels = Float32Array.from({ length: 2 * n * n * 3 }, (_, i) => (i % 7) / 7);
+  const batch = { pixels, batch: 2, height: n, width: n };
+  const settings = { cropMinArea: 0.85, colorJitter: 0.4 };
+  const [a, b] = simclrViews(batch, createRng(1), settings);
+  const [a2] = simclrViews(batch, createRng(1), settings);
+  assert.deepEqual(a, a2);
+  assert.notDeepEqual(a, b);
+  assert.ok([...a, ...b].every((v) => v >= 0 && v <= 1));
+  // Without crop and jitter a view is one of the eight symmetries: the same multiset of pixel values.
+  const [plain] = simclrViews({ ...batch, batch: 1, pixels: pixels.subarray(0, n * n * 3) }, createRng(2), { cropMinArea: 1, colorJitter: 0 });
+  assert.deepEqual([...plain].sort(), [...pixels.subarray(0, n * n * 3)].sort());
+  assert.throws(() => simclrViews(batch, createRng(1), { cropMinArea: 0.2, colorJitter: 0 }), /cropMinArea/);
+});
+
+test('SimCLR pretrains once per key: the second obtainEncoder reads it from disk, and the encoder loads into the backbone', async () => {
+  const spec = tinySpec(await tinyDataset(), { pretraining: { method: 'simclr', epochs: 2, batchSize: 8, projectionDim: 8 } });
+  const trial = await prepareTrial(spec);
+  const settings = spec.pretraining.method === 'simclr' ? spec.pretraining : assert.fail('simclr expected');
+  const cacheDir = await mkdtemp(path.join(tmpdir(), 'skewer-encoders-'));
+  const epochs: number[] = [];
+  const first = await obtainEncoder(trial, settings, { cacheDir, onEpoch: (p) => epochs.push(p.epoch) });
+  assert.equal(first.source, 'pretrained');
+  assert.deepEqual(epochs, [0, 1]);
+  assert.ok(first.losses!.every(Number.isFinite));
+  const second = await obtainEncoder(trial, settings, { cacheDir, onEpoch: (p) => epochs.push(p.epoch) });
+  assert.equal(second.source, 'disk');
+  assert.equal(second.key, first.key);
+  assert.deepEqual(epochs, [0, 1], 'the second call did not pretrain');
+  assert.deepEqual((await readdir(cacheDir)).sort(), [first.key]);
+  // Another pretraining setting is another key.
+  assert.notEqual(encoderKey(trial, { ...settings, temperature: 0.1 }), first.key);
+  // The supervised model starts from the pretrained encoder, not from its own seed's init.
+  const fresh = await buildEncoder(trial, 99);
+  const loaded = await buildEncoder(trial, 99, first.path);
+  const differs = fresh.encoder.weights.some((w, i) => tf.tidy(() => tf.any(tf.notEqual(w.read(), loaded.encoder.weights[i]!.read())).dataSync()[0] === 1));
+  assert.ok(differs);
+  fresh.dispose();
+  loaded.dispose();
+});
+
+test('runTrial with simclr: pretrain progress first, the second trial with the same key does not pretrain', async () => {
+  const { runTrial } = await import('../../src/training/run-trial.ts');
+  const spec = tinySpec(await tinyDataset(), { pretraining: { method: 'simclr', epochs: 1, batchSize: 8, projectionDim: 8 } });
+  const encoderCacheDir = await mkdtemp(path.join(tmpdir(), 'skewer-encoders-'));
+  const phases: Array<string | undefined> = [];
+  const first = await runTrial(spec, { encoderCacheDir, onProgress: (p) => phases.push(p.phase) });
+  assert.equal(first.pretraining?.source, 'pretrained');
+  const linear = first.pretraining?.linearEvaluation;
+  assert.ok(linear && linear.balancedAccuracy.n === spec.folds && linear.balancedAccuracy.mean >= 0 && linear.balancedAccuracy.mean <= 1, JSON.stringify(linear));
+  assert.deepEqual(phases.slice(0, 1), ['pretrain']);
+  assert.ok(phases.slice(1).length === spec.folds * spec.epochs && phases.slice(1).every((p) => p === undefined));
+  phases.length = 0;
+  // Another supervised recipe, the same encoder key.
+  const second = await runTrial({ ...spec, learningRate: 0.001 }, { encoderCacheDir, onProgress: (p) => phases.push(p.phase) });
+  assert.equal(second.pretraining?.source, 'disk');
+  assert.equal(second.pretraining?.key, first.pretraining?.key);
+  assert.ok(!phases.includes('pretrain'), 'no pretrain progress on the second trial');
+});

@@ -18,3 +18,16 @@ export { writeSyntheticDataset, syntheticImage, type SyntheticDatasetOptions } f
 export { describeDataset, type DatasetSummary } from './describe.ts';
 export { ensureDemoDataset, DEMO_DATASET } from './demo-data.ts';
 export { simclrViews, jitterColour, type ViewSettings } from './views.ts';
+export { parseIdx, readIdxImages, readIdxLabels, encodeIdx, type IdxArray, type IdxImages } from './idx.ts';
+export {
+  writeOneVsOneTask,
+  readIdxSet,
+  chooseIndices,
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_DIR,
+  FASHION_MNIST_FILES,
+  FASHION_MNIST_TASKS,
+  type OneVsOneTask,
+  type OneVsOneOptions,
+  type OneVsOneDataset,
+} from './one-vs-one.ts';

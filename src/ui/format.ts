@@ -117,3 +117,40 @@ export function formatClock(at: number): string {
   const d = new Date(at);
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }
+
+export interface StepSparklineOptions {
+  /** The step axis runs 1..steps (folds × epochs); every curve drawn with it lines up. */
+  readonly steps: number;
+  readonly width: number;
+  /** The value scale shared by the curves drawn together (so heights compare across rows). */
+  readonly low: number;
+  readonly high: number;
+}
+
+/**
+ * A sparkline of `(step, value)` points on a shared step axis and value scale, so that several
+ * curves printed one under another overlay cell by cell: cell i covers the same steps in each
+ * (one step per cell when they fit, else the mean of a bucket of steps); a step without a point
+ * is a space.
+ */
+export function stepSparkline(points: ReadonlyArray<{ readonly step: number; readonly value: number }>, options: StepSparklineOptions): string {
+  const steps = Math.max(1, Math.floor(options.steps));
+  const cells = Math.max(1, Math.min(steps, Math.floor(options.width)));
+  const sums = new Array<number>(cells).fill(0);
+  const counts = new Array<number>(cells).fill(0);
+  for (const { step, value } of points) {
+    if (!Number.isFinite(value) || step < 1 || step > steps) continue;
+    const cell = Math.min(cells - 1, Math.floor(((step - 1) * cells) / steps));
+    sums[cell]! += value;
+    counts[cell]! += 1;
+  }
+  const span = options.high - options.low;
+  return sums
+    .map((sum, i) => {
+      if (counts[i] === 0) return ' ';
+      const v = sum / counts[i]!;
+      if (!(span > 0)) return SPARK[3];
+      return SPARK[Math.max(0, Math.min(SPARK.length - 1, Math.floor(((v - options.low) / span) * SPARK.length)))]!;
+    })
+    .join('');
+}

@@ -66,6 +66,7 @@ function createLazyTuiReporter(options: ReporterOptions, out: TextSink): StudyRe
       color: options.color ?? !('NO_COLOR' in process.env && process.env['NO_COLOR'] !== ''),
       embedded: options.embedded ?? false,
       ...(options.onExport ? { onExport: options.onExport } : {}),
+      ...(options.onReport ? { onReport: options.onReport } : {}),
       ...(options.onQuit ? { onQuit: options.onQuit } : {}),
     });
     for (const event of queued.splice(0)) live.onEvent(event);

@@ -19,12 +19,29 @@ export interface TrialView {
   readonly startedAt?: number;
   readonly finishedAt?: number;
   readonly progress?: TrialProgress;
+  /**
+   * The learning curve this view has seen for the current attempt: the validation value after each
+   * epoch on the pruner's step axis (folds × epochs), ordered by step. Empty for a trial that ran
+   * before the view attached (its finished record keeps no per-epoch values).
+   */
+  readonly curve?: readonly CurvePoint[];
   /** The objective as the coordinator reported it (for image trials: balanced accuracy). */
   readonly value?: number;
   readonly result?: TrialResult;
   readonly error?: string;
   /** Why the trial went back to waiting last (lease expired, agent lost, …). */
   readonly requeueReason?: string;
+}
+
+export interface CurvePoint {
+  readonly step: number;
+  readonly value: number;
+}
+
+/** Adds (or, for a step seen before, replaces) one point, keeping the curve ordered by step. */
+function withPoint(curve: readonly CurvePoint[] | undefined, point: CurvePoint): readonly CurvePoint[] {
+  const kept = (curve ?? []).filter((p) => p.step !== point.step);
+  return [...kept, point].sort((a, b) => a.step - b.step);
 }
 
 export interface StudyViewState {
@@ -121,12 +138,15 @@ export function reduceStudyView(state: StudyViewState, event: StudyEvent): Study
     case 'trial-started':
       return withTrial(stamped, event.trialId, (trial) => {
         if (trial.state !== 'waiting' && trial.state !== 'running') return trial;
-        const { progress: _progress, ...rest } = trial;
+        // A new attempt trains from scratch: its progress and curve start again.
+        const { progress: _progress, curve: _curve, ...rest } = trial;
         return { ...rest, state: 'running', attempts: Math.max(trial.attempts, event.attempt), agent: event.agent, startedAt: event.at };
       });
     case 'trial-progress':
       return withTrial(stamped, event.trialId, (trial) =>
-        trial.state === 'running' || trial.state === 'waiting' ? { ...trial, state: 'running', progress: event.progress } : trial,
+        trial.state === 'running' || trial.state === 'waiting'
+          ? { ...trial, state: 'running', progress: event.progress, curve: withPoint(trial.curve, { step: event.progress.step, value: event.progress.validationValue }) }
+          : trial,
       );
     case 'trial-requeued':
       return withTrial(stamped, event.trialId, (trial) => {

@@ -3,51 +3,12 @@
 import './fixtures/force-color.ts';
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { cleanup, render } from 'ink-testing-library';
+import { cleanup } from 'ink-testing-library';
 import type { QuitChoice } from '../../src/ui/reporter.ts';
-import { StudyApp, type StudyAppProps } from '../../src/ui/tui/App.tsx';
-import { createStudyStore } from '../../src/ui/tui/store.ts';
-import { createPalette, PaletteContext } from '../../src/ui/tui/theme.ts';
-import { agent, scriptedStudy, T0 } from './fixtures/study-events.ts';
-
-const NOW = T0 + 20_000;
-const ANSI = /\u001B\[[0-9;]*m/g;
-const settle = () => new Promise((resolve) => setTimeout(resolve, 40));
-
-/** Waits until the frame matches (renders are slow on a loaded 2-core machine), else fails showing it. */
-async function until(frame: () => string, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = frame();
-    if (pattern.test(text)) return text;
-    if (Date.now() > deadline) assert.fail(`frame never matched ${pattern}:\n${text}`);
-    await settle();
-  }
-}
-const DOWN = '\u001B[B';
-const ENTER = '\r';
+import { agent } from './fixtures/study-events.ts';
+import { boardRows, DOWN, ENTER, mount, NOW, settle, until } from './fixtures/mount.tsx';
 
 afterEach(() => cleanup());
-
-function mount(props: Partial<StudyAppProps> = {}, color = false) {
-  const store = createStudyStore();
-  for (const event of scriptedStudy()) store.dispatch(event);
-  const app = render(
-    <PaletteContext.Provider value={createPalette(color)}>
-      <StudyApp store={store} embedded={false} now={() => NOW} tickMs={0} columns={100} {...props} />
-    </PaletteContext.Provider>,
-  );
-  const frame = () => (app.lastFrame() ?? '').replace(ANSI, '');
-  return { ...app, store, frame };
-}
-
-/** The leaderboard rows (lines after its header row), as arrays of cells. */
-function boardRows(frame: string): string[] {
-  const lines = frame.split('\n');
-  const header = lines.findIndex((line) => /^\s+# trial/.test(line));
-  assert.ok(header >= 0, `no leaderboard header in:\n${frame}`);
-  return lines.slice(header + 1).filter((line) => /^[› ] +\d+ #/.test(line));
-}
 
 test('leaderboard ranks by balanced accuracy with per-class recall columns by class name', () => {
   const { frame } = mount({ columns: 120 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { chooseReporterMode, createReporter } from '../../ui/index.ts';
 import { exportBestToFile } from '../../export/index.ts';
+import { writeStudyReport } from '../../report/index.ts';
 import { addStudyLocationOptions, openReaderFromFlags, type StudyLocationFlags } from './export.ts';
 import type { RegisterCommand } from './register.ts';
 
@@ -26,6 +27,11 @@ export const register: RegisterCommand = (program) => {
       mode,
       embedded: false,
       onExport: () => exportBestToFile(reader, exportFile),
+      // `r`: the same code as `skewer report`, for the study as it stands now.
+      onReport: async () => {
+        const { file, model } = await writeStudyReport({ reader, out: path.resolve(`${study}-report.html`) });
+        return `wrote ${file} (${model.trials.length} trials)`;
+      },
       onQuit: () => stop.abort(),
     });
     const onSignal = (): void => stop.abort();

@@ -10,9 +10,11 @@ export interface HeaderProps {
   readonly state: StudyViewState;
   readonly now: number;
   readonly width: number;
+  /** The `/` filter in force, with how many trials it shows (or the error that keeps it from applying). */
+  readonly filter?: { readonly query: string; readonly shown: number; readonly total: number; readonly error?: string };
 }
 
-export function Header({ state, now, width }: HeaderProps) {
+export function Header({ state, now, width, filter }: HeaderProps) {
   const { paint } = usePalette();
   const progress = studyProgress(state, now);
   const status = state.finishedAt !== undefined ? 'finished' : `${progress.running} running`;
@@ -42,6 +44,11 @@ export function Header({ state, now, width }: HeaderProps) {
         <Text color={best ? paint('green') : undefined}>{bestText}</Text>
         {spark ? <Text color={paint('cyan')}>{`  ${spark}`}</Text> : null}
       </Text>
+      {filter ? (
+        <Text color={filter.error ? paint('red') : paint('yellow')} wrap="truncate">
+          {fit(filter.error ? `filter /${filter.query}: ${filter.error}` : `filter /${filter.query}: ${filter.shown} of ${filter.total} trials`, width)}
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -15,14 +15,17 @@ interface RowProps {
   readonly rank: number;
   readonly selected: boolean;
   readonly best: boolean;
+  /** The trial's letter when it is marked for comparing (Space). */
+  readonly mark?: string | undefined;
 }
 
-export const LeaderboardRow = memo(function LeaderboardRow({ columns, trial, rank, selected, best }: RowProps) {
+export const LeaderboardRow = memo(function LeaderboardRow({ columns, trial, rank, selected, best, mark }: RowProps) {
   const { paint } = usePalette();
   const cells = rowCells(columns, trial, rank);
   return (
     <Text inverse={selected} bold={best} wrap="truncate">
-      {selected ? '› ' : '  '}
+      {selected ? '›' : ' '}
+      {mark ?? ' '}
       {cells.map((cell, index) => {
         const key = columns[index]!.key;
         const color = key === 'state' ? paint(STATE_COLORS[trial.state]) : key === 'score' && best ? paint('green') : undefined;
@@ -45,6 +48,10 @@ export interface LeaderboardProps {
   readonly bestTrialId: string | undefined;
   /** How many rows fit. */
   readonly height: number;
+  /** Marked trials (id → letter A, B, C in the order they were marked). */
+  readonly marks?: ReadonlyMap<string, string>;
+  /** Why the list is empty, when it is (e.g. a filter that matches nothing). */
+  readonly emptyText?: string;
 }
 
 /** The first row index of a window of `height` rows that keeps `selected` visible. */
@@ -54,7 +61,7 @@ export function windowStart(count: number, selected: number, height: number): nu
   return Math.min(start, count - height);
 }
 
-export function Leaderboard({ columns, ranked, selectedIndex, bestTrialId, height }: LeaderboardProps) {
+export function Leaderboard({ columns, ranked, selectedIndex, bestTrialId, height, marks, emptyText }: LeaderboardProps) {
   const rows = Math.max(1, height);
   const start = windowStart(ranked.length, selectedIndex, rows);
   const visible = ranked.slice(start, start + rows);
@@ -65,7 +72,7 @@ export function Leaderboard({ columns, ranked, selectedIndex, bestTrialId, heigh
         {'  '}
         {headerCells(columns).join(' ')}
       </Text>
-      {ranked.length === 0 ? <Text dimColor>  no trials yet</Text> : null}
+      {ranked.length === 0 ? <Text dimColor>{`  ${emptyText ?? 'no trials yet'}`}</Text> : null}
       {visible.map((trial, offset) => (
         <LeaderboardRow
           key={trial.id}
@@ -74,6 +81,7 @@ export function Leaderboard({ columns, ranked, selectedIndex, bestTrialId, heigh
           rank={start + offset + 1}
           selected={start + offset === selectedIndex}
           best={trial.id === bestTrialId}
+          mark={marks?.get(trial.id)}
         />
       ))}
       {hidden > 0 ? <Text dimColor>{`  … ${hidden} more (↑↓ to scroll)`}</Text> : null}

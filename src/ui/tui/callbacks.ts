@@ -12,6 +12,8 @@ export interface TuiCallbacks {
   readonly embedded?: boolean;
   /** `e` exports the best trial: resolves to a one-line message (e.g. the file written). */
   readonly onExport?: (bestTrialId: string) => Promise<string>;
+  /** `r` writes the study's HTML report (the code of `skewer report`): resolves to a one-line message saying where. */
+  readonly onReport?: () => Promise<string>;
   /** Called once when the person quits, with their answer. */
   readonly onQuit?: (choice: QuitChoice) => void;
 }

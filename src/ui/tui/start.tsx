@@ -50,6 +50,7 @@ export function startTui(options: TuiOptions): TuiReporter {
         store={store}
         embedded={options.embedded ?? false}
         {...(options.onExport ? { onExport: options.onExport } : {})}
+        {...(options.onReport ? { onReport: options.onReport } : {})}
         {...(options.onQuit ? { onQuit: options.onQuit } : {})}
       />
     </PaletteContext.Provider>,

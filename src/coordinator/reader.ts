@@ -34,8 +34,21 @@ export interface StudyReader {
   trials(): Promise<StoredTrial[]>;
   agents(): Promise<StoredAgent[]>;
   best(): Promise<StoredTrial | undefined>;
+  /**
+   * State, trials, agents and best from ONE read of the store (a bucket of 1,000 trials is
+   * megabytes: `skewer status` read it four times when it asked for each separately).
+   */
+  snapshot(): Promise<StudySnapshot>;
   /** Current state as events first, then every change, until `signal` aborts. */
   events(signal: AbortSignal): AsyncIterable<StudyEvent>;
+}
+
+export interface StudySnapshot {
+  readonly state: StoredStudy['state'];
+  /** By trial number. */
+  readonly trials: StoredTrial[];
+  readonly agents: StoredAgent[];
+  readonly best: StoredTrial | undefined;
 }
 
 export type StudyReaderTarget =
@@ -97,6 +110,10 @@ function makeReader(
 ): StudyReader {
   const config = parseStoredStudyConfig(study.config, `study ${name} (stored config)`);
   const direction = directionOf(config);
+  const read = async (): Promise<StudySnapshot> => {
+    const { study: current, trials, agents } = await snapshot();
+    return { state: current?.state ?? study.state, trials, agents, best: bestOf(trials, direction) };
+  };
   return {
     name,
     config: () => config,
@@ -105,6 +122,7 @@ function makeReader(
     agents: async () => (await snapshot()).agents,
     direction,
     best: async () => bestOf((await snapshot()).trials, direction),
+    snapshot: read,
     events: (signal) => deriveEvents(changes(signal), direction),
   };
 }

@@ -190,14 +190,22 @@ async function journalReader(name: string, dir: string): Promise<StudyReader> {
 
 const TAIL_POLL_MS = 200;
 
-/** Every line of the journal, then lines as they are appended (polling), until `signal` aborts. */
+/** Every line of the journal, then lines as they are appended (polling, across compactions), until `signal` aborts. */
 async function* tailJournal(file: string, signal: AbortSignal): AsyncGenerator<RecordChange> {
   let offset = 0;
   let pending = '';
   let studyLine: RecordChange | undefined;
   let first = true;
+  let inode: number | undefined;
   while (!signal.aborted) {
-    const size = (await stat(file)).size;
+    const { size, ino } = await stat(file);
+    if (inode !== undefined && (ino !== inode || size < offset)) {
+      // Compacted (renamed over): read the new file from its start. Its lines repeat records
+      // already seen, which the event derivation folds away (an unchanged record yields nothing).
+      offset = 0;
+      pending = '';
+    }
+    inode = ino;
     if (size > offset) {
       const handle = await open(file, 'r');
       try {

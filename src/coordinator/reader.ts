@@ -34,8 +34,21 @@ export interface StudyReader {
   trials(): Promise<StoredTrial[]>;
   agents(): Promise<StoredAgent[]>;
   best(): Promise<StoredTrial | undefined>;
+  /**
+   * State, trials, agents and best from ONE read of the store (a bucket of 1,000 trials is
+   * megabytes: `skewer status` read it four times when it asked for each separately).
+   */
+  snapshot(): Promise<StudySnapshot>;
   /** Current state as events first, then every change, until `signal` aborts. */
   events(signal: AbortSignal): AsyncIterable<StudyEvent>;
+}
+
+export interface StudySnapshot {
+  readonly state: StoredStudy['state'];
+  /** By trial number. */
+  readonly trials: StoredTrial[];
+  readonly agents: StoredAgent[];
+  readonly best: StoredTrial | undefined;
 }
 
 export type StudyReaderTarget =
@@ -97,6 +110,10 @@ function makeReader(
 ): StudyReader {
   const config = parseStoredStudyConfig(study.config, `study ${name} (stored config)`);
   const direction = directionOf(config);
+  const read = async (): Promise<StudySnapshot> => {
+    const { study: current, trials, agents } = await snapshot();
+    return { state: current?.state ?? study.state, trials, agents, best: bestOf(trials, direction) };
+  };
   return {
     name,
     config: () => config,
@@ -105,6 +122,7 @@ function makeReader(
     agents: async () => (await snapshot()).agents,
     direction,
     best: async () => bestOf((await snapshot()).trials, direction),
+    snapshot: read,
     events: (signal) => deriveEvents(changes(signal), direction),
   };
 }
@@ -172,14 +190,22 @@ async function journalReader(name: string, dir: string): Promise<StudyReader> {
 
 const TAIL_POLL_MS = 200;
 
-/** Every line of the journal, then lines as they are appended (polling), until `signal` aborts. */
+/** Every line of the journal, then lines as they are appended (polling, across compactions), until `signal` aborts. */
 async function* tailJournal(file: string, signal: AbortSignal): AsyncGenerator<RecordChange> {
   let offset = 0;
   let pending = '';
   let studyLine: RecordChange | undefined;
   let first = true;
+  let inode: number | undefined;
   while (!signal.aborted) {
-    const size = (await stat(file)).size;
+    const { size, ino } = await stat(file);
+    if (inode !== undefined && (ino !== inode || size < offset)) {
+      // Compacted (renamed over): read the new file from its start. Its lines repeat records
+      // already seen, which the event derivation folds away (an unchanged record yields nothing).
+      offset = 0;
+      pending = '';
+    }
+    inode = ino;
     if (size > offset) {
       const handle = await open(file, 'r');
       try {

@@ -55,7 +55,8 @@ export interface ReportInput {
 }
 
 export async function reportInputOf(reader: StudyReader, retrain?: RetrainReport): Promise<ReportInput> {
-  return { study: reader.name, config: reader.config(), direction: reader.direction, trials: await reader.trials(), agents: await reader.agents(), ...(retrain ? { retrain } : {}) };
+  const { trials, agents } = await reader.snapshot(); // one read of the store for both
+  return { study: reader.name, config: reader.config(), direction: reader.direction, trials, agents, ...(retrain ? { retrain } : {}) };
 }
 
 function retrainSection(report: RetrainReport): Section {

@@ -31,6 +31,7 @@ function reader(state: 'running' | 'finished', trials: StoredTrial[], agents: St
     trials: async () => trials,
     agents: async () => agents,
     best: async () => trials.find((t) => t.state === 'complete'),
+    snapshot: async () => ({ state, trials, agents, best: trials.find((t) => t.state === 'complete') }),
     events: () => (async function* () {})(),
   };
 }
@@ -52,4 +53,41 @@ test('status: a pruned trial says at which step and with which value; agents say
   assert.match(running, /^ +ghost +wasm .* LOST \(/m);
   const finished = await statusTable(reader('finished', trials, agents));
   assert.match(finished, /^ +a +wasm .* seen \(last heartbeat/m);
+});
+
+test('status reads the study bucket once (a table and a JSON document alike), however many trials', async () => {
+  const { createMemoryTransport } = await import('../../src/transport/index.ts');
+  const { openStudyReader, TrialStore } = await import('../../src/coordinator/index.ts');
+  const { statusDocument } = await import('../../src/cli/commands/status.ts');
+  const { studyRecordCodec } = await import('../../src/transport/messages.ts');
+  const { studyBucketName } = await import('../../src/transport/subjects.ts');
+  const inner = createMemoryTransport();
+  const config = functionStudy({ trials: 3 });
+  const records = new TrialStore(await inner.kv(studyBucketName(config.name), studyRecordCodec));
+  await records.createStudy(config.name, config as unknown as Record<string, unknown>);
+  for (let n = 0; n < 40; n++) await records.create(trial(n, { id: `t${n}`, state: n % 2 ? 'complete' : 'waiting', value: n }));
+  await records.putAgent(agent('a'));
+  const reads = { list: 0, get: 0 };
+  // The same transport, with every read of a bucket counted on its way through.
+  const transport: typeof inner = {
+    ...inner,
+    kv: async (bucket, codec) => {
+      const kv = await inner.kv(bucket, codec);
+      return {
+        ...kv,
+        list: (prefix) => (reads.list++, kv.list(prefix)),
+        get: (key) => (reads.get++, kv.get(key)),
+      };
+    },
+  };
+  const reader = await openStudyReader({ study: config.name, transport });
+  const opened = { ...reads };
+  const table = await statusTable(reader);
+  assert.match(table, /40\/3 trials, 20 waiting, 20 complete/);
+  assert.equal(reads.list - opened.list, 1, 'one list of the bucket for the table');
+  assert.equal(reads.get - opened.get, 0, 'no per-key reads');
+  const document = await statusDocument(reader);
+  assert.equal((document.trials as unknown[]).length, 40);
+  assert.equal(reads.list - opened.list, 2, 'and one more for the JSON document');
+  await inner.close();
 });

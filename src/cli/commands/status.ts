@@ -35,7 +35,7 @@ export const register: RegisterCommand = (program) => {
 };
 
 export async function statusDocument(reader: StudyReader): Promise<Record<string, unknown>> {
-  const [trials, agents, state, best] = await Promise.all([reader.trials(), reader.agents(), reader.state(), reader.best()]);
+  const { trials, agents, state, best } = await reader.snapshot();
   return { study: reader.name, state, config: reader.config(), best: best?.id ?? null, trials, agents };
 }
 
@@ -65,7 +65,7 @@ function formatMetrics(trial: StoredTrial): string {
 
 export async function statusTable(reader: StudyReader): Promise<string> {
   const config = reader.config();
-  const [trials, agents, state, best] = await Promise.all([reader.trials(), reader.agents(), reader.state(), reader.best()]);
+  const { trials, agents, state, best } = await reader.snapshot();
   const counts = new Map<string, number>();
   for (const trial of trials) counts.set(trial.state, (counts.get(trial.state) ?? 0) + 1);
   const lines = [

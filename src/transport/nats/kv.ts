@@ -67,14 +67,40 @@ export async function natsKv<T>(
       const current = await kv.get(key);
       if (current && current.operation === 'PUT') await kv.delete(key);
     },
-    async list(prefix) {
-      const keys: string[] = [];
-      for await (const key of await kv.keys(keyFilter(prefix))) if (key.startsWith(prefix)) keys.push(key);
-      const entries = await Promise.all(keys.map(get));
-      return entries.filter((entry): entry is KvEntry<T> => entry !== undefined);
-    },
+    list: (prefix) => list(kv, prefix, decode),
     watch: (prefix, signal) => watch(kv, prefix, decode, AbortSignal.any([signal, closing])),
   };
+}
+
+/**
+ * The current entries under `prefix` in one pass: a headers-only key scan (cheap, and it tells an
+ * empty selection apart, which a watch cannot), then one last-value consumer that streams every
+ * value and stops at the last pending message. It used to be one `get` request per key: 1,000
+ * round trips for a study of 1,000 trials.
+ */
+async function list<T>(kv: KV, prefix: string, decode: (key: string, bytes: Uint8Array) => T | undefined): Promise<Array<KvEntry<T>>> {
+  const filter = keyFilter(prefix);
+  let any = false;
+  for await (const key of await kv.keys(filter)) if (key.startsWith(prefix)) any = true;
+  if (!any) return [];
+  const latest = new Map<string, KvEntry<T>>();
+  const entries = await kv.watch({ key: filter, include: KvWatchInclude.LastValue });
+  try {
+    for await (const entry of entries) {
+      if (entry.key.startsWith(prefix)) {
+        if (entry.operation !== 'PUT') latest.delete(entry.key);
+        else {
+          const value = decode(entry.key, entry.value);
+          if (value === undefined) latest.delete(entry.key);
+          else latest.set(entry.key, { key: entry.key, value, revision: entry.revision });
+        }
+      }
+      if (entry.delta === 0) break; // nothing pending: every key's last value has arrived
+    }
+  } finally {
+    entries.stop();
+  }
+  return [...latest.values()];
 }
 
 async function* watch<T>(

@@ -3,10 +3,11 @@
  * image once to find the unreadable ones, and hashes names + bytes into a dataset identity.
  */
 import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError } from '../core/errors.ts';
 import { checkImage, type ImageCheck } from './decode.ts';
+import { listClassFolders, type Candidate } from './folders.ts';
 import { readManifest } from './manifest.ts';
 import { compareText } from './order.ts';
 import { loadVerdicts, saveVerdicts, type Verdicts } from './scan-cache.ts';
@@ -14,6 +15,8 @@ import type { DatasetIndex, ImageItem, ImageSizes } from './types.ts';
 
 /** File extensions taken as images (case-insensitive). Other files are ignored. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff'];
+
+const isImageName = (name: string): boolean => IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase());
 
 export interface ScanOptions {
   /** The rare class; inferred as the class with the fewest images when omitted. */
@@ -31,14 +34,6 @@ export interface ScanOptions {
    * before is not decoded again. Off when omitted; trials use defaultScanCacheDir().
    */
   verdictCache?: string;
-}
-
-interface Candidate {
-  path: string;
-  relative: string;
-  label: string;
-  /** A reason known before decoding (e.g. a manifest row pointing at a missing file). */
-  missing?: string;
 }
 
 interface Checked extends Candidate {
@@ -63,7 +58,7 @@ export async function scanDataset(source: string, options: ScanOptions = {}): Pr
       hint: 'pass a folder with one sub-folder per class (e.g. data/defect, data/ok) or a path,label CSV manifest',
     });
   }
-  const candidates = sourceStat.isDirectory() ? await listClassFolders(root) : await readManifest(root);
+  const candidates = sourceStat.isDirectory() ? await listClassFolders(root, isImageName) : await readManifest(root);
   const mode = options.check ?? 'decode';
   const known = options.verdictCache ? await loadVerdicts(options.verdictCache, root, mode) : undefined;
   const checked = await mapLimit(candidates, options.concurrency ?? 8, (candidate) => checkCandidate(candidate, mode, known));
@@ -74,55 +69,6 @@ export async function scanDataset(source: string, options: ScanOptions = {}): Pr
     if (changed) await saveVerdicts(options.verdictCache, root, mode, verdicts);
   }
   return buildIndex(root, checked, options.minorityClass);
-}
-
-async function listClassFolders(root: string): Promise<Candidate[]> {
-  const entries = await readdir(root, { withFileTypes: true });
-  const classDirs: string[] = [];
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    if (e.isDirectory() || (e.isSymbolicLink() && (await isLinkedDirectory(path.join(root, e.name))))) classDirs.push(e.name);
-  }
-  classDirs.sort();
-  if (classDirs.length === 0) {
-    throw new DatasetError('no class folders found', {
-      where: root,
-      hint: 'put each class in its own sub-folder, e.g. DIR/defect/*.png and DIR/ok/*.png',
-    });
-  }
-  const out: Candidate[] = [];
-  for (const label of classDirs) {
-    const files = await listImagesUnder(path.join(root, label));
-    for (const file of files) {
-      out.push({ path: file, relative: path.relative(root, file).split(path.sep).join('/'), label });
-    }
-    // A class folder with no image files is still a class: reported as empty below.
-    if (files.length === 0) out.push({ path: '', relative: '', label, missing: 'empty' });
-  }
-  return out;
-}
-
-async function listImagesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith('.')) continue;
-    const full = path.join(dir, entry.name);
-    // Symlinked images and folders count like real ones (datasets are often assembled from links).
-    const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && (await isLinkedDirectory(full)));
-    if (isDirectory) out.push(...(await listImagesUnder(full)));
-    else if (IMAGE_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) out.push(full);
-  }
-  return out;
-}
-
-/** Whether a symlink points at a directory; a dangling link is not (it is then read, and reported unreadable). */
-async function isLinkedDirectory(link: string): Promise<boolean> {
-  try {
-    return (await stat(link)).isDirectory();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
 }
 
 async function checkCandidate(candidate: Candidate, mode: 'decode' | 'header', known: Verdicts | undefined): Promise<Checked> {

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/errors.ts';
@@ -29,13 +29,57 @@ interface FileEntry {
   readonly size: number;
 }
 
-async function listFiles(root: string, dir = root, out: FileEntry[] = []): Promise<FileEntry[]> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await listFiles(root, full, out);
-    else if (entry.isFile() && entry.name !== COMPLETE_MARKER) {
-      out.push({ rel: path.relative(root, full).split(path.sep).join('/'), size: (await stat(full)).size });
+/**
+ * The files of a dataset folder, sorted by relative path. Symlinks are followed while they stay
+ * inside the folder (a linked file travels as a plain file at the link's path), as the dataset
+ * scan follows them (src/data/folders.ts): what the scan counts is what is hashed and shipped. A
+ * link that leaves the folder, or loops back into a folder containing it, is refused by name.
+ */
+async function listFiles(root: string): Promise<FileEntry[]> {
+  const rootReal = await realpath(root);
+  const out: FileEntry[] = [];
+  const refused: string[] = [];
+  const walk = async (dir: string, chain: ReadonlySet<string>): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      const rel = path.relative(root, full).split(path.sep).join('/');
+      let real = full;
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          real = await realpath(full);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') continue; // dangling: no file to ship (the scan lists it unreadable)
+          if (code === 'ELOOP') {
+            refused.push(`${rel}: a symlink loop`);
+            continue;
+          }
+          throw error;
+        }
+        if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
+          refused.push(`${rel} -> ${real}: outside the dataset folder`);
+          continue;
+        }
+        const info = await stat(real);
+        isDirectory = info.isDirectory();
+        isFile = info.isFile();
+        if (isDirectory && chain.has(real)) {
+          refused.push(`${rel} -> ${real}: a symlink loop`);
+          continue;
+        }
+      } else if (isDirectory) real = await realpath(full);
+      if (isDirectory) await walk(full, new Set([...chain, real]));
+      else if (isFile && entry.name !== COMPLETE_MARKER) out.push({ rel, size: (await stat(full)).size });
     }
+  };
+  await walk(root, new Set([rootReal]));
+  if (refused.length) {
+    throw new UserError(`the dataset folder has symlinks that cannot be shipped to agents: ${refused.slice(0, 5).join('; ')}${refused.length > 5 ? ` (and ${refused.length - 5} more)` : ''}`, {
+      where: root,
+      hint: 'Links are followed only inside the dataset folder (what is hashed is what agents receive): replace the others with copies (`cp -rL`) or hard links (`cp -al`).',
+    });
   }
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
@@ -59,6 +103,16 @@ export async function hashDataset(root: string): Promise<string> {
     hash.update(`${file.rel}\0${file.size}\0${digest.digest('hex')}\n`);
   }
   return hash.digest('hex');
+}
+
+/** The hash of a folder here that may hold the dataset; none when its links could not be shipped (then it is not the same content). */
+async function localHash(root: string): Promise<string | undefined> {
+  try {
+    return await hashDataset(root);
+  } catch (error) {
+    if (error instanceof UserError) return undefined;
+    throw error;
+  }
 }
 
 async function* packDataset(root: string): AsyncGenerator<Uint8Array> {
@@ -148,7 +202,7 @@ export async function resolveDataset(
   };
   const entry = ref.entry;
   const root = entry ? path.dirname(ref.path) : ref.path;
-  if (existsSync(root) && (await hashDataset(root)) === ref.hash) return remember(ref.path);
+  if (existsSync(root) && (await localHash(root)) === ref.hash) return remember(ref.path);
   const cached = path.join(cacheRoot, ref.hash);
   const inside = (dir: string): string => (entry ? path.join(dir, entry) : dir);
   if (existsSync(path.join(cached, COMPLETE_MARKER))) return remember(inside(cached));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { DatasetError, UserError } from '../../src/core/errors.ts';
@@ -89,17 +89,22 @@ test('an empty class, a single class, an unknown minority, a missing folder: Dat
   await assert.rejects(scanDataset(path.join(empty, 'nope')), (e: unknown) => e instanceof DatasetError && /not found/.test(e.message));
 });
 
-test('symlinked class folders and images count; header mode skips the full decode', async () => {
-  const source = await tinyDataset({ images: 20 });
-  const linked = tempDir();
-  symlinkSync(path.join(source, 'ok'), path.join(linked, 'ok'));
+test('symlinked class folders and images inside the root count; header mode skips the full decode', async () => {
+  const linked = await tinyDataset({ images: 20 });
+  // The real files live in a hidden pool inside the root (hidden folders are no classes).
+  renameSync(path.join(linked, 'ok'), path.join(linked, '.pool-ok'));
+  symlinkSync(path.join(linked, '.pool-ok'), path.join(linked, 'ok'));
+  mkdirSync(path.join(linked, '.pool-defect'));
+  for (const name of ['0000.png', '0001.png']) renameSync(path.join(linked, 'defect', name), path.join(linked, '.pool-defect', name));
+  rmSync(path.join(linked, 'defect'), { recursive: true });
   mkdirSync(path.join(linked, 'defect'));
-  for (const name of ['0000.png', '0001.png']) symlinkSync(path.join(source, 'defect', name), path.join(linked, 'defect', name));
-  symlinkSync(path.join(source, 'defect', 'gone.png'), path.join(linked, 'defect', 'dangling.png'));
+  for (const name of ['0000.png', '0001.png']) symlinkSync(path.join('..', '.pool-defect', name), path.join(linked, 'defect', name));
+  symlinkSync(path.join(linked, 'defect', 'gone.png'), path.join(linked, 'defect', 'dangling.png'));
   const index = await scanDataset(linked);
   assert.deepEqual(index.counts, { defect: 2, ok: 16 });
-  assert.deepEqual(index.unreadable.map((u) => path.basename(u.path)), ['dangling.png']);
+  assert.deepEqual(index.unreadable.map((u) => [path.basename(u.path), /dangling symlink/.test(u.reason)]), [['dangling.png', true]]);
 
+  const source = await tinyDataset({ images: 20 });
   const bytes = readFileSync(path.join(source, 'ok', '0000.png'));
   writeFileSync(path.join(source, 'ok', 'truncated.png'), bytes.subarray(0, Math.floor(bytes.length * 0.6)));
   assert.equal((await scanDataset(source)).unreadable.length, 1);

@@ -110,6 +110,7 @@ function buildIndex(root: string, checked: Checked[], minorityOption: string | u
     });
   }
   const byCount = [...classNames].sort((a, b) => counts[a]! - counts[b]! || compareText(a, b));
+  refuseStrayClasses(root, classNames, counts, readable, countText);
   if (minorityOption !== undefined && !classNames.includes(minorityOption)) {
     throw new DatasetError(`minority class '${minorityOption}' is not in the dataset (counts: ${countText})`, {
       where: root,
@@ -159,4 +160,32 @@ export async function mapLimit<T, R>(inputs: readonly T[], limit: number, fn: (i
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, inputs.length)) }, worker));
   return out;
+}
+
+/** A class this much smaller than the largest, with at most this many images, looks like a typo. */
+const STRAY_MAX_IMAGES = 2;
+const STRAY_RATIO = 10;
+
+/**
+ * With more than two classes, a class of one or two images beside classes ten times its size is
+ * almost always a mistyped label (a CSV row saying `okk`, a stray folder): taken at face value it
+ * becomes the minority class of the whole study. Refused, naming where its images come from.
+ */
+function refuseStrayClasses(root: string, classNames: string[], counts: Record<string, number>, readable: Checked[], countText: string): void {
+  if (classNames.length <= 2) return;
+  const largest = Math.max(...classNames.map((n) => counts[n]!));
+  const stray = classNames.filter((n) => counts[n]! <= STRAY_MAX_IMAGES && largest >= STRAY_RATIO * counts[n]!);
+  if (stray.length === 0) return;
+  const described = stray.map((name) => {
+    const where = readable
+      .filter((c) => c.label === name)
+      .map((c) => (c.line !== undefined ? `line ${c.line}` : c.relative))
+      .join(', ');
+    const n = counts[name]!;
+    return `class '${name}' has ${n} image${n === 1 ? '' : 's'} (${where}) — a typo?`;
+  });
+  throw new DatasetError(`${described.join('; ')} (counts: ${countText})`, {
+    where: root,
+    hint: 'fix the label (a CSV row or a folder name) so it names one of the real classes, or remove the image; a real class needs more images than that to be judged by cross-validation',
+  });
 }

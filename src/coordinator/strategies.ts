@@ -9,9 +9,9 @@ import { ConfigError } from '../core/errors.ts';
 import { freezeForSearch, type Direction } from '../core/direction.ts';
 import type { FrozenTrial } from '../core/trial.ts';
 import { baseSpecOf, type StudyConfig } from '../config/study.ts';
-import { TrialSpecFieldsSchema } from '../config/trial.ts';
+import { TrialSpecFieldsSchema, specFromParams } from '../config/trial.ts';
 import type { SearchSpace } from '../config/space.ts';
-import { ashaRungs, createPruner, createSampler, proposeTrial, type AskedTrial, type PruneDecision, type Pruner, type Sampler } from '../search/index.ts';
+import { ashaRungs, createPruner, createSampler, createStudy, enumerateGrid, proposeTrial, type AskedTrial, type PruneDecision, type Pruner, type Sampler } from '../search/index.ts';
 import { OBJECTIVE_NAMES, directionOf, objectiveFunction } from '../objectives/index.ts';
 import type { StoredTrial } from '../transport/messages.ts';
 
@@ -37,7 +37,28 @@ export function resolveStrategies(config: StudyConfig): SearchPolicy {
     }
   }
   checkRungsAtFoldBoundaries(config);
+  checkSpaceMakesTrials(config);
   return { space: config.space, seed: config.seed, direction: directionOf(config), sampler, pruner };
+}
+
+/** Random draws of the space checked against the trial spec before a study is stored. */
+const PREFLIGHT_DRAWS = 32;
+
+/**
+ * A study that cannot make one valid trial is refused before it is stored (its name stays free):
+ * a grid over a float range, or a space parameter that is no trial spec field or has values the
+ * field refuses, failed every trial and still used the name up. Seeded random draws (conditional
+ * parameters included) each become a trial spec; the first refusal is the error, with its zod path.
+ */
+function checkSpaceMakesTrials(config: StudyConfig): void {
+  if (config.sampler.type === 'grid') enumerateGrid(config.space);
+  if (config.objective) return;
+  const draws = createStudy({ space: config.space, sampler: 'random', seed: config.seed, direction: 'maximize' });
+  for (let i = 0; i < PREFLIGHT_DRAWS; i += 1) {
+    const asked = draws.ask();
+    if (!asked) return;
+    specFromParams(baseSpecOf(config), asked.params);
+  }
 }
 
 /**

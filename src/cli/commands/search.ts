@@ -95,6 +95,12 @@ export const register: RegisterCommand = (program) => {
     try {
       const outcome = await runSearch(target, flags, transport);
       if (!outcome.finished) process.exitCode = 130;
+      else if (outcome.trials.length > 0 && !outcome.trials.some((trial) => trial.state === 'complete')) {
+        // A study that completed no trial is a failure, whatever the reason (never exit 0).
+        const first = outcome.trials.find((trial) => trial.error !== undefined);
+        process.stderr.write(`skewer: no trial completed${first ? `; trial #${first.number} failed: ${first.error}` : ''}\n`);
+        process.exitCode = 1;
+      }
     } finally {
       await transport?.close();
     }
@@ -103,8 +109,15 @@ export const register: RegisterCommand = (program) => {
 
 async function runSearch(target: string, flags: SearchFlags, remote: Transport | undefined): Promise<StudyOutcome> {
   const config = await studyConfigFor(target, flags, remote);
-  resolveStrategies(config); // fail on a bad sampler/pruner/objective before anything starts
+  resolveStrategies(config); // fail on a bad sampler/pruner/objective/space before anything starts
   const embedded = remote === undefined;
+  const datasetPath = (config.base?.['dataset'] as { path?: string } | undefined)?.path;
+  if (embedded && datasetPath && !existsSync(path.resolve(datasetPath))) {
+    throw new UserError(`dataset not found: ${path.resolve(datasetPath)}`, {
+      where: 'base.dataset.path',
+      hint: 'Point base.dataset.path at a folder of class folders or a CSV manifest (paths resolve from where skewer runs); nothing was stored.',
+    });
+  }
   // Local agents' capabilities are found once (a probe child for native/webgpu), before the default count.
   const capabilities = embedded || (flags.agents !== undefined && flags.agents !== '0') ? await checkedCapabilities(resolveAgentBackend(flags.backend)) : undefined;
   let agentCount: number;

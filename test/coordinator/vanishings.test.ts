@@ -19,7 +19,7 @@ const KILLS = 20;
 const CURSED_TRIAL = 7;
 const CURSED_KILLS = 5;
 
-test('20 agent kills in a 200-trial study fail no trial; one trial survives 5 kills of its runners', { timeout: 90_000 }, async () => {
+test('20 agent kills in a 200-trial study fail no trial; one trial survives 5 kills of its runners', { timeout: 240_000 }, async () => {
   const config = functionStudy({ trials: 200, maxAttempts: 3, ackWaitMs: 250, agentLostMs: 400, heartbeatMs: 50, retryDelayMs: 10 });
   assert.equal(config.maxVanishings, 10, 'the default bound');
   const transport = createMemoryTransport({ onInvalid: () => undefined });

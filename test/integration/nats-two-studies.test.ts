@@ -1,7 +1,7 @@
 /**
  * Two studies with different lease settings on one real nats-server (issue 11). Study `longlease`
- * runs 2.5 s trials under a 12 s lease (its agents renew every 4 s, so not once per trial); study
- * `shortlease` starts later with a 600 ms lease. With one shared trial queue the later coordinator
+ * runs 5 s trials under a 20 s lease (its agents renew every 6.7 s, so not once per trial); study
+ * `shortlease` starts later with a 2 s lease (short, yet long enough for its 50 ms trials on a loaded CI machine). With one shared trial queue the later coordinator
  * set ack_wait for both and `longlease`'s trials were redelivered and run twice. Each study now has
  * its own queues and consumer: each keeps its own ack_wait, nothing runs twice, and an agent that
  * joined only `shortlease` never receives a trial of `longlease`.
@@ -54,8 +54,8 @@ function agent(transport: Transport, name: string, signers: StudySigner[], runs:
 }
 
 test('two studies with different leases on one server: each keeps its own ack_wait and nothing runs twice', async () => {
-  const long = study('longlease', 12_000, 4, 2_500);
-  const short = study('shortlease', 600, 8, 50);
+  const long = study('longlease', 20_000, 4, 5_000);
+  const short = study('shortlease', 2_000, 8, 50);
   const longSigner = newStudySigner('longlease');
   const shortSigner = newStudySigner('shortlease');
   const transports = await Promise.all([0, 1, 2, 3].map(() => connectNats({ servers: nats.server.url })));
@@ -83,8 +83,8 @@ test('two studies with different leases on one server: each keeps its own ack_wa
     const nc = await connect({ servers: nats.server.url });
     try {
       const jsm = await jetstreamManager(nc);
-      assert.equal((await jsm.consumers.info(trialQueueName('longlease', 'cpu'), 'workers')).config.ack_wait, nanos(12_000));
-      assert.equal((await jsm.consumers.info(trialQueueName('shortlease', 'cpu'), 'workers')).config.ack_wait, nanos(600));
+      assert.equal((await jsm.consumers.info(trialQueueName('longlease', 'cpu'), 'workers')).config.ack_wait, nanos(20_000));
+      assert.equal((await jsm.consumers.info(trialQueueName('shortlease', 'cpu'), 'workers')).config.ack_wait, nanos(2_000));
     } finally {
       await nc.close();
     }

@@ -4,6 +4,9 @@
  * which images are non-holdout), the backbone, resolution, fit, starting weights and every
  * pretraining setting. Everything else of the recipe (loss, sampling, epochs, ...) does not enter.
  *
+ * Concurrent trials on one machine with one key pretrain once: the first holds `<key>.lock` in the
+ * cache folder (src/training/encoder-lock.ts), the others wait and then read its encoder from disk.
+ *
  * Lookup order: this machine's disk (`~/.cache/skewer/encoders/<key>`, written atomically: a
  * partial folder renamed into place), then a remote store when one is given (the agent's object
  * store, see src/agent/encoders.ts), then pretraining (saved to disk, then published to the store).
@@ -17,6 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { SimclrSettings } from '../config/trial.ts';
 import { saveLayersModel } from '../models/index.ts';
 import type { PreparedTrial } from './prepare.ts';
+import { withKeyLock } from './encoder-lock.ts';
 import { pretrainSimclr, type PretrainProgress } from './simclr.ts';
 
 const COMPLETE_MARKER = '.skewer-complete';
@@ -39,6 +43,8 @@ export interface ObtainEncoderOptions {
   readonly signal?: AbortSignal;
   readonly onEpoch?: (progress: PretrainProgress) => void;
   readonly log?: (line: string) => void;
+  /** A pretraining lock untouched this long is taken over (default 60 s). */
+  readonly lockStaleMs?: number;
 }
 
 export interface ObtainedEncoder {
@@ -75,6 +81,18 @@ export function encoderKey(trial: Pick<PreparedTrial, 'spec' | 'index'>, setting
 export async function obtainEncoder(trial: PreparedTrial, settings: SimclrSettings, options: ObtainEncoderOptions = {}): Promise<ObtainedEncoder> {
   const key = encoderKey(trial, settings);
   const root = options.cacheDir ?? defaultEncoderCacheDir();
+  const dir = path.join(root, key);
+  if (existsSync(path.join(dir, COMPLETE_MARKER))) return { key, path: dir, source: 'disk' };
+  await mkdir(root, { recursive: true });
+  // Another trial on this machine pretraining the same key: wait for it, then read its encoder.
+  return withKeyLock(root, key, () => obtainLocked(trial, settings, key, root, options), {
+    ...(options.signal && { signal: options.signal }),
+    ...(options.lockStaleMs !== undefined && { staleMs: options.lockStaleMs }),
+    onWait: (holder) => options.log?.(`encoder ${key.slice(0, 12)}: waiting for ${holder}, which is pretraining it`),
+  });
+}
+
+async function obtainLocked(trial: PreparedTrial, settings: SimclrSettings, key: string, root: string, options: ObtainEncoderOptions): Promise<ObtainedEncoder> {
   const dir = path.join(root, key);
   if (existsSync(path.join(dir, COMPLETE_MARKER))) return { key, path: dir, source: 'disk' };
   const partial = `${dir}.partial-${process.pid}-${Date.now()}`;

@@ -115,7 +115,8 @@ async function localHash(root: string): Promise<string | undefined> {
   }
 }
 
-async function* packDataset(root: string): AsyncGenerator<Uint8Array> {
+/** The archive of a folder's files (also how pretrained encoders travel, src/transport/encoder-archive.ts). */
+export async function* packDataset(root: string): AsyncGenerator<Uint8Array> {
   yield Buffer.from(MAGIC);
   for (const file of await listFiles(root)) {
     yield Buffer.from(`${JSON.stringify({ path: file.rel, size: file.size })}\n`);
@@ -141,7 +142,8 @@ export async function publishDataset(objects: ObjectStore, datasetPath: string):
   return { hash, object, path: absolute, ...(entry && { entry }) };
 }
 
-async function unpack(stream: AsyncIterable<Uint8Array>, target: string): Promise<void> {
+/** Unpacks an archive into `target` (an existing folder); an entry that would land outside it is refused. */
+export async function unpack(stream: AsyncIterable<Uint8Array>, target: string): Promise<void> {
   let buffer = Buffer.alloc(0);
   let magicSeen = false;
   let current: { handle: Awaited<ReturnType<typeof open>>; left: number } | undefined;

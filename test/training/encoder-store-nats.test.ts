@@ -1,0 +1,64 @@
+// A pretrained encoder travels through a real nats-server's object store: two agents (two
+// connections, two cache folders) and two trials with one key pretrain once in total; the second
+// reads the encoder from the store. A key that is not a sha256 never reaches the file system.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { connectNats } from '../../src/transport/index.ts';
+import { objectEncoderStore } from '../../src/transport/encoder-archive.ts';
+import { DATASET_BUCKET } from '../../src/transport/subjects.ts';
+import type { Transport } from '../../src/transport/types.ts';
+import { obtainEncoder } from '../../src/training/encoder-cache.ts';
+import { prepareTrial } from '../../src/training/prepare.ts';
+import { startTestNatsServer, type TestNatsServer } from '../helpers/nats-server.ts';
+import { tinyDataset, tinySpec } from './fixtures.ts';
+
+let server: TestNatsServer;
+const transports: Transport[] = [];
+before(async () => {
+  server = await startTestNatsServer();
+});
+after(async () => {
+  await Promise.all(transports.map((t) => t.close()));
+  await server.stop();
+});
+
+async function agentStore() {
+  const transport = await connectNats({ servers: server.url });
+  transports.push(transport);
+  return objectEncoderStore(await transport.objects(DATASET_BUCKET));
+}
+
+test('two agents with separate caches, one key: the first pretrains and publishes, the second fetches from the store', async () => {
+  const spec = tinySpec(await tinyDataset(), { pretraining: { method: 'simclr', epochs: 2, batchSize: 8, projectionDim: 8 } });
+  const trial = await prepareTrial(spec);
+  const settings = spec.pretraining.method === 'simclr' ? spec.pretraining : assert.fail('simclr expected');
+  const [storeA, storeB] = [await agentStore(), await agentStore()];
+  const [cacheA, cacheB] = [await mkdtemp(path.join(tmpdir(), 'skewer-enc-a-')), await mkdtemp(path.join(tmpdir(), 'skewer-enc-b-'))];
+  const epochs: string[] = [];
+  const first = await obtainEncoder(trial, settings, { cacheDir: cacheA, store: storeA, onEpoch: (p) => epochs.push(`a${p.epoch}`) });
+  const second = await obtainEncoder(trial, settings, { cacheDir: cacheB, store: storeB, onEpoch: (p) => epochs.push(`b${p.epoch}`) });
+  assert.equal(first.source, 'pretrained');
+  assert.equal(second.source, 'store');
+  assert.equal(second.key, first.key);
+  assert.deepEqual(epochs, ['a0', 'a1'], 'pretrained once in total');
+  assert.ok(second.path.startsWith(cacheB));
+  assert.deepEqual((await readdir(second.path)).filter((f) => !f.startsWith('.')).sort(), (await readdir(first.path)).filter((f) => !f.startsWith('.')).sort());
+  // Now on B's disk: a third call there needs neither the store nor pretraining.
+  assert.equal((await obtainEncoder(trial, settings, { cacheDir: cacheB, store: storeB })).source, 'disk');
+});
+
+test('an encoder key that is not 64 hex digits is refused before any file or object is touched', async () => {
+  const store = await agentStore();
+  const dir = await mkdtemp(path.join(tmpdir(), 'skewer-enc-bad-'));
+  for (const key of ['../../etc', 'A'.repeat(64), 'a'.repeat(63), `${'a'.repeat(64)}/x`]) {
+    await assert.rejects(store.fetch(key, dir), /refusing encoder key .*64 lowercase hex digits/);
+    await assert.rejects(store.publish(key, dir), /refusing encoder key/);
+  }
+  assert.deepEqual(await readdir(dir), []);
+  assert.equal(await store.fetch('c'.repeat(64), dir), false, 'an unknown key is simply not there');
+  assert.ok(!existsSync(path.join(dir, 'model.json')));
+});

@@ -8,10 +8,12 @@ import type { TrialProgress } from '../core/result.ts';
 import { UserError } from '../core/errors.ts';
 import { evaluateObjective } from '../objectives/index.ts';
 import type { TrialMessage } from '../transport/messages.ts';
-import type { TrialRun } from './protocol.ts';
+import type { EncoderStoreLike, TrialRun } from './protocol.ts';
 
 export interface ExecuteOptions {
   readonly datasetPath?: string;
+  readonly encoderCacheDir?: string;
+  readonly encoderStore?: EncoderStoreLike;
   readonly onProgress: (progress: TrialProgress) => void;
   readonly signal: AbortSignal;
 }
@@ -25,6 +27,11 @@ export async function executeTrial(trial: TrialMessage, options: ExecuteOptions)
   }
   const spec = options.datasetPath ? { ...work.spec, dataset: { ...work.spec.dataset, path: options.datasetPath } } : work.spec;
   const { runTrial } = await import('../training/run-trial.ts');
-  const result = await runTrial(spec, { onProgress: options.onProgress, signal: options.signal });
+  const result = await runTrial(spec, {
+    onProgress: options.onProgress,
+    signal: options.signal,
+    ...(options.encoderCacheDir && { encoderCacheDir: options.encoderCacheDir }),
+    ...(options.encoderStore && { encoderStore: options.encoderStore }),
+  });
   return { value: result.objective.mean, result };
 }

@@ -11,6 +11,22 @@ export interface RunRequest {
   readonly type: 'run';
   readonly trial: TrialMessage;
   readonly datasetPath?: string;
+  /** Where this agent caches pretrained encoders (default: the user's cache folder). */
+  readonly encoderCacheDir?: string;
+}
+
+/** Pretrained encoders beyond this machine (the agent's object store); see src/training/encoder-cache.ts. */
+export interface EncoderStoreLike {
+  fetch(key: string, dir: string): Promise<boolean>;
+  publish(key: string, dir: string): Promise<void>;
+}
+
+/** Parent -> child: the answer to an `encoder` request (the child has no connection of its own). */
+export interface EncoderReply {
+  readonly type: 'encoder-reply';
+  readonly id: number;
+  readonly found?: boolean;
+  readonly error?: string;
 }
 
 export interface TrialRun {
@@ -30,7 +46,8 @@ export interface FailureData {
 export type ChildMessage =
   | { readonly type: 'progress'; readonly progress: TrialProgress }
   | { readonly type: 'result'; readonly run: TrialRun }
-  | { readonly type: 'failure'; readonly failure: FailureData };
+  | { readonly type: 'failure'; readonly failure: FailureData }
+  | { readonly type: 'encoder'; readonly id: number; readonly op: 'fetch' | 'publish'; readonly key: string; readonly dir: string };
 
 /**
  * A trial that did not produce a result. `retryable` failures (a crashed or killed child, an

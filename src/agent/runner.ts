@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { TrialProgress } from '../core/result.ts';
 import type { TrialMessage } from '../transport/messages.ts';
 import { executeTrial } from './execute.ts';
-import { TrialFailure, failureData, failureFrom, type ChildMessage, type RunRequest, type TrialRun } from './protocol.ts';
+import { TrialFailure, failureData, failureFrom, type ChildMessage, type EncoderReply, type EncoderStoreLike, type RunRequest, type TrialRun } from './protocol.ts';
 
 export interface RunOptions {
   readonly datasetPath?: string;
@@ -33,6 +33,10 @@ export interface ChildRunnerOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where the child's stdout/stderr go: inherited (default) or ignored. */
   readonly stdio?: 'inherit' | 'ignore';
+  /** Pretrained encoders beyond this machine (the object store); the child asks for them over IPC. */
+  readonly encoderStore?: EncoderStoreLike;
+  /** Where trials cache pretrained encoders (default: the user's cache folder). */
+  readonly encoderCacheDir?: string;
 }
 
 export function childProcessRunner(options: ChildRunnerOptions = {}): TrialRunner {
@@ -56,7 +60,15 @@ export function childProcessRunner(options: ChildRunnerOptions = {}): TrialRunne
         };
         signal.addEventListener('abort', onAbort, { once: true });
         child.on('message', (message: ChildMessage) => {
-          if (message.type === 'progress') onProgress(message.progress);
+          if (message.type === 'encoder') {
+            const reply = (answer: Omit<EncoderReply, 'type' | 'id'>): void => {
+              if (child.connected) child.send({ type: 'encoder-reply', id: message.id, ...answer } satisfies EncoderReply);
+            };
+            const store = options.encoderStore;
+            if (!store) reply({ found: false });
+            else if (message.op === 'fetch') store.fetch(message.key, message.dir).then((found) => reply({ found }), (error: Error) => reply({ error: error.message }));
+            else store.publish(message.key, message.dir).then(() => reply({}), (error: Error) => reply({ error: error.message }));
+          } else if (message.type === 'progress') onProgress(message.progress);
           else if (message.type === 'result') outcome = { run: message.run };
           else outcome = { failure: failureFrom(message.failure) };
         });
@@ -72,7 +84,7 @@ export function childProcessRunner(options: ChildRunnerOptions = {}): TrialRunne
           const how = exitSignal ? `was killed by ${exitSignal}` : `exited with code ${code}`;
           reject(new TrialFailure(`the trial process ${how} before reporting a result (out of memory?)`, true));
         });
-        const request: RunRequest = { type: 'run', trial, ...(datasetPath && { datasetPath }) };
+        const request: RunRequest = { type: 'run', trial, ...(datasetPath && { datasetPath }), ...(options.encoderCacheDir && { encoderCacheDir: options.encoderCacheDir }) };
         child.send(request);
       });
     },
@@ -80,12 +92,12 @@ export function childProcessRunner(options: ChildRunnerOptions = {}): TrialRunne
 }
 
 /** Runs trials in the agent's own process: only for benchmarks and tests of the dispatch path. */
-export function inProcessRunner(): TrialRunner {
+export function inProcessRunner(settings: Pick<ChildRunnerOptions, 'encoderStore' | 'encoderCacheDir'> = {}): TrialRunner {
   return {
     kind: 'in-process',
     async run(trial, options) {
       try {
-        return await executeTrial(trial, options);
+        return await executeTrial(trial, { ...settings, ...options });
       } catch (error) {
         if (options.signal.aborted) throw options.signal.reason;
         throw failureFrom(failureData(error));

@@ -116,7 +116,11 @@ async function obtainLocked(trial: PreparedTrial, settings: SimclrSettings, key:
       `encoder ${key.slice(0, 12)}: SimCLR pretrained in ${((performance.now() - started) / 1000).toFixed(1)} s, NT-Xent ` +
         `${pretrained.losses[0]!.toFixed(3)} -> ${pretrained.losses.at(-1)!.toFixed(3)}; tensors ${tf.memory().numTensors}`,
     );
-    await options.store?.publish(key, dir);
+    // The encoder is on this machine already: a store that refuses it (an agent without publish
+    // rights, a lost connection) costs the other machines a pretraining, not this trial.
+    await options.store?.publish(key, dir).catch((error: unknown) => {
+      options.log?.(`encoder ${key.slice(0, 12)}: could not publish it to the store (${(error as Error).message ?? String(error)}); other machines will pretrain it themselves`);
+    });
     return { key, path: dir, source: 'pretrained', losses: pretrained.losses };
   } finally {
     await rm(partial, { recursive: true, force: true });

@@ -62,3 +62,16 @@ test('an encoder key that is not 64 hex digits is refused before any file or obj
   assert.equal(await store.fetch('c'.repeat(64), dir), false, 'an unknown key is simply not there');
   assert.ok(!existsSync(path.join(dir, 'model.json')));
 });
+
+test('a store that refuses the publish (no rights, lost connection) does not fail the trial that pretrained: it is logged', async () => {
+  const spec = tinySpec(await tinyDataset(), { seed: 5, pretraining: { method: 'simclr', epochs: 1, batchSize: 8, projectionDim: 8 } });
+  const trial = await prepareTrial(spec);
+  const settings = spec.pretraining.method === 'simclr' ? spec.pretraining : assert.fail('simclr expected');
+  const real = await agentStore();
+  const refusing = { fetch: real.fetch, publish: async () => Promise.reject(new Error('Permissions Violation for Publish to "$O.skewer_datasets.C.x"')) };
+  const logs: string[] = [];
+  const got = await obtainEncoder(trial, settings, { cacheDir: await mkdtemp(path.join(tmpdir(), 'skewer-enc-refused-')), store: refusing, log: (line) => logs.push(line) });
+  assert.equal(got.source, 'pretrained');
+  assert.ok(logs.some((line) => /could not publish it to the store \(Permissions Violation.*other machines will pretrain/.test(line)), logs.join('\n'));
+  assert.equal(await real.fetch(got.key, await mkdtemp(path.join(tmpdir(), 'skewer-enc-none-'))), false, 'nothing was stored');
+});

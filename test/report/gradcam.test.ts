@@ -4,39 +4,23 @@
 // PNG inlined as a data: URI that sharp decodes at the size the page states. Without the model the
 // section says so and the report is still written.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { stringify } from 'yaml';
 import { FEW_OVERLAYS, MAX_OVERLAYS, OVERLAY_SIDE } from '../../src/report/index.ts';
 import type { FinalReport } from '../../src/training/index.ts';
-import { writePatchDataset } from '../helpers/patch-dataset.ts';
 import { writeReportStudy } from './fixture.ts';
+import { skewer, tinyRetrain } from './retrain-fixture.ts';
 
 let dir: string;
 let retrain: FinalReport;
 
-function skewer(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { encoding: 'utf8' });
-}
-
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'skewer-report-gradcam-'));
-  await writePatchDataset(path.join(dir, 'data'), 32, { defect: 24, ok: 24 }, 'report-gradcam');
-  // Two epochs of a tiny net: it learns some of the patches and misses others, so the holdout has errors to show.
-  const spec = {
-    dataset: { path: path.join(dir, 'data'), minorityClass: 'defect' }, seed: 4, folds: 2, holdout: 6,
-    backbone: 'small-cnn', resolution: 32, batchSize: 8, epochs: 2, learningRate: 0.003, backend: 'wasm',
-    final: { threshold: 0.5, epochs: 2, from: { threshold: 'fixed by the test', epochs: 'fixed by the test' } },
-  };
-  await writeFile(path.join(dir, 'spec.yaml'), stringify(spec));
-  const run = skewer(['retrain', path.join(dir, 'spec.yaml'), '--out', path.join(dir, 'model'), '--json']);
-  assert.equal(run.status, 0, run.stderr);
-  retrain = JSON.parse(run.stdout) as FinalReport;
+  retrain = await tinyRetrain(dir);
   await writeReportStudy(dir, 'gradcam-study');
 });
 after(async () => {
@@ -87,11 +71,11 @@ test('the best-trial section shows one Grad-CAM overlay per misclassified holdou
     assert.ok(holdoutPaths.has(file!), `captioned with its holdout path (${file})`);
     const label = retrain.holdout.items.find((i) => i.path === file)!.label;
     assert.equal(truth, `true class ${label}`);
-    assert.match(probability!, /^P\(defect\) 0\.\d{3} \(threshold 0\.500\)$/);
+    assert.match(probability!, /^P\(defect\) [01]\.\d{3} \(threshold 0\.990\)$/);
     const p = Number(probability!.slice('P(defect) '.length, 'P(defect) '.length + 5));
     if (o.kind === 'misclassified') {
       assert.equal(what, `misclassified as ${label === 'defect' ? 'ok' : 'defect'}`);
-      assert.equal(p >= 0.5, label !== 'defect', 'a misclassified image lies on the wrong side of the threshold');
+      assert.equal(p >= retrain.plan.threshold, label !== 'defect', 'a misclassified image lies on the wrong side of the threshold');
     } else assert.equal(label, 'defect');
   }
   assert.ok(!/src="(?!data:)/.test(html), 'every image is inlined');

@@ -19,7 +19,17 @@ import { timelineChart } from './charts/timeline.ts';
 import { paramImportance, type ImportanceResult } from './importance.ts';
 import { paramAxes } from './params.ts';
 import type { Chart } from './render.ts';
+import { MAX_OVERLAYS, OVERLAY_SIDE, type HoldoutOverlays } from './overlays.ts';
 import type { RetrainReport } from './retrain.ts';
+
+/** Images shown in a section (inlined as data: URIs by src/report/html.ts), under a heading of their own. */
+export interface Gallery {
+  readonly id: string;
+  readonly title: string;
+  readonly caption: string;
+  readonly notes: readonly string[];
+  readonly images: ReadonlyArray<{ readonly png: Buffer; readonly width: number; readonly height: number; readonly kind: string; readonly lines: readonly string[] }>;
+}
 
 export interface Section {
   readonly id: string;
@@ -29,6 +39,7 @@ export interface Section {
   readonly notes: readonly string[];
   /** Rows of a small key/value table shown above the charts. */
   readonly facts?: ReadonlyArray<readonly [string, string]>;
+  readonly gallery?: Gallery;
 }
 
 export interface ReportModel {
@@ -51,12 +62,38 @@ export interface ReportInput {
   readonly trials: readonly StoredTrial[];
   readonly agents: readonly StoredAgent[];
   readonly retrain?: RetrainReport;
+  /** Grad-CAM overlays of the retrain's holdout, made by the caller (the report command runs the model). */
+  readonly overlays?: HoldoutOverlays;
   readonly generatedAt?: string;
 }
 
-export async function reportInputOf(reader: StudyReader, retrain?: RetrainReport): Promise<ReportInput> {
+export async function reportInputOf(reader: StudyReader, retrain?: RetrainReport, overlays?: HoldoutOverlays): Promise<ReportInput> {
   const { trials, agents } = await reader.snapshot(); // one read of the store for both
-  return { study: reader.name, config: reader.config(), direction: reader.direction, trials, agents, ...(retrain ? { retrain } : {}) };
+  return { study: reader.name, config: reader.config(), direction: reader.direction, trials, agents, ...(retrain ? { retrain } : {}), ...(overlays ? { overlays } : {}) };
+}
+
+function overlayGallery(o: HoldoutOverlays): Gallery {
+  const shown = o.overlays.filter((x) => x.kind === 'misclassified').length;
+  const found = o.overlays.length - shown;
+  const notes = [...o.notes];
+  if (o.misclassified === 0 && !o.notes.length) notes.push('The final model got every holdout image right at its threshold.');
+  if (o.misclassified > shown) notes.push(`${o.misclassified} holdout images are misclassified; the first ${shown} are shown.`);
+  return {
+    id: 'holdout-gradcam',
+    title: 'Where the final model looked: Grad-CAM on the sealed holdout',
+    caption:
+      `The retrain's final model (not this trial's fold models) on its holdout images, at its threshold ${o.threshold.toFixed(3)} on P(${o.minorityClass}): ` +
+      `the misclassified ones${found ? `, and ${found} correctly found ${o.minorityClass} images since those are few` : ''}. ` +
+      `Red is where the evidence for ${o.minorityClass} lies (Grad-CAM on the last convolutional block). At most ${MAX_OVERLAYS} images, ${OVERLAY_SIDE} px on the longer side.`,
+    notes,
+    images: o.overlays.map((x) => ({
+      png: x.png,
+      width: x.width,
+      height: x.height,
+      kind: x.kind,
+      lines: [x.kind === 'misclassified' ? `misclassified as ${x.predicted}` : `correct: ${o.minorityClass} found`, x.path, `true class ${x.trueClass}`, `P(${o.minorityClass}) ${x.minorityProbability.toFixed(3)} (threshold ${o.threshold.toFixed(3)})`],
+    })),
+  };
 }
 
 function retrainSection(report: RetrainReport): Section {
@@ -98,9 +135,9 @@ export function buildReport(input: ReportInput): ReportModel {
   ];
   if (best?.result) {
     const { charts, missing } = bestTrialCharts(best.number, best.result);
-    sections.push({ id: 'best', title: `Best trial #${best.number} (out-of-fold)`, charts, notes: missing ? [missing] : [] });
+    sections.push({ id: 'best', title: `Best trial #${best.number} (out-of-fold)`, charts, notes: missing ? [missing] : [], ...(input.overlays && { gallery: overlayGallery(input.overlays) }) });
   } else {
-    sections.push({ id: 'best', title: 'Best trial', charts: [], notes: [best ? `Trial #${best.number} has no training result to draw.` : 'No complete trial yet.'] });
+    sections.push({ id: 'best', title: 'Best trial', charts: [], notes: [best ? `Trial #${best.number} has no training result to draw.` : 'No complete trial yet.'], ...(input.overlays && { gallery: overlayGallery(input.overlays) }) });
   }
   sections.push({ id: 'timeline', title: 'Timeline per agent', charts: [timelineChart(trials, agents)], notes: [] });
   if (input.retrain) sections.push(retrainSection(input.retrain));

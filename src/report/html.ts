@@ -3,7 +3,7 @@
  * and the one small script that turns that data into a sortable trial table are all inlined. The
  * page fetches nothing; charts are visible with scripts off.
  */
-import type { ReportModel, Section } from './build.ts';
+import type { Gallery, ReportModel, Section } from './build.ts';
 import { formatNumber, renderSvg, type Chart } from './render.ts';
 
 export function escapeHtml(text: string): string {
@@ -23,6 +23,7 @@ h1{margin:0 0 .3rem}h2{margin:2rem 0 .5rem;border-bottom:1px solid #ddd;padding-
 .holdout{border:3px double #7a3e9d;border-radius:6px;padding:0 1rem 1rem;margin-top:2.5rem;background:#fbf7fd}
 table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}th{cursor:pointer;background:#f4f4f4}
 nav a{margin-right:.8rem;font-size:.9rem}
+.overlays{display:flex;flex-wrap:wrap;gap:.6rem}.overlay{margin:0;width:170px;font-size:.72rem;color:#333;word-break:break-all}.overlay img{display:block;image-rendering:pixelated;border:2px solid #c0392b}.overlay[data-kind="minority found"] img{border-color:#2e7d32}
 `;
 
 /** Sorts the trial table by a clicked column; builds it from the inlined JSON. */
@@ -54,12 +55,21 @@ ${renderSvg(chart)}
 </figure>`;
 }
 
+function galleryHtml(gallery: Gallery): string {
+  const notes = gallery.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('');
+  const images = gallery.images
+    .map((image) => `<figure class="overlay" data-kind="${escapeHtml(image.kind)}"><img src="data:image/png;base64,${image.png.toString('base64')}" width="${image.width}" height="${image.height}" alt="${escapeHtml(image.lines.join(', '))}">` +
+      `<figcaption>${image.lines.map((line) => `<span>${escapeHtml(line)}</span>`).join('<br>')}</figcaption></figure>`)
+    .join('\n');
+  return `<div class="gallery" id="${escapeHtml(gallery.id)}"><h3>${escapeHtml(gallery.title)}</h3><p class="caption">${escapeHtml(gallery.caption)}</p>${notes}<div class="overlays">${images}</div></div>`;
+}
+
 function sectionHtml(section: Section): string {
   const facts = section.facts?.length
     ? `<table>${section.facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`
     : '';
   const notes = section.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('');
-  const body = `<h2 id="${escapeHtml(section.id)}">${escapeHtml(section.title)}</h2>${notes}${facts}<div class="charts">${section.charts.map(chartHtml).join('\n')}</div>`;
+  const body = `<h2 id="${escapeHtml(section.id)}">${escapeHtml(section.title)}</h2>${notes}${facts}<div class="charts">${section.charts.map(chartHtml).join('\n')}</div>${section.gallery ? galleryHtml(section.gallery) : ''}`;
   return section.id === 'retrain' ? `<section class="holdout">${body}</section>` : `<section>${body}</section>`;
 }
 

@@ -16,7 +16,7 @@ export const RetrainReportSchema = z.object({
   kind: z.literal('skewer-final-report'),
   createdAt: z.string(),
   spec: z.object({ name: z.string().optional() }).passthrough(),
-  dataset: z.object({ classNames: z.array(z.string()), minorityClass: z.string() }),
+  dataset: z.object({ root: z.string().optional(), classNames: z.array(z.string()), minorityClass: z.string() }),
   plan: z.object({ threshold: figure, epochs: z.number().int(), source: z.string() }),
   holdout: z.object({
     metric: MetricSchema,
@@ -27,6 +27,8 @@ export const RetrainReportSchema = z.object({
     prAuc: figure,
     images: z.number().int(),
     perClass: z.record(z.string(), z.number()),
+    /** The holdout images, relative to the dataset folder (older reports lack them: no Grad-CAM overlays then). */
+    items: z.array(z.object({ path: z.string(), label: z.string() })).optional(),
   }),
 });
 export type RetrainReport = z.infer<typeof RetrainReportSchema>;

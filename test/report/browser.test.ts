@@ -3,13 +3,13 @@
 // refused; every chart is there, nothing is fetched and the console stays clean. A screenshot is
 // left in test-output/ for a person to look at.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { writeReportStudy } from './fixture.ts';
+import { skewer, tinyRetrain } from './retrain-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const EXPECTED = ['history', 'intermediate', 'parallel', 'slice-learningRate', 'slice-focalGamma', 'importance', 'recall', 'best-confusion', 'best-roc', 'best-pr', 'best-threshold', 'timeline', 'retrain-confusion'];
@@ -18,16 +18,11 @@ test('skewer report writes a page that Chromium shows with every chart, no reque
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
   const root = mkdtempSync(path.join(tmpdir(), 'skewer-report-browser-'));
   await writeReportStudy(root, 'browser-study');
+  // A real tiny retrain: its sealed-holdout section, and Grad-CAM overlays of its misclassified images in the best-trial section.
+  const report = await tinyRetrain(root);
   const retrain = path.join(root, 'model');
-  mkdirSync(retrain);
-  const rule = { balancedAccuracy: 0.8, perClassRecall: { defect: 0.7, ok: 0.9 }, confusion: [[7, 3], [1, 9]], minority: { precision: 0.875, recall: 0.7, f1: 0.78 } };
-  writeFileSync(path.join(retrain, 'report.json'), JSON.stringify({
-    kind: 'skewer-final-report', createdAt: '2026-11-28T13:00:00.000Z', spec: { name: 'best' }, dataset: { classNames: ['defect', 'ok'], minorityClass: 'defect' },
-    plan: { threshold: 0.44, epochs: 4, source: 'spec' },
-    holdout: { metric: { name: 'balancedAccuracy' }, objective: 0.8, argmax: rule, threshold: { ...rule, threshold: 0.44, rule: 'out-of-fold', criterion: 'balancedAccuracy' }, rocAuc: 0.9, prAuc: 0.8, images: 20, perClass: { defect: 10, ok: 10 } },
-  }));
   const out = path.join(root, 'report.html');
-  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'report', 'browser-study', '--dir', root, '--out', out, '--retrain', retrain], { encoding: 'utf8' });
+  const cli = skewer(['report', 'browser-study', '--dir', root, '--out', out, '--retrain', retrain, '--backend', 'wasm']);
   assert.equal(cli.status, 0, cli.stderr);
   assert.match(cli.stderr, /wrote .*report\.html: 16 charts, 24 trials/);
 
@@ -51,12 +46,19 @@ test('skewer report writes a page that Chromium shows with every chart, no reque
       assert.ok(found, `chart ${id} is on the page`);
       assert.ok(found[1] > 100, `chart ${id} is drawn (${found[1]}px wide)`);
     }
+    // The overlays are drawn: as many as the holdout's errors (at most 12), each image decoded by the browser at its stated size.
+    const wrong = report.holdout.threshold.confusion.reduce((n, row, i) => n + row.reduce((m, v, j) => m + (i === j ? 0 : v), 0), 0);
+    type Img = { complete: boolean; naturalWidth: number; getBoundingClientRect(): { width: number }; closest(s: string): { getAttribute(n: string): string | null } | null };
+    const overlays = await page.$$eval('#holdout-gradcam figure.overlay img', (images) => images.map((e) => { const i = e as unknown as Img; return [i.complete, i.naturalWidth, i.getBoundingClientRect().width, i.closest('figure')?.getAttribute('data-kind')] as const; }));
+    assert.equal(overlays.filter(([, , , kind]) => kind === 'misclassified').length, Math.min(wrong, 12), 'one overlay per misclassified holdout image');
+    for (const [complete, natural, shown] of overlays) assert.ok(complete && natural === 160 && shown > 100, `an overlay decoded and shown (${natural}px, ${shown}px wide)`);
     assert.equal(await page.locator('#trial-table tr').count(), 25, 'the inlined script built the trial table (header + 24 trials)');
     await page.locator('#trial-table th', { hasText: 'value' }).click();
     assert.match((await page.locator('#trial-table th').nth(2).textContent()) ?? '', /▲/);
     mkdirSync('test-output', { recursive: true });
     await page.screenshot({ path: 'test-output/report.png', fullPage: true });
     await page.locator('#chart-parallel').screenshot({ path: 'test-output/report-parallel.png' });
+    await page.locator('#holdout-gradcam').screenshot({ path: 'test-output/report-gradcam.png' });
     assert.deepEqual(requests, [], 'the page fetched nothing');
     assert.deepEqual(problems, [], 'the console stayed clean');
   } finally {

@@ -13,3 +13,4 @@ export {
 export { Gate, type Admission } from './gate.ts';
 export { FRESHNESS_MS, ReplayGuard, staleness } from './replay.ts';
 export { AuthError, StudyTrust, sealBus, sealMessage, sealResult, sealTrial } from './trust.ts';
+export { KV_RECORD_VERSION, signedRecordCodec, verifiedRecordCodec, type RecordTrust } from './records.ts';

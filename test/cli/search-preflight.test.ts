@@ -64,3 +64,14 @@ test('a grid over a float range is refused before the study is stored', async ()
   assert.match(run.stderr, /grid search cannot enumerate the float range/);
   assert.equal(existsSync(run.journal), false);
 });
+
+test('a finished embedded search that completed no trial exits 1 with the first failure', { timeout: 240_000 }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'skewer-nocomplete-'));
+  // sgd at lr 9-10 diverges on every draw: each trial fails at once (divergence is never retried).
+  const study = await imageStudy(dir, 'allfail', { space: { learningRate: { type: 'float', low: 9, high: 10 } } });
+  study.base = { ...(study.base as Record<string, unknown>), batchSize: 8, optimizer: 'sgd', backend: 'wasm' };
+  const run = search(dir, study);
+  assert.equal(run.status, 1, `${run.stdout}\n${run.stderr}`);
+  assert.match(run.stderr, /no trial completed; trial #\d+ failed: .*diverged/);
+  assert.match(run.stdout, /finished: 2 failed/);
+});

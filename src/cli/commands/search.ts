@@ -23,10 +23,14 @@ import {
   restoreJournaledKv,
   runCoordinator,
   studyDir,
+  acquireStudyLease,
+  OutageWatch,
+  DEFAULT_LEASE_TTL_MS,
+  DEFAULT_OUTAGE_LIMIT_MS,
   type StudyOutcome,
 } from '../../coordinator/index.ts';
 import { Agent, checkedCapabilities, childProcessRunner, defaultLocalAgents, resolveAgentBackend, type Capabilities } from '../../agent/index.ts';
-import { createMemoryTransport, connectNats, redactUrls, type Transport } from '../../transport/index.ts';
+import { createMemoryTransport, connectNats, logStatus, redactUrls, type Transport } from '../../transport/index.ts';
 import { encodeJoinToken, mintJoinCredential, type StudySigner } from '../../transport/auth/index.ts';
 import { publishDataset } from '../../transport/dataset-archive.ts';
 import { StudyRecordValueSchema, studyRecordCodec, type DatasetRef } from '../../transport/messages.ts';
@@ -43,6 +47,13 @@ interface SearchFlags extends NatsFlags {
   json?: boolean;
   tui: boolean;
   dir?: string;
+  leaseTtl: string;
+  outageLimit: string;
+}
+
+/** The server's disconnects and reconnects go to the study's outage watch once it exists. */
+interface Connection {
+  watch?: OutageWatch;
 }
 
 function positiveInt(flag: string, text: string, min = 1): number {
@@ -88,12 +99,22 @@ export const register: RegisterCommand = (program) => {
     .option('--backend <name>', 'local agents: auto | tensorflow | webgpu | wasm | cpu', 'auto')
     .option('--dir <path>', 'where .skewer/<study>/ lives (embedded)', process.cwd())
     .option('--json', 'one JSON object per event on stdout')
-    .option('--no-tui', 'plain lines instead of the live terminal UI');
+    .option('--no-tui', 'plain lines instead of the live terminal UI')
+    .option('--lease-ttl <seconds>', 'with --server: a coordinator silent this long may be taken over', String(DEFAULT_LEASE_TTL_MS / 1000))
+    .option('--outage-limit <seconds>', 'with --server: wait this long for a lost server before giving up (exit 75)', String(DEFAULT_OUTAGE_LIMIT_MS / 1000));
   addNatsConnectionOptions(command).action(async (target: string, flags: SearchFlags) => {
-    const nats = natsOptionsFromFlags(flags, { name: 'skewer-coordinator' });
+    const connection: Connection = {};
+    const nats = natsOptionsFromFlags(flags, {
+      name: 'skewer-coordinator',
+      onStatus: (status) => {
+        if (status.type === 'disconnect' && connection.watch) connection.watch.lost();
+        else if (status.type === 'reconnect' && connection.watch) connection.watch.back();
+        else logStatus(status);
+      },
+    });
     const transport = nats ? await connectNats(nats) : undefined;
     try {
-      const outcome = await runSearch(target, flags, transport);
+      const outcome = await runSearch(target, flags, transport, connection);
       if (!outcome.finished) process.exitCode = 130;
       else if (outcome.trials.length > 0 && !outcome.trials.some((trial) => trial.state === 'complete')) {
         // A study that completed no trial is a failure, whatever the reason (never exit 0).
@@ -102,12 +123,31 @@ export const register: RegisterCommand = (program) => {
         process.exitCode = 1;
       }
     } finally {
-      await transport?.close();
+      await closeWithin(transport, CLOSE_TIMEOUT_MS);
     }
   });
 };
 
-async function runSearch(target: string, flags: SearchFlags, remote: Transport | undefined): Promise<StudyOutcome> {
+/** How long closing the connection may take: a drain waits for a server that may be gone for good. */
+const CLOSE_TIMEOUT_MS = 3_000;
+
+async function closeWithin(transport: Transport | undefined, ms: number): Promise<void> {
+  if (!transport) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([transport.close().catch(() => undefined), late]);
+  clearTimeout(timer);
+}
+
+function seconds(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UserError(`'${text}' is not allowed: give a number of seconds above 0`, { where: flag });
+  return Math.round(value * 1000);
+}
+
+async function runSearch(target: string, flags: SearchFlags, remote: Transport | undefined, connection: Connection): Promise<StudyOutcome> {
+  const leaseTtlMs = seconds('--lease-ttl', flags.leaseTtl);
+  const outageLimitMs = seconds('--outage-limit', flags.outageLimit);
   const config = await studyConfigFor(target, flags, remote);
   resolveStrategies(config); // fail on a bad sampler/pruner/objective/space before anything starts
   const embedded = remote === undefined;
@@ -130,14 +170,31 @@ async function runSearch(target: string, flags: SearchFlags, remote: Transport |
   const slots = positiveInt('--slots', flags.slots);
   const dir = studyDir(config.name, flags.dir);
   // One coordinator per embedded study folder: a second --resume of a live study is refused.
-  const lock = embedded ? lockStudyDir(dir, config.name, (line) => process.stderr.write(`skewer: ${line}\n`)) : undefined;
+  const say = (line: string): void => void process.stderr.write(`skewer: ${line}\n`);
+  const lock = embedded ? lockStudyDir(dir, config.name, say) : undefined;
+  // On NATS, a KV lease does the same for every coordinator of the study, wherever it runs.
+  const fatal = new AbortController();
+  let lease: Awaited<ReturnType<typeof acquireStudyLease>> | undefined;
   try {
+    if (remote) {
+      lease = await acquireStudyLease(remote, config.name, { ttlMs: leaseTtlMs, log: say, onLost: (error) => fatal.abort(error) });
+      const where = redactUrls(flags.server ?? '');
+      connection.watch = new OutageWatch({
+        where,
+        limitMs: outageLimitMs,
+        resumeCommand: `skewer search --resume ${config.name} --server ${where}`,
+        log: say,
+        giveUp: (error) => fatal.abort(error),
+      });
+    }
     if (embedded && !flags.resume && readJournal(dir)) {
       throw new UserError(`study '${config.name}' exists already`, { where: dir, hint: `Continue it with \`skewer search --resume ${config.name}\`, or rename the study.` });
     }
-    return await searchLocked(config, flags, remote, dir, agentCount, slots, capabilities);
+    return await searchLocked(config, flags, remote, dir, agentCount, slots, capabilities, fatal.signal, connection.watch);
   } finally {
+    connection.watch?.close();
     lock?.release();
+    await lease?.release();
   }
 }
 
@@ -149,6 +206,8 @@ async function searchLocked(
   agentCount: number,
   slots: number,
   detected: Capabilities | undefined,
+  fatal: AbortSignal,
+  outage: OutageWatch | undefined,
 ): Promise<StudyOutcome> {
   const embedded = remote === undefined;
   // Made on first use (embedded too: nothing to pass), reused by --resume and by a key made ahead.
@@ -185,6 +244,10 @@ async function searchLocked(
     stop.abort();
   };
   const onSigint = (): void => stopAll();
+  // A lost lease or a server gone past --outage-limit: local agents cannot report to it, so their
+  // trials are handed back (killed) rather than waited for; --resume runs them again.
+  const onFatal = (): void => handBack.abort();
+  fatal.addEventListener('abort', onFatal, { once: true });
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
 
@@ -226,6 +289,8 @@ async function searchLocked(
         failUnrunnable: embedded,
         agentsStopWithUs: embedded,
         drain: drain.signal,
+        fatal,
+        ...(outage && { outage }),
         log,
       },
       stop.signal,
@@ -235,6 +300,7 @@ async function searchLocked(
   } finally {
     agentsStop.abort();
     await Promise.all(agentRuns);
+    fatal.removeEventListener('abort', onFatal);
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     await reporter.close();

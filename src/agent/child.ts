@@ -27,6 +27,7 @@ process.once('message', (request: RunRequest) => {
   executeTrial(request.trial, {
     ...(request.datasetPath && { datasetPath: request.datasetPath }),
     onProgress: (progress) => void send({ type: 'progress', progress }),
+    onBatch: (batch) => void send({ type: 'batch', batch }),
     signal: controller.signal,
   })
     .then(

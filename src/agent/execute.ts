@@ -4,7 +4,7 @@
  * so function trials never load tfjs). The child process entry and the in-process runner share it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TrialProgress } from '../core/result.ts';
+import type { BatchProgress, TrialProgress } from '../core/result.ts';
 import { UserError } from '../core/errors.ts';
 import { evaluateObjective } from '../objectives/index.ts';
 import type { TrialMessage } from '../transport/messages.ts';
@@ -13,6 +13,8 @@ import type { TrialRun } from './protocol.ts';
 export interface ExecuteOptions {
   readonly datasetPath?: string;
   readonly onProgress: (progress: TrialProgress) => void;
+  /** Throttled batch progress inside an epoch (training recipes only). */
+  readonly onBatch?: (batch: BatchProgress) => void;
   readonly signal: AbortSignal;
 }
 
@@ -25,6 +27,6 @@ export async function executeTrial(trial: TrialMessage, options: ExecuteOptions)
   }
   const spec = options.datasetPath ? { ...work.spec, dataset: { ...work.spec.dataset, path: options.datasetPath } } : work.spec;
   const { runTrial } = await import('../training/run-trial.ts');
-  const result = await runTrial(spec, { onProgress: options.onProgress, signal: options.signal });
+  const result = await runTrial(spec, { onProgress: options.onProgress, ...(options.onBatch && { onBatch: options.onBatch }), signal: options.signal });
   return { value: result.objective.mean, result };
 }

@@ -6,7 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { TrialProgress } from '../core/result.ts';
+import type { BatchProgress, TrialProgress } from '../core/result.ts';
 import type { TrialMessage } from '../transport/messages.ts';
 import { executeTrial } from './execute.ts';
 import { TrialFailure, failureData, failureFrom, type ChildMessage, type RunRequest, type TrialRun } from './protocol.ts';
@@ -14,6 +14,8 @@ import { TrialFailure, failureData, failureFrom, type ChildMessage, type RunRequ
 export interface RunOptions {
   readonly datasetPath?: string;
   readonly onProgress: (progress: TrialProgress) => void;
+  /** Throttled batch progress inside an epoch; runners that cannot tell leave it uncalled. */
+  readonly onBatch?: (batch: BatchProgress) => void;
   /** Abort = stop now (prune, hand back): the promise rejects with the signal's reason. */
   readonly signal: AbortSignal;
 }
@@ -39,7 +41,7 @@ export function childProcessRunner(options: ChildRunnerOptions = {}): TrialRunne
   const tsxLoader = import.meta.resolve('tsx');
   return {
     kind: 'child-process',
-    run(trial, { datasetPath, onProgress, signal }) {
+    run(trial, { datasetPath, onProgress, onBatch, signal }) {
       return new Promise<TrialRun>((resolve, reject) => {
         if (signal.aborted) return reject(signal.reason);
         const child: ChildProcess = fork(CHILD_MODULE, [], {
@@ -57,6 +59,7 @@ export function childProcessRunner(options: ChildRunnerOptions = {}): TrialRunne
         signal.addEventListener('abort', onAbort, { once: true });
         child.on('message', (message: ChildMessage) => {
           if (message.type === 'progress') onProgress(message.progress);
+          else if (message.type === 'batch') onBatch?.(message.batch);
           else if (message.type === 'result') outcome = { run: message.run };
           else outcome = { failure: failureFrom(message.failure) };
         });

@@ -13,7 +13,7 @@
  * outcomes, reports, heartbeats and goodbyes with its granted key. A forged or replayed trial, or
  * one naming another study than its queue's, is rejected with the reason logged.
  */
-import { pruningValueOf, type TrialProgress } from '../core/result.ts';
+import { pruningValueOf, type BatchProgress, type TrialProgress } from '../core/result.ts';
 import { isFinished, type IntermediateReport } from '../core/trial.ts';
 import type { Bus, Delivery, KvStore, Lease, Transport, WorkQueue } from '../transport/types.ts';
 import { Gate, StudyTrust, envelopeCodec, sealBus, sealResult, type Envelope, type JoinCredential } from '../transport/auth/index.ts';
@@ -213,6 +213,10 @@ export class Agent {
           reports.push({ step: progress.step, value: pruningValueOf(progress) });
           const report: BusMessage = { v: PROTOCOL_VERSION, type: 'report', study: trial.study, trialId: trial.trialId, attempt, agent: this.name, progress };
           this.bus.publish(reportSubject(trial.study, trial.trialId), sealBus(this.credentialOf(trial.study), report, this.clock()));
+        }, (batch) => {
+          // Fire-and-forget like a report, on the same subject; the coordinator shows it, never stores it.
+          const message: BusMessage = { v: PROTOCOL_VERSION, type: 'batch', study: trial.study, trialId: trial.trialId, attempt, agent: this.name, batch };
+          this.bus.publish(reportSubject(trial.study, trial.trialId), sealBus(this.credentialOf(trial.study), message, this.clock()));
         });
         // Only real failures use up maxAttempts (vanished agents do not); the queue's own last
         // delivery (maxAttempts + maxVanishings) must not end in a retry either.
@@ -262,7 +266,7 @@ export class Agent {
   }
 
   /** Runs the trial and maps how it ended to an outcome; never throws for a trial's own failure. */
-  private async execute(entry: Running, onProgress: (progress: TrialProgress) => void): Promise<Verdict> {
+  private async execute(entry: Running, onProgress: (progress: TrialProgress) => void, onBatch: (batch: BatchProgress) => void): Promise<Verdict> {
     const { trial, controller } = entry;
     const onHandBack = (): void => controller.abort(new Error('handed back'));
     this.handBack.signal.addEventListener('abort', onHandBack, { once: true });
@@ -274,7 +278,7 @@ export class Agent {
         throw new TrialFailure(`needs about ${mib(trial.resources.memoryBytes)} MiB; agent ${this.name} has ${mib(memoryBytes)} MiB`, true);
       }
       const datasetPath = await this.options.resolveDataset?.(trial);
-      const run = await this.options.runner.run(trial, { ...(datasetPath && { datasetPath }), onProgress, signal: controller.signal });
+      const run = await this.options.runner.run(trial, { ...(datasetPath && { datasetPath }), onProgress, onBatch, signal: controller.signal });
       return { outcome: 'complete', value: run.value, ...(run.result && { result: run.result }) };
     } catch (error) {
       if (entry.pruned) return { outcome: 'pruned' };

@@ -51,6 +51,7 @@ process.once('message', (request: RunRequest) => {
     ...(request.encoderCacheDir && { encoderCacheDir: request.encoderCacheDir }),
     encoderStore,
     onProgress: (progress) => void send({ type: 'progress', progress }),
+    onBatch: (batch) => void send({ type: 'batch', batch }),
     signal: controller.signal,
   })
     .then(

@@ -4,7 +4,7 @@
  * so function trials never load tfjs). The child process entry and the in-process runner share it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TrialProgress } from '../core/result.ts';
+import type { BatchProgress, TrialProgress } from '../core/result.ts';
 import { UserError } from '../core/errors.ts';
 import { evaluateObjective } from '../objectives/index.ts';
 import type { TrialMessage } from '../transport/messages.ts';
@@ -15,6 +15,8 @@ export interface ExecuteOptions {
   readonly encoderCacheDir?: string;
   readonly encoderStore?: EncoderStoreLike;
   readonly onProgress: (progress: TrialProgress) => void;
+  /** Throttled batch progress inside an epoch (training recipes only). */
+  readonly onBatch?: (batch: BatchProgress) => void;
   readonly signal: AbortSignal;
 }
 
@@ -29,6 +31,7 @@ export async function executeTrial(trial: TrialMessage, options: ExecuteOptions)
   const { runTrial } = await import('../training/run-trial.ts');
   const result = await runTrial(spec, {
     onProgress: options.onProgress,
+    ...(options.onBatch && { onBatch: options.onBatch }),
     signal: options.signal,
     ...(options.encoderCacheDir && { encoderCacheDir: options.encoderCacheDir }),
     ...(options.encoderStore && { encoderStore: options.encoderStore }),

@@ -2,7 +2,7 @@
  * What the agent and its trial child process say to each other over the IPC channel, and how a
  * trial's failure is classified. Errors cross the process boundary as plain data.
  */
-import type { TrialProgress, TrialResult } from '../core/result.ts';
+import type { BatchProgress, TrialProgress, TrialResult } from '../core/result.ts';
 import { SkewerError } from '../core/errors.ts';
 import type { TrialMessage } from '../transport/messages.ts';
 
@@ -45,6 +45,7 @@ export interface FailureData {
 /** Child -> parent. */
 export type ChildMessage =
   | { readonly type: 'progress'; readonly progress: TrialProgress }
+  | { readonly type: 'batch'; readonly batch: BatchProgress }
   | { readonly type: 'result'; readonly run: TrialRun }
   | { readonly type: 'failure'; readonly failure: FailureData }
   | { readonly type: 'encoder'; readonly id: number; readonly op: 'fetch' | 'publish'; readonly key: string; readonly dir: string };

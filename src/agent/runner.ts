@@ -6,7 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { TrialProgress } from '../core/result.ts';
+import type { BatchProgress, TrialProgress } from '../core/result.ts';
 import type { TrialMessage } from '../transport/messages.ts';
 import { executeTrial } from './execute.ts';
 import { TrialFailure, failureData, failureFrom, type ChildMessage, type EncoderReply, type EncoderStoreLike, type RunRequest, type TrialRun } from './protocol.ts';
@@ -14,6 +14,8 @@ import { TrialFailure, failureData, failureFrom, type ChildMessage, type Encoder
 export interface RunOptions {
   readonly datasetPath?: string;
   readonly onProgress: (progress: TrialProgress) => void;
+  /** Throttled batch progress inside an epoch; runners that cannot tell leave it uncalled. */
+  readonly onBatch?: (batch: BatchProgress) => void;
   /** Abort = stop now (prune, hand back): the promise rejects with the signal's reason. */
   readonly signal: AbortSignal;
 }
@@ -43,7 +45,7 @@ export function childProcessRunner(options: ChildRunnerOptions = {}): TrialRunne
   const tsxLoader = import.meta.resolve('tsx');
   return {
     kind: 'child-process',
-    run(trial, { datasetPath, onProgress, signal }) {
+    run(trial, { datasetPath, onProgress, onBatch, signal }) {
       return new Promise<TrialRun>((resolve, reject) => {
         if (signal.aborted) return reject(signal.reason);
         const child: ChildProcess = fork(CHILD_MODULE, [], {
@@ -69,6 +71,7 @@ export function childProcessRunner(options: ChildRunnerOptions = {}): TrialRunne
             else if (message.op === 'fetch') store.fetch(message.key, message.dir).then((found) => reply({ found }), (error: Error) => reply({ error: error.message }));
             else store.publish(message.key, message.dir).then(() => reply({}), (error: Error) => reply({ error: error.message }));
           } else if (message.type === 'progress') onProgress(message.progress);
+          else if (message.type === 'batch') onBatch?.(message.batch);
           else if (message.type === 'result') outcome = { run: message.run };
           else outcome = { failure: failureFrom(message.failure) };
         });

@@ -231,6 +231,12 @@ class Coordinator {
       if (this.agents.markLeft(message.agent)) await this.saveAgent(message.agent);
     } else if (message.type === 'report') {
       await this.relay.onReport(message);
+    } else if (message.type === 'batch') {
+      // Shown, never stored: only the current attempt of a running trial, the journal untouched.
+      const trial = this.trials.get(message.trialId);
+      if (trial?.state === 'running' && trial.attempts.at(-1)?.attempt === message.attempt) {
+        this.emit({ type: 'trial-batch', at: now, trialId: message.trialId, attempt: message.attempt, batch: message.batch });
+      }
     }
   }
 

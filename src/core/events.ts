@@ -1,6 +1,6 @@
 import type { Direction } from './direction.ts';
 import type { Params, TrialState } from './trial.ts';
-import type { TrialProgress, TrialResult } from './result.ts';
+import type { BatchProgress, TrialProgress, TrialResult } from './result.ts';
 
 /** What an agent advertises about itself. */
 export interface AgentInfo {
@@ -40,6 +40,8 @@ export type StudyEvent =
   | { readonly type: 'trial-created'; readonly at: number; readonly trialId: string; readonly number: number; readonly params: Params }
   | { readonly type: 'trial-started'; readonly at: number; readonly trialId: string; readonly attempt: number; readonly agent: string }
   | { readonly type: 'trial-progress'; readonly at: number; readonly trialId: string; readonly progress: TrialProgress }
+  /** Live only (from the bus, never the store): where the attempt is inside an epoch. */
+  | { readonly type: 'trial-batch'; readonly at: number; readonly trialId: string; readonly attempt: number; readonly batch: BatchProgress }
   | {
       readonly type: 'trial-finished';
       readonly at: number;

@@ -210,6 +210,21 @@ export const TrialProgressSchema = z.strictObject({
 });
 export type TrialProgress = z.infer<typeof TrialProgressSchema>;
 
+/**
+ * Where a trial is inside an epoch: `batch` of `batches` trained (1-based) in epoch `epoch` (from 0)
+ * of fold `fold` (from 0). Sent throttled on the bus and shown live; never stored (one per batch
+ * would bloat the journal), so it is lost on a restart and the next epoch report takes over.
+ */
+export const BatchProgressSchema = z.strictObject({
+  fold: z.number().int().min(0),
+  folds: z.number().int().min(1),
+  epoch: z.number().int().min(0),
+  epochs: z.number().int().min(1),
+  batch: z.number().int().min(1),
+  batches: z.number().int().min(1),
+});
+export type BatchProgress = z.infer<typeof BatchProgressSchema>;
+
 /** The value a pruner compares for this report (older agents sent only the fold's own value). */
 export function pruningValueOf(progress: TrialProgress): number {
   return progress.pruningValue ?? progress.validationValue;

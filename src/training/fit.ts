@@ -111,6 +111,8 @@ export interface EpochSettings extends StreamSettings {
   readonly classCounts?: readonly number[];
   /** The divergence rule's memory across the epochs of one stage; default: one for this epoch. */
   readonly watch?: LossWatch;
+  /** Called after every batch with how many of the epoch's batches are trained (1-based). */
+  readonly onBatch?: (batch: number, batches: number) => void;
 }
 
 /** One pass over `batches`; returns the mean training loss per image. */
@@ -145,6 +147,7 @@ export async function trainEpoch(classifier: Classifier, optimizer: tf.Optimizer
       total += value * size;
       images += size;
       batchIndex++;
+      settings.onBatch?.(batchIndex, batches.length);
     } finally {
       tf.dispose([batch.x, batch.y, ...(batch.augmixViews ?? [])]);
     }

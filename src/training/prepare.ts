@@ -113,7 +113,7 @@ export interface Training {
   /** Per class, the images of the last planned epoch (what the loss's prior sees). */
   readonly trainedCounts: Record<string, number>;
   /** Trains one epoch; returns the mean loss. */
-  epoch(epoch: number, signal: AbortSignal | undefined, where: string): Promise<number>;
+  epoch(epoch: number, signal: AbortSignal | undefined, where: string, onBatch?: EpochSettings['onBatch']): Promise<number>;
   /** After the epochs: the cRT stage (`classifierRetrain`) and the head's tau-normalisation, when on. */
   finish(signal: AbortSignal | undefined, where: string): Promise<void>;
   /** Class probabilities on `items`; non-finite ones throw a DivergenceError naming `where`. */
@@ -187,9 +187,9 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
     optimizer,
     loss,
     trainedCounts,
-    epoch: (epoch, signal, where) => {
+    epoch: (epoch, signal, where, onBatch) => {
       const batches = epoch === 0 ? firstEpoch : plan(epoch);
-      return trainEpoch(classifier, optimizer, batches, { ...epochSettings(lossOf(epoch, batches), dataRng.fork(`epoch${epoch}`), where, signal), watch });
+      return trainEpoch(classifier, optimizer, batches, { ...epochSettings(lossOf(epoch, batches), dataRng.fork(`epoch${epoch}`), where, signal), watch, ...(onBatch && { onBatch }) });
     },
     finish: async (signal, where) => {
       if (spec.classifierRetrain) {

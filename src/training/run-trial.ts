@@ -18,7 +18,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrialSpec } from '../config/trial.ts';
-import type { FoldEpochs, TrialProgress, TrialResult } from '../core/result.ts';
+import type { BatchProgress, FoldEpochs, TrialProgress, TrialResult } from '../core/result.ts';
+import { BatchThrottle } from './batch-throttle.ts';
 import { stratifiedHoldOut } from '../data/index.ts';
 import { evaluatePredictions } from './decision.ts';
 import { checkFiniteFigure } from './divergence.ts';
@@ -33,6 +34,8 @@ import { obtainEncoder, type EncoderStore, type ObtainedEncoder } from './encode
 export interface TrialOptions {
   /** Called after every epoch of every fold. */
   onProgress?: (progress: TrialProgress) => void;
+  /** Called inside an epoch of a fold, throttled by BatchThrottle (about once a second or 10 % of the epoch). */
+  onBatch?: (progress: BatchProgress) => void;
   /** Aborts between batches with an AbortError. */
   signal?: AbortSignal;
   /** Human-readable lines (backend, dataset, fold summaries). */
@@ -112,7 +115,14 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
     let ran = 0;
     for (let epoch = 0; epoch < spec.epochs; epoch++) {
       const where = `fold ${fold + 1}/${spec.folds}, epoch ${epoch + 1}/${spec.epochs}`;
-      const loss = await training.epoch(epoch, options.signal, where);
+      const { onBatch } = options;
+      const throttle = new BatchThrottle();
+      const loss = await training.epoch(
+        epoch,
+        options.signal,
+        where,
+        onBatch && ((batch, batches) => throttle.shouldReport(batch, batches) && onBatch({ fold, folds: spec.folds, epoch, epochs: spec.epochs, batch, batches })),
+      );
       const predictions = await training.predict(validation, options.signal, `${where}, validation`);
       const evaluation = evaluatePredictions(predictions);
       const value = metricValue(spec.metric, predictions, evaluation);

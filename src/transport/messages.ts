@@ -17,7 +17,7 @@ import { DATASET_HASH_PATTERN, DATASET_OBJECT_SUFFIX, NAME_PATTERN, NAME_RULE, P
 import { TRIAL_STATES } from '../core/trial.ts';
 import { ParamValueSchema } from '../config/space.ts';
 import { TrialSpecSchema } from '../config/trial.ts';
-import { TrialProgressSchema, TrialResultSchema } from '../core/result.ts';
+import { BatchProgressSchema, TrialProgressSchema, TrialResultSchema } from '../core/result.ts';
 import { zodCodec } from './codec.ts';
 import { RESOURCE_CLASSES } from './subjects.ts';
 
@@ -152,6 +152,16 @@ export const BusMessageSchema = z.discriminatedUnion('type', [
     attempt,
     agent: name,
     progress: TrialProgressSchema,
+  }),
+  /** Where a running attempt is inside an epoch: shown live, never stored (see BatchProgressSchema). */
+  z.strictObject({
+    v: version,
+    type: z.literal('batch'),
+    study: name,
+    trialId: name,
+    attempt,
+    agent: name,
+    batch: BatchProgressSchema,
   }),
   z.strictObject({ v: version, type: z.literal('heartbeat'), at: timestamp, agent: AgentInfoSchema }),
   z.strictObject({ v: version, type: z.literal('agent-leaving'), at: timestamp, agent: name }),

@@ -2,7 +2,7 @@
  * Pure text formatting shared by the TUI and the plain reporter: numbers, durations, bars,
  * sparklines and fitting text into a column. Nothing here knows about Ink.
  */
-import type { Summary } from '../core/result.ts';
+import type { BatchProgress, Summary } from '../core/result.ts';
 import type { ParamValue, Params } from '../core/trial.ts';
 
 /** `0.873` for a score in [0, 1]; other magnitudes keep 4 significant digits. */
@@ -53,6 +53,11 @@ export function formatParams(params: Params): string {
   return Object.keys(params)
     .map((key) => `${key}=${formatParamValue(params[key])}`)
     .join(' ');
+}
+
+/** Where an attempt is inside an epoch, 1-based: `fold 1/3 · epoch 1/5 · batch 12/40`. */
+export function batchLabel(batch: BatchProgress): string {
+  return `fold ${batch.fold + 1}/${batch.folds} · epoch ${batch.epoch + 1}/${batch.epochs} · batch ${batch.batch}/${batch.batches}`;
 }
 
 /** A bar `[███░░░]` of `width` cells (inside the brackets) filled to done/total. */

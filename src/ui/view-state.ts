@@ -5,7 +5,7 @@
  */
 import { bestOf, type Direction } from '../core/direction.ts';
 import type { AgentInfo, StudyEvent } from '../core/events.ts';
-import type { TrialProgress, TrialResult } from '../core/result.ts';
+import type { BatchProgress, TrialProgress, TrialResult } from '../core/result.ts';
 import type { Params, TrialState } from '../core/trial.ts';
 
 export interface TrialView {
@@ -19,6 +19,8 @@ export interface TrialView {
   readonly startedAt?: number;
   readonly finishedAt?: number;
   readonly progress?: TrialProgress;
+  /** Where the current attempt is inside the epoch it trains (live only; see isBatchNewer). */
+  readonly batch?: BatchProgress;
   /**
    * The learning curve this view has seen for the current attempt: the validation value after each
    * epoch on the pruner's step axis (folds × epochs), ordered by step. Empty for a trial that ran
@@ -98,7 +100,7 @@ function finishTrial(state: StudyViewState, event: Extract<StudyEvent, { type: '
   // Finished trials are immutable: a second result (redelivery) changes nothing.
   if (existing && (existing.state === 'complete' || existing.state === 'pruned' || existing.state === 'failed')) return state;
   let next = withTrial(state, event.trialId, (trial) => {
-    const { progress: _progress, ...rest } = trial;
+    const { progress: _progress, batch: _batch, ...rest } = trial;
     return {
       ...rest,
       state: event.state,
@@ -116,6 +118,26 @@ function finishTrial(state: StudyViewState, event: Extract<StudyEvent, { type: '
   const best = bestOf(previous ? [previous, finished] : [finished], next.direction);
   if (!best) return next;
   return { ...next, bestTrialId: best.id, bestHistory: [...next.bestHistory, scoreOf(best)!] };
+}
+
+/**
+ * A batch report counts only if it is inside an epoch no epoch report has closed yet and later
+ * than the batch already shown: a repeated, reordered or stale one changes nothing.
+ */
+export function isBatchNewer(batch: BatchProgress, trial: Pick<TrialView, 'progress' | 'batch'>): boolean {
+  const epochAt = (p: { fold: number; epoch: number; epochs: number }): number => p.fold * p.epochs + p.epoch;
+  const { progress } = trial;
+  if (progress && progress.phase !== 'pretrain' && epochAt(batch) <= epochAt(progress)) return false;
+  const shown = trial.batch;
+  if (!shown) return true;
+  return epochAt(batch) > epochAt(shown) || (epochAt(batch) === epochAt(shown) && batch.batch > shown.batch);
+}
+
+/** Drops the batch shown once an epoch report has closed its epoch. */
+function withoutClosedBatch(trial: TrialView): TrialView {
+  if (!trial.batch || isBatchNewer(trial.batch, { progress: trial.progress })) return trial;
+  const { batch: _batch, ...rest } = trial;
+  return rest;
 }
 
 /** Folds one event into the view. Pure: returns a new state (or the same one if nothing changed). */
@@ -139,19 +161,23 @@ export function reduceStudyView(state: StudyViewState, event: StudyEvent): Study
       return withTrial(stamped, event.trialId, (trial) => {
         if (trial.state !== 'waiting' && trial.state !== 'running') return trial;
         // A new attempt trains from scratch: its progress and curve start again.
-        const { progress: _progress, curve: _curve, ...rest } = trial;
+        const { progress: _progress, curve: _curve, batch: _batch, ...rest } = trial;
         return { ...rest, state: 'running', attempts: Math.max(trial.attempts, event.attempt), agent: event.agent, startedAt: event.at };
       });
     case 'trial-progress':
       return withTrial(stamped, event.trialId, (trial) =>
         trial.state === 'running' || trial.state === 'waiting'
-          ? { ...trial, state: 'running', progress: event.progress, curve: withPoint(trial.curve, { step: event.progress.step, value: event.progress.validationValue }) }
+          ? withoutClosedBatch({ ...trial, state: 'running', progress: event.progress, curve: withPoint(trial.curve, { step: event.progress.step, value: event.progress.validationValue }) })
           : trial,
+      );
+    case 'trial-batch':
+      return withTrial(stamped, event.trialId, (trial) =>
+        trial.state === 'running' && event.attempt >= trial.attempts && isBatchNewer(event.batch, trial) ? { ...trial, batch: event.batch } : trial,
       );
     case 'trial-requeued':
       return withTrial(stamped, event.trialId, (trial) => {
         if (trial.state !== 'running' && trial.state !== 'waiting') return trial;
-        const { progress: _progress, ...rest } = trial;
+        const { progress: _progress, batch: _batch, ...rest } = trial;
         return { ...rest, state: 'waiting', requeueReason: event.reason };
       });
     case 'trial-finished':

@@ -38,6 +38,7 @@ import { DATASET_BUCKET, STUDY_KEY, studyBucketName } from '../../transport/subj
 import { chooseReporterMode, createReporter, exportStudyBest, type StudyReporter } from '../../ui/index.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
 import type { RegisterCommand } from './register.ts';
+import { reportKey } from './report-key.ts';
 
 interface SearchFlags extends NatsFlags {
   resume?: boolean;
@@ -226,6 +227,8 @@ async function searchLocked(
         embedded ? { study: config.name, root: flags.dir } : { study: config.name, transport },
         path.resolve(`${config.name}-best.yaml`),
       ),
+    // `r`: the report of the running study (as `skewer report` writes it), in the working folder.
+    onReport: reportKey(embedded ? { study: config.name, root: flags.dir } : { study: config.name, transport }, `${config.name}-report.html`),
   });
   const tui = reporter.mode === 'tui';
   // Under the live UI, stray lines on the terminal would garble it: coordinator logs go to a file.

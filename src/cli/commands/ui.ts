@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { chooseReporterMode, createReporter } from '../../ui/index.ts';
 import { exportBestToFile } from '../../export/index.ts';
-import { writeStudyReport } from '../../report/index.ts';
 import { addStudyLocationOptions, openReaderFromFlags, type StudyLocationFlags } from './export.ts';
 import type { RegisterCommand } from './register.ts';
+import { reportKey } from './report-key.ts';
 
 /**
  * `skewer ui STUDY`: attaches read-only to a study, running here (embedded journal in
@@ -28,10 +28,7 @@ export const register: RegisterCommand = (program) => {
       embedded: false,
       onExport: () => exportBestToFile(reader, exportFile),
       // `r`: the same code as `skewer report`, for the study as it stands now.
-      onReport: async () => {
-        const { file, model } = await writeStudyReport({ reader, out: path.resolve(`${study}-report.html`) });
-        return `wrote ${file} (${model.trials.length} trials)`;
-      },
+      onReport: reportKey(reader, `${study}-report.html`),
       onQuit: () => stop.abort(),
     });
     const onSignal = (): void => stop.abort();

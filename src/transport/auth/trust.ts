@@ -40,6 +40,7 @@ const ROLE_OF: Record<string, Role> = {
   'trial-started': 'agent',
   'trial-outcome': 'agent',
   report: 'agent',
+  batch: 'agent',
   heartbeat: 'agent',
   'agent-leaving': 'agent',
 };

@@ -2,7 +2,7 @@
 /** Running trials with their progress bars (fold x/k, epoch y/n) and current validation balanced accuracy. */
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { fit, formatDuration, formatScore, progressBar } from '../format.ts';
+import { batchLabel, fit, formatDuration, formatScore, progressBar } from '../format.ts';
 import { durationOf, progressPosition } from '../selectors.ts';
 import type { TrialView } from '../view-state.ts';
 import { usePalette } from './theme.ts';
@@ -11,6 +11,17 @@ const RunningRow = memo(function RunningRow({ trial, now, width }: { trial: Tria
   const { paint } = usePalette();
   const label = fit(trial.number >= 0 ? `#${trial.number}` : '#?', 5);
   const agent = fit(trial.agent ?? '', 10);
+  if (trial.batch) {
+    // Inside an epoch no epoch report has closed yet (the first epoch used to read "starting").
+    const barWidth = Math.max(3, Math.min(16, width - 70));
+    return (
+      <Text wrap="truncate">
+        {`  ${label} ${agent} ${batchLabel(trial.batch)} `}
+        <Text color={paint('blue')}>{progressBar(trial.batch.batch, trial.batch.batches, barWidth)}</Text>
+        {trial.progress ? <Text>{` val ${formatScore(trial.progress.validationValue)}`}</Text> : null}
+      </Text>
+    );
+  }
   if (!trial.progress) {
     return (
       <Text wrap="truncate">

@@ -2,7 +2,7 @@
 /** One trial in full: params, per-fold metrics, the confusion matrix summed over folds, the error if it failed. */
 import { Box, Text } from 'ink';
 import type { TrialResult } from '../../core/result.ts';
-import { fit, formatDuration, formatParamValue, formatScore, formatSummary } from '../format.ts';
+import { batchLabel, fit, formatDuration, formatParamValue, formatScore, formatSummary } from '../format.ts';
 import { durationOf } from '../selectors.ts';
 import type { TrialView } from '../view-state.ts';
 import { STATE_COLORS, usePalette } from './theme.ts';
@@ -65,6 +65,7 @@ export function TrialDetail({ trial, now, width }: { trial: TrialView; now: numb
         {` · attempts ${trial.attempts} · agent ${trial.agent ?? '—'} · ${formatDuration(durationOf(trial, now))}${trial.result ? ` · ${trial.result.backend}` : ''}`}
       </Text>
       <Text wrap="wrap">{`params ${params.join(' ') || '(none)'}`}</Text>
+      {trial.state === 'running' && trial.batch ? <Text wrap="truncate">{`training ${batchLabel(trial.batch)}`}</Text> : null}
       {trial.result ? <FoldTable result={trial.result} width={width} /> : null}
       {!trial.result && trial.value !== undefined ? <Text>{`value ${formatScore(trial.value)}`}</Text> : null}
       {trial.error ? (

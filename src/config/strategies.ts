@@ -23,6 +23,8 @@ export const DEFAULT_SAMPLER: SamplerName = 'gp';
 
 const startupTrials = z.number().int().min(1).max(10_000).optional();
 
+const candidates = z.number().int().min(1).max(10_000);
+
 export const SamplerConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('grid') }),
   z.strictObject({ type: z.literal('random') }),
@@ -31,11 +33,42 @@ export const SamplerConfigSchema = z.discriminatedUnion('type', [
     /** Space-filling proposals before the model is used; default one per searched dimension, 5..10. */
     startupTrials,
     /** Candidates drawn from the good density per proposal (default 24). */
-    candidates: z.number().int().min(1).max(10_000).optional(),
+    candidates: candidates.optional(),
+    /** Fraction of ranked trials in the "good" group, capped at 25 trials (default 0.1, Optuna's). */
+    gamma: z.number().gt(0).max(1).optional(),
+    /** Weight of the prior kernel in each density (default 1, Optuna's). */
+    priorWeight: z.number().nonnegative().max(1000).optional(),
+    /** Kernel bandwidth rule: 'scott' (default) or 'optuna' (Optuna 5's neighbour gaps). */
+    bandwidth: z.enum(['scott', 'optuna']).optional(),
+    /** Scale of the 'scott' rule (default 0.1). */
+    bandwidthMagnitude: z.number().positive().max(10).optional(),
+    /** 'optuna' rule: the range's ends bound the outermost kernels' neighbour gaps (default false). */
+    considerEndpoints: z.boolean().optional(),
+    /** 'optuna' rule: the lower clip range / min(100, n + 2) of the bandwidths (default true). */
+    magicClip: z.boolean().optional(),
+    /** Conditional parameters: one density per 'group' of co-occurring parameters (default) or one 'joint'. */
+    conditional: z.enum(['group', 'joint']).optional(),
+    /** Trials in flight count as bad ("above") while they run (default true, Optuna 5's). */
+    constantLiar: z.boolean().optional(),
   }),
   z.strictObject({
     type: z.literal('gp'),
     startupTrials,
+    /** How asks with trials in flight treat them: kriging 'believer' (default), joint 'qei' (fantasies), or 'penalised' (local penalisation). */
+    parallel: z.enum(['believer', 'qei', 'penalised']).optional(),
+    /** With trials in flight, every other ask is a local step around the incumbent: 'ucb' (default), 'qei', or false. */
+    parallelExploitation: z.union([z.literal(false), z.enum(['ucb', 'qei'])]).optional(),
+    /** Best observed points used as anchors of local candidates. */
+    anchors: z.number().int().min(1).max(1000).optional(),
+    /** Acquisition optimiser's budget per ask (defaults 300 / 40 / 4 / 40). */
+    acquisition: z
+      .strictObject({
+        randomCandidates: z.number().int().nonnegative().max(100_000).optional(),
+        perturbationsPerAnchor: z.number().int().nonnegative().max(100_000).optional(),
+        polishStarts: z.number().int().nonnegative().max(1000).optional(),
+        polishIterations: z.number().int().nonnegative().max(10_000).optional(),
+      })
+      .optional(),
   }),
 ]);
 export type SamplerConfig = z.infer<typeof SamplerConfigSchema>;

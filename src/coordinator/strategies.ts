@@ -84,9 +84,25 @@ function checkRungsAtFoldBoundaries(config: StudyConfig): void {
   );
 }
 
+/**
+ * Each stored record's frozen form, made once: a record is replaced, never changed, when its trial
+ * changes, and every ask and prune decision reads the whole history, so re-freezing every record
+ * (reports included) each time made the coordinator's work per trial grow with the study
+ * (bench:coordinator, issue 14).
+ */
+const frozen = new WeakMap<StoredTrial, { readonly direction: Direction; readonly trial: FrozenTrial }>();
+
+function frozenFor(t: StoredTrial, direction: Direction): FrozenTrial {
+  const hit = frozen.get(t);
+  if (hit && hit.direction === direction) return hit.trial;
+  const trial = freezeForSearch(t, direction);
+  frozen.set(t, { direction, trial });
+  return trial;
+}
+
 /** Stored trials, in number order, as the search sees them (larger is better). */
 export function searchHistory(trials: Iterable<StoredTrial>, direction: Direction): FrozenTrial[] {
-  return [...trials].sort((a, b) => a.number - b.number).map((t) => freezeForSearch(t, direction));
+  return [...trials].sort((a, b) => a.number - b.number).map((t) => frozenFor(t, direction));
 }
 
 /** The next trial proposed from the stored history; null when the sampler is exhausted (grid). */

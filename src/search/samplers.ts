@@ -7,11 +7,12 @@ import { createGpSampler } from './gp/sampler.ts';
 
 export { DEFAULT_SAMPLER, SAMPLER_NAMES, SamplerNameSchema, SamplerConfigSchema, type SamplerConfig, type SamplerName } from '../config/strategies.ts';
 
-export interface SamplerOptions {
-  /** Trials proposed by the space-filling start before a model is fitted (tpe, gp); default: one per searched dimension, 5..10. */
-  readonly startupTrials?: number;
-  /** tpe: candidates drawn from the good density per proposal. */
-  readonly candidates?: number;
+/** The options of a study file's sampler object, whichever sampler reads them. */
+export type SamplerOptions = Omit<Extract<SamplerConfig, { type: 'tpe' }>, 'type'> & Omit<Extract<SamplerConfig, { type: 'gp' }>, 'type'>;
+
+/** The below-group size rule for a study file's `gamma` fraction: Optuna's cap of 25 kept. */
+export function gammaFraction(fraction: number): (n: number) => number {
+  return (n) => Math.min(Math.ceil(fraction * n), 25);
 }
 
 /** A sampler by name (options as a study file's sampler object takes them), or from its parsed config. */
@@ -25,9 +26,13 @@ export function createSampler(name: SamplerName | SamplerConfig = DEFAULT_SAMPLE
       return createGridSampler();
     case 'random':
       return createRandomSampler();
-    case 'tpe':
-      return createTpeSampler(options);
-    case 'gp':
-      return createGpSampler(options);
+    case 'tpe': {
+      const { gamma, parallel: _p, parallelExploitation: _e, anchors: _a, acquisition: _q, ...tpe } = options;
+      return createTpeSampler({ ...tpe, ...(gamma === undefined ? {} : { gamma: gammaFraction(gamma) }) });
+    }
+    case 'gp': {
+      const { startupTrials, parallel, parallelExploitation, anchors, acquisition } = options;
+      return createGpSampler({ startupTrials, parallel, parallelExploitation, anchors, acquisition });
+    }
   }
 }

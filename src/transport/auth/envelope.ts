@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { NAME_PATTERN, NAME_RULE } from '../../core/names.ts';
 import { zodCodec } from '../codec.ts';
-import type { JoinCredential, StudySigner } from './keys.ts';
+import { signWith, type JoinCredential, type StudySigner } from './keys.ts';
 
 /** Bumped on an incompatible change of the envelope; payload versions are messages.ts' own. */
 export const AUTH_VERSION = 1 as const;
@@ -68,6 +68,6 @@ export function seal(sealer: Sealer, channel: Channel, payloadText: string, at: 
     at,
     payload: payloadText,
   };
-  const sig = Buffer.from(sealer.key.sign(signedBytes(unsigned))).toString('base64url');
+  const sig = Buffer.from(signWith(sealer.key, signedBytes(unsigned))).toString('base64url');
   return { auth: AUTH_VERSION, ...unsigned, sig };
 }

@@ -12,6 +12,7 @@
  * the KV bucket (which a client without NATS permissions could write). The join token bundles
  * study, coordinator public key, agent seed and grant, so joining is one flag.
  */
+import { createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { createAccount, createUser, fromPublic, fromSeed, type KeyPair } from '@nats-io/nkeys';
 import { NAME_PATTERN } from '../../core/names.ts';
 
@@ -56,7 +57,7 @@ export function grantBytes(study: string, agentKey: string): Uint8Array {
 export function mintJoinCredential(signer: StudySigner): JoinCredential {
   const key = createUser();
   const publicKey = key.getPublicKey();
-  const grant = Buffer.from(signer.key.sign(grantBytes(signer.study, publicKey))).toString('base64url');
+  const grant = Buffer.from(signWith(signer.key, grantBytes(signer.study, publicKey))).toString('base64url');
   return { study: signer.study, coordinatorKey: signer.publicKey, key, publicKey, grant };
 }
 
@@ -66,10 +67,76 @@ export function grantIsValid(study: string, coordinatorKey: string, agentKey: st
   return verifyWith(coordinatorKey, grantBytes(study, agentKey), grant);
 }
 
-/** Ed25519 verification by nkeys; false (never a throw) for a malformed key or signature. */
+/**
+ * Ed25519 by node:crypto on the nkeys' raw keys. nkeys signs and verifies in pure JavaScript and
+ * re-derives the key pair from the seed on every signature: with every message signed and checked,
+ * that was ~90% of the coordinator's CPU (bench:coordinator, issue 14). Ed25519 is deterministic,
+ * so the signatures are the same bytes nkeys makes (a test pins it).
+ */
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function base32Decode(text: string): Uint8Array {
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of text) {
+    const digit = BASE32.indexOf(ch);
+    if (digit < 0) throw new Error('not base32');
+    value = (value << 5) | digit;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+/** The 32 raw bytes of an nkeys public key (`A…`, `U…`): prefix byte, key, CRC-16. */
+function rawPublic(publicKey: string): Buffer {
+  return Buffer.from(base32Decode(publicKey).subarray(1, 33));
+}
+
+const privateKeys = new WeakMap<KeyPair, KeyObject>();
+
+function privateKeyOf(key: KeyPair): KeyObject {
+  let object = privateKeys.get(key);
+  if (!object) {
+    // An nkeys seed: two prefix bytes, the 32-byte Ed25519 seed, CRC-16.
+    const seed = Buffer.from(base32Decode(new TextDecoder().decode(key.getSeed())).subarray(2, 34));
+    const x = rawPublic(key.getPublicKey());
+    object = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: seed.toString('base64url'), x: x.toString('base64url') }, format: 'jwk' });
+    privateKeys.set(key, object);
+  }
+  return object;
+}
+
+/** The Ed25519 signature of `data` by `key` (what `key.sign(data)` returns, natively). */
+export function signWith(key: KeyPair, data: Uint8Array): Uint8Array {
+  return cryptoSign(null, data, privateKeyOf(key));
+}
+
+/** Checked public keys; a study has one coordinator and a few agents, the bound only guards memory. */
+const publicKeys = new Map<string, KeyObject>();
+const PUBLIC_KEY_CACHE = 4096;
+
+function publicKeyOf(publicKey: string): KeyObject {
+  let object = publicKeys.get(publicKey);
+  if (!object) {
+    fromPublic(publicKey); // nkeys' checks: prefix and CRC (throws on a malformed key)
+    object = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: rawPublic(publicKey).toString('base64url') }, format: 'jwk' });
+    if (publicKeys.size >= PUBLIC_KEY_CACHE) publicKeys.clear();
+    publicKeys.set(publicKey, object);
+  }
+  return object;
+}
+
+/** Ed25519 verification of an nkeys public key's signature; false (never a throw) for a malformed key or signature. */
 export function verifyWith(publicKey: string, data: Uint8Array, signature: string): boolean {
   try {
-    return fromPublic(publicKey).verify(data, Buffer.from(signature, 'base64url'));
+    const sig = Buffer.from(signature, 'base64url');
+    if (sig.length !== 64) return false;
+    return cryptoVerify(null, data, publicKeyOf(publicKey), sig);
   } catch {
     return false; // not a public key, or not a signature: simply not valid
   }

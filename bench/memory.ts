@@ -6,10 +6,12 @@
  * table of estimate / measured and writes bench/results/memory.json.
  *
  * Flags: --backend wasm|cpu|webgpu --resolutions 32,64,96 --batches 1,2 --backbones all|a,b --out FILE
+ *   --optimizer lean|tfjs: the Adam training uses (src/training/adam.ts, default) or tf.train.adam, to compare
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { createOptimizer } from '../src/training/fit.ts';
 import { BACKBONES, buildModel, estimateTrainingMemory, parseBackendPreference, selectBackend, type BackboneName } from '../src/models/index.ts';
 
 function flag(name: string, fallback: string): string {
@@ -22,6 +24,8 @@ const resolutions = flag('resolutions', '32,64,96').split(',').map(Number);
 const batches = flag('batches', '1,2').split(',').map(Number);
 const names = flag('backbones', 'all') === 'all' ? [...BACKBONES] : (flag('backbones', '').split(',') as BackboneName[]);
 const out = flag('out', 'bench/results/memory.json');
+const optimizerKind = flag('optimizer', 'lean');
+if (optimizerKind !== 'lean' && optimizerKind !== 'tfjs') throw new Error(`--optimizer ${optimizerKind}: expected lean or tfjs`);
 
 interface Row {
   backbone: string;
@@ -41,7 +45,7 @@ for (const backbone of names) {
     for (const batchSize of batches) {
       const baseline = tf.memory().numBytes; // whatever earlier rows left (nothing, if all is freed)
       const model = await buildModel(backbone, { resolution, numClasses: 2, seed: 1 });
-      const optimizer = tf.train.adam(1e-3);
+      const optimizer = optimizerKind === 'tfjs' ? tf.train.adam(1e-3) : createOptimizer('adam', 1e-3);
       const images = tf.randomUniform([batchSize, resolution, resolution, 3], 0, 1, 'float32', 1);
       const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batchSize }, (_, i) => i % 2), 'int32'), 2);
       const step = () => optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(images, { training: true }) as tf.Tensor) as tf.Scalar);
@@ -66,11 +70,11 @@ for (const backbone of names) {
 }
 
 const mib = (b: number) => (b / 2 ** 20).toFixed(1).padStart(9);
-console.log(`\nstep memory on ${backend.name}: estimate (without workspace) vs measured peak of one Adam step`);
+console.log(`\nstep memory on ${backend.name} (${optimizerKind} Adam): estimate (without workspace) vs measured peak of one Adam step`);
 console.log(`${'backbone'.padEnd(15)} ${'px'.padStart(4)} ${'batch'.padStart(5)} ${'estimate MiB'.padStart(12)} ${'measured MiB'.padStart(12)} ${'ratio'.padStart(6)}`);
 for (const r of rows) console.log(`${r.backbone.padEnd(15)} ${String(r.resolution).padStart(4)} ${String(r.batchSize).padStart(5)} ${mib(r.modelledBytes).padStart(12)} ${mib(r.measuredBytes).padStart(12)} ${r.ratio.toFixed(2).padStart(6)}`);
 const ratios = rows.map((r) => r.ratio);
 console.log(`ratio range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)} over ${rows.length} cases`);
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify({ backend: backend.name, createdAt: new Date().toISOString(), rows }, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ backend: backend.name, optimizer: optimizerKind, createdAt: new Date().toISOString(), rows }, null, 2)}\n`);
 console.log(`wrote ${out}`);

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng.ts';
 import { batchStream, type AugmentationName, type AugmentationOptions, type Fit, type ImageCache, type ImageItem, type PlannedImage } from '../data/index.ts';
+import { leanAdam } from './adam.ts';
 import { checkFinitePredictions, LossWatch } from './divergence.ts';
 import { afterStep, type StepConstraints } from './head.ts';
 import { trainingLoss, type LossSettings } from './losses.ts';
@@ -69,7 +70,7 @@ export function fitBatchNormMomentum(model: tf.LayersModel, stepsPerEpoch: numbe
 }
 
 export function createOptimizer(name: 'adam' | 'sgd' | 'rmsprop', learningRate: number): tf.Optimizer {
-  if (name === 'adam') return tf.train.adam(learningRate);
+  if (name === 'adam') return leanAdam(learningRate);
   if (name === 'rmsprop') return tf.train.rmsprop(learningRate);
   return tf.train.sgd(learningRate);
 }

@@ -83,11 +83,23 @@ export interface StudyProgress {
   readonly pruned: number;
   readonly elapsedMs: number | undefined;
   /**
-   * Time left at the observed throughput: elapsed / work done × work left, where a running trial
-   * counts for the share of its folds × epochs it has trained (so the estimate moves smoothly instead
-   * of jumping each time a trial ends); undefined until some work is done.
+   * Time left at the observed throughput, in units of training (one unit: one trial's folds ×
+   * epochs). Work done: a complete trial counts 1, a pruned one the share it trained before it was
+   * stopped (1 when it never reported), a failed one 1, a running one the share it has trained.
+   * Work left: every live trial is assumed to run to its end (a running one has 1 − its share left);
+   * a trial not yet started is expected to cost the mean units of the finished and running trials,
+   * the running ones counted as full trials. So pruned trials do not make the study look further
+   * along than its training is (the old count of a pruned trial as one trial done undercounted), and
+   * early pruning only shortens the estimate once it has shown up in finished trials.
+   * etaMs = elapsed / work done × work left; undefined until some work is done.
    */
   readonly etaMs: number | undefined;
+}
+
+/** A finished trial's cost in units of training (see StudyProgress.etaMs). */
+function finishedUnits(trial: TrialView): number {
+  if (trial.state === 'pruned' && trial.progress) return trialFraction(trial.progress);
+  return 1;
 }
 
 export function studyProgress(state: StudyViewState, now: number): StudyProgress {
@@ -95,11 +107,23 @@ export function studyProgress(state: StudyViewState, now: number): StudyProgress
   let running = 0;
   let failed = 0;
   let pruned = 0;
-  let partial = 0;
+  let workDone = 0;
+  let runningLeft = 0;
+  let expectedSum = 0;
   for (const trial of state.trials.values()) {
-    if (trial.state === 'complete' || trial.state === 'pruned' || trial.state === 'failed') done += 1;
-    if (trial.state === 'running') running += 1;
-    if (trial.state === 'running' && trial.progress) partial += trialFraction(trial.progress);
+    if (trial.state === 'complete' || trial.state === 'pruned' || trial.state === 'failed') {
+      done += 1;
+      const units = finishedUnits(trial);
+      workDone += units;
+      expectedSum += units;
+    }
+    if (trial.state === 'running') {
+      running += 1;
+      const share = trial.progress ? trialFraction(trial.progress) : 0;
+      workDone += share;
+      runningLeft += 1 - share;
+      expectedSum += 1;
+    }
     if (trial.state === 'failed') failed += 1;
     if (trial.state === 'pruned') pruned += 1;
   }
@@ -108,9 +132,10 @@ export function studyProgress(state: StudyViewState, now: number): StudyProgress
   const total = state.totalTrials;
   let etaMs: number | undefined;
   if (state.finishedAt !== undefined) etaMs = 0;
-  else if (elapsedMs !== undefined && total !== undefined && done + partial > 0) {
-    const work = done + partial;
-    etaMs = (elapsedMs / work) * Math.max(0, total - work);
+  else if (elapsedMs !== undefined && total !== undefined && workDone > 0) {
+    const perTrial = expectedSum / (done + running);
+    const workLeft = runningLeft + Math.max(0, total - done - running) * perTrial;
+    etaMs = (elapsedMs / workDone) * workLeft;
   }
   return { done, total, running, failed, pruned, elapsedMs, etaMs };
 }

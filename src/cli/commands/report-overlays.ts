@@ -38,11 +38,15 @@ export async function holdoutOverlays(retrain: RetrainReport, modelDir: string):
     const rows = outcome.predictions.map((p) => ({ ...p, trueClass: labelOf.get(p.path)!.label }));
     const chosen = chooseOverlays(rows, minorityClass);
     const overlays: HoldoutOverlay[] = [];
-    for (const [i, row] of chosen.entries()) {
-      // One image per run: predict names overlays after the file, and classes' folders share names.
-      const heat = path.join(scratch, String(i));
-      const again = await predictImages(modelDir, [row.path], { heatmaps: heat });
-      const file = again.predictions[0]?.heatmap?.file;
+    const heatmapOf = new Map<string, string>();
+    // predict names an overlay after its image's file name, and class folders share names
+    // (defect/000.png, ok/000.png): one run per group of distinct names, not one per image.
+    for (const [i, group] of distinctNameGroups(chosen.map((row) => row.path)).entries()) {
+      const again = await predictImages(modelDir, group, { heatmaps: path.join(scratch, String(i)) });
+      for (const p of again.predictions) if (p.heatmap) heatmapOf.set(p.path, p.heatmap.file);
+    }
+    for (const row of chosen) {
+      const file = heatmapOf.get(row.path);
       if (!file) continue;
       const { data, info } = await sharp(await readFile(file)).resize(OVERLAY_SIDE, OVERLAY_SIDE, { fit: 'inside', kernel: 'nearest' }).png().toBuffer({ resolveWithObject: true });
       overlays.push({ path: labelOf.get(row.path)!.path, trueClass: row.trueClass, predicted: row.predicted, minorityProbability: row.minorityProbability, kind: row.kind, png: data, width: info.width, height: info.height });
@@ -53,4 +57,17 @@ export async function holdoutOverlays(retrain: RetrainReport, modelDir: string):
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** Splits files into the fewest runs in which no two share a file name (predict's overlay name). */
+function distinctNameGroups(files: readonly string[]): string[][] {
+  const groups: { names: Set<string>; files: string[] }[] = [];
+  for (const file of files) {
+    const name = path.parse(file).name;
+    let group = groups.find((g) => !g.names.has(name));
+    if (!group) groups.push((group = { names: new Set(), files: [] }));
+    group.names.add(name);
+    group.files.push(file);
+  }
+  return groups.map((g) => g.files);
 }

@@ -8,7 +8,8 @@
  * --objective branin,hartmann6,recipe,recipe-hard --sampler random,tpe,gp,grid --in-flight 1,4,8,16
  * --timing 100,500,1000 (or --timing none), --regret none (timings only), --out bench/results/search.json
  * --optuna (adds the sampler `optuna-tpe`: Optuna's multivariate TPE as the reference; needs
- * /usr/bin/python3 with Optuna, `apt-get install python3-optuna`; see bench/search-optuna.ts). With
+ * /usr/bin/python3 with Optuna, `apt-get install python3-optuna`, or SKEWER_OPTUNA_PYTHON naming
+ * another interpreter; see bench/search-optuna.ts). With
  * it, the table is printed a second time as ratios to Optuna sequential, and the closing note checks
  * issue 14's targets against it.
  *
@@ -19,6 +20,7 @@
  * trials to finish.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfigFile } from '../src/config/load.ts';
 import { SearchSpaceSchema } from '../src/config/space.ts';
@@ -57,7 +59,7 @@ const objectives = [BRANIN, HARTMANN6, recipe, recipeHardObjective()].filter((o)
 let optuna: OptunaReference | undefined;
 if (regretRuns && samplerNames.includes(OPTUNA_SAMPLER)) {
   try {
-    optuna = await startOptunaReference();
+    optuna = await startOptunaReference(process.env.SKEWER_OPTUNA_PYTHON ?? '/usr/bin/python3');
   } catch (error) {
     if (!(error instanceof OptunaMissingError)) throw error;
     console.error(`bench:search: ${error.message}`);
@@ -188,8 +190,16 @@ for (const objective of regretRuns ? objectives : []) {
       const row: Row = { objective: objective.name, sampler, inFlight, checkpoints, ...(inFlight === 1 ? { lagged } : {}), seconds: (performance.now() - started) / 1000 };
       rows.push(row);
       console.log(formatRow(row));
+      writeResults([], false);
     }
   }
+}
+
+/** The JSON, rewritten after every row (`complete: false`) so a run cut short keeps what it measured. */
+function writeResults(timingsSoFar: readonly unknown[], complete: boolean): void {
+  const reference = optuna ? { optunaReference: { sampler: OPTUNA_SAMPLER, optuna: optuna.version, tpe: 'TPESampler(multivariate=True, group=True, constant_liar=True, seed=seed)', script: 'bench/optuna_ref.py' } } : {};
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ protocol: { seeds, trials, inFlight: inFlights, checkpoints: CHECKPOINTS, ...reference }, complete, regret: rows, timings: timingsSoFar }, null, 2));
 }
 
 function formatRow(row: Row): string {
@@ -336,7 +346,6 @@ for (const t of timings.filter((t) => t.historySize === Math.max(...timingSizes)
   const smallest = timings.find((s) => s.objective === t.objective && s.sampler === t.sampler && s.historySize === Math.min(...timingSizes))!;
   console.log(`${t.objective.padEnd(11)} ${t.sampler.padEnd(7)} cpu ms per ask at ${t.historySize} / at ${smallest.historySize} trials: ${(t.cpuMsPerSuggestion / smallest.cpuMsPerSuggestion).toFixed(2)}x (${t.cpuMsPerSuggestion.toFixed(1)} ms cpu, ${t.msPerSuggestion.toFixed(1)} ms wall; target <= 50 ms)`);
 }
-mkdirSync('bench/results', { recursive: true });
-writeFileSync(out, JSON.stringify({ protocol: { seeds, trials, inFlight: inFlights, checkpoints: CHECKPOINTS, ...(optuna ? { optunaReference: { sampler: OPTUNA_SAMPLER, optuna: optuna.version, tpe: 'TPESampler(multivariate=True, group=True, constant_liar=True, seed=seed)', script: 'bench/optuna_ref.py' } } : {}) }, regret: rows, timings }, null, 2));
+writeResults(timings, true);
 console.log(`wrote ${out}`);
 await optuna?.close();

@@ -237,11 +237,11 @@ function printMatrix(at: number, relative = false): void {
 }
 
 /** `mine / base` as the table shows it ("-" without a base; a zero base only matches a zero). */
-function ratioText(mine: number, base: number | undefined): string {
+function ratioText(mine: number, base: number | undefined, digits = 2): string {
   if (base === undefined) return '-';
   if (base === 0) return mine === 0 ? '1x' : 'inf';
   const r = mine / base;
-  return `${r >= 0.01 ? r.toFixed(2) : r.toExponential(1)}x`;
+  return `${r >= 0.01 ? r.toFixed(digits) : r.toExponential(1)}x`;
 }
 
 function fmt(x: number): string {
@@ -290,7 +290,7 @@ function printTargets(): void {
       const mine = medianAt(objective, sampler, inFlight, at);
       if (mine === undefined) continue;
       const ok = base === 0 ? mine === 0 : mine / base <= limit;
-      console.log(`${objective.padEnd(11)} ${`${sampler}, ${inFlight === 1 ? 'sequential' : `${inFlight} in flight`}`.padEnd(16)} / optuna sequential: ${ratioText(mine, base)} (${fmt(mine)} vs ${fmt(base)}) ${ok ? 'meets' : 'misses'} <= ${limit.toFixed(1)}x`);
+      console.log(`${objective.padEnd(11)} ${`${sampler}, ${inFlight === 1 ? 'sequential' : `${inFlight} in flight`}`.padEnd(16)} / optuna sequential: ${ratioText(mine, base, 3)} (${fmt(mine)} vs ${fmt(base)}) ${ok ? 'meets' : 'misses'} <= ${limit.toFixed(1)}x`);
     }
     for (const inFlight of inFlights.filter((q) => q > 1)) {
       const own = medianAt(objective, OPTUNA_SAMPLER, inFlight, at);

@@ -71,7 +71,9 @@ if (regretRuns && samplerNames.includes(OPTUNA_SAMPLER)) {
 /**
  * A sampler by name, or a GP variant for comparisons: `gp:qei` (joint q-EI, every other ask a local
  * q-EI step), `gp:qei+global` (q-EI on every ask), `gp:qei+ucb` (q-EI with the local UCB step),
- * `gp:believer` (the believer without a local step), `gp:lp` (local penalisation, no local step). Plain `gp` is the default: the kriging
+ * `gp:believer` (the believer without a local step), `gp:lp` (local penalisation, no local step),
+ * `gp:everyN` (the local UCB step on one ask in N, not every other), `gp:rotate` (the local step
+ * anchored on the best observed points in turn, not only the incumbent). Plain `gp` is the default: the kriging
  * believer with the local UCB step on every other ask.
  */
 function samplerFor(name: string): SamplerName | Sampler {
@@ -80,7 +82,15 @@ function samplerFor(name: string): SamplerName | Sampler {
   if (base === 'tpe') return { ...createTpeSampler(tpeVariant(variant)), name };
   const qei = variant.includes('qei');
   const penalised = variant.includes('lp');
-  const options: GpOptions = { parallel: qei ? 'qei' : penalised ? 'penalised' : 'believer', parallelExploitation: variant.includes('ucb') ? 'ucb' : qei && !variant.includes('global') ? 'qei' : false };
+  const every = /every(\d+)/.exec(variant)?.[1];
+  const rotate = variant.includes('rotate');
+  const ucbStep = variant.includes('ucb') || every !== undefined || rotate;
+  const options: GpOptions = {
+    parallel: qei ? 'qei' : penalised ? 'penalised' : 'believer',
+    parallelExploitation: ucbStep ? 'ucb' : qei && !variant.includes('global') ? 'qei' : false,
+    ...(every ? { exploitationEvery: Number(every) } : {}),
+    ...(rotate ? { localAnchor: 'rotate' as const } : {}),
+  };
   return { ...createGpSampler(options), name };
 }
 

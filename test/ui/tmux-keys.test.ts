@@ -27,7 +27,7 @@ before(async () => {
 
 after(() => {
   tmux?.kill();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Waits of 30 s at most, so a missing screen fails the test inside its minute. */

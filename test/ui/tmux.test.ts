@@ -23,7 +23,7 @@ before(async () => {
 
 after(async () => {
   server?.kill();
-  await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 test('a person watches an embedded search, opens a trial, sorts, attaches a second view and stops the search', async () => {

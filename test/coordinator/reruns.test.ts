@@ -128,3 +128,26 @@ test('the embedded journal keeps re-runs across a restart, and status reads them
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('over a real nats-server KV bucket: the same re-run recorded once, the kept trial untouched, status counts it', async () => {
+  const { startTestNatsServer } = await import('../helpers/nats-server.ts');
+  const { connectNats } = await import('../../src/transport/index.ts');
+  const server = await startTestNatsServer();
+  const transport = await connectNats({ servers: server.url });
+  try {
+    const store = new TrialStore(await transport.kv(studyBucketName(config.name), studyRecordCodec), () => T + 5_000);
+    await store.createStudy(config.name, config as unknown as Record<string, unknown>);
+    await playLateRun(store);
+    const kept = await store.get('t0');
+    const late = outcome('t0', 1, 'slow', T, 9.25);
+    assert.ok((await storeOutcome(store, late, config, T + 2_000)).rerun);
+    assert.equal((await storeOutcome(store, late, config, T + 3_000)).rerun, undefined, 'a redelivery adds nothing');
+    assert.deepEqual(await store.get('t0'), kept);
+    assert.deepEqual((await store.reruns()).map((r) => [r.trialId, r.attempt, r.agent, r.value]), [['t0', 1, 'slow', 9.25]]);
+    const reader = await openStudyReader({ study: config.name, transport });
+    assert.match(await statusTable(reader), /^1 trial ran more than once \(first result kept\): #0 ×2$/m);
+  } finally {
+    await transport.close();
+    await server.stop();
+  }
+});

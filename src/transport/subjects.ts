@@ -11,7 +11,7 @@
  *   work-queue consumers, so routing is done by stream, not by filter.
  * - per study: a results queue `SKEWER_RESULTS_<study>` (agents -> coordinator, durable so a
  *   coordinator that was down still gets every result) and a KV bucket `skewer_study_<study>`
- *   holding the study record, one record per trial and one per agent seen.
+ *   holding the study record, one record per trial, one per agent seen and one per late re-run.
  * - core NATS (fire and forget): `skewer.report.<study>.<trialId>`, `skewer.prune.<study>.<trialId>`,
  *   `skewer.heartbeat.<study>.<agent>` (an agent beats once per study it joined, signed for it; the
  *   study in every subject lets NATS permissions confine a study's agents to it).
@@ -94,6 +94,7 @@ export const DATASET_BUCKET = 'skewer_datasets';
 export const STUDY_KEY = 'study';
 export const TRIAL_KEY_PREFIX = 'trial.';
 export const AGENT_KEY_PREFIX = 'agent.';
+export const RERUN_KEY_PREFIX = 'rerun.';
 
 export function trialKey(trialId: string): string {
   return `${TRIAL_KEY_PREFIX}${trialId}`;
@@ -101,6 +102,15 @@ export function trialKey(trialId: string): string {
 
 export function agentKey(agent: string): string {
   return `${AGENT_KEY_PREFIX}${agent}`;
+}
+
+/**
+ * One late run of a trial: its attempt, agent and start time name it, so the same outcome
+ * delivered twice is one key, and two runs that share an attempt number (a queue that forgot its
+ * delivery count in a restart) are two.
+ */
+export function rerunKey(trialId: string, attempt: number, agent: string, startedAt: number): string {
+  return `${RERUN_KEY_PREFIX}${trialId}.${attempt}.${agent}.${startedAt}`;
 }
 
 /** Per-epoch/per-fold reports of one study's trials (agent -> coordinator). */

@@ -2,11 +2,11 @@
  * `npm run bench:memory`: the one step-memory estimate (src/core/step-memory.ts, what routing,
  * `skewer models` and `skewer train` use) against the measured peak of a real Adam step
  * (`tf.profile` peak bytes above what was allocated before, plus the weights) for every backbone at
- * three resolutions and two batch sizes, on the backend chosen here (wasm by default). Prints a
+ * three resolutions and three batch sizes, on the backend chosen here (wasm by default). Prints a
  * table of estimate / measured, the cells outside the estimate's stated band (STEP_MEMORY_BAND), and
  * writes bench/results/memory.json.
  *
- * Flags: --backend wasm|cpu|webgpu --resolutions 32,64,96 --batches 1,2 --backbones all|a,b --out FILE
+ * Flags: --backend wasm|cpu|webgpu --resolutions 32,96,160 --batches 1,2,4 --backbones all|a,b --out FILE
  *   --optimizer lean|tfjs: the Adam training uses (src/training/adam.ts, default) or tf.train.adam, to compare
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,8 +22,8 @@ function flag(name: string, fallback: string): string {
 }
 
 const backend = await selectBackend(parseBackendPreference(flag('backend', 'wasm')));
-const resolutions = flag('resolutions', '32,64,96').split(',').map(Number);
-const batches = flag('batches', '1,2').split(',').map(Number);
+const resolutions = flag('resolutions', '32,96,160').split(',').map(Number);
+const batches = flag('batches', '1,2,4').split(',').map(Number);
 const names = flag('backbones', 'all') === 'all' ? [...BACKBONES] : (flag('backbones', '').split(',') as BackboneName[]);
 const out = flag('out', 'bench/results/memory.json');
 const optimizerKind = flag('optimizer', 'lean');

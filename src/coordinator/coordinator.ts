@@ -28,7 +28,7 @@ import {
   type StoredTrial,
   type TrialMessage,
 } from '../transport/messages.ts';
-import { heartbeatSubjectsOf, reportSubjectsOf, resultQueueName, studyBucketName } from '../transport/subjects.ts';
+import { encoderBucketName, heartbeatSubjectsOf, reportSubjectsOf, resultQueueName, studyBucketName } from '../transport/subjects.ts';
 import { AgentRegistry } from './agents.ts';
 import { eventFromRerun, eventsFromAgentChange, eventsFromTrialChange, replayHistory, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { judgeExhaustion } from './exhaustion.ts';
@@ -114,6 +114,9 @@ class Coordinator {
     const { transport, config } = this.options;
     const kv = this.options.kv ?? (await transport.kv(studyBucketName(config.name), studyRecordCodec));
     this.store = new TrialStore(kv, this.clock);
+    // The study's encoder bucket exists before an agent looks for it: under least privilege agents
+    // may write it but not create it (configs/nats-least-privilege.conf).
+    await transport.objects(encoderBucketName(config.name));
     await this.openStudy();
     this.startedAt = this.clock();
     const stored = await this.store.trials();

@@ -15,7 +15,8 @@
  * - core NATS (fire and forget): `skewer.report.<study>.<trialId>`, `skewer.prune.<study>.<trialId>`,
  *   `skewer.heartbeat.<study>.<agent>` (an agent beats once per study it joined, signed for it; the
  *   study in every subject lets NATS permissions confine a study's agents to it).
- * - one object store `skewer_datasets` of datasets under their content hash.
+ * - one object store `skewer_datasets` of datasets under their content hash, and per study an
+ *   object store `skewer_encoders_<study>` of the SimCLR encoders its agents pretrained.
  */
 import { UserError } from '../core/errors.ts';
 import { NAME_PATTERN } from '../core/names.ts';
@@ -89,6 +90,15 @@ export function coordinatorLeaseKey(study: string): string {
 
 /** The object store of datasets, keyed by content hash; shared by every study on the server. */
 export const DATASET_BUCKET = 'skewer_datasets';
+
+/**
+ * One study's object store of pretrained encoders (`<key>.skewer-encoder`). Per study, not shared:
+ * a study's agents may write it (configs/nats-least-privilege.conf), and an encoder poisoned by a
+ * party of one study must not reach another study's trials.
+ */
+export function encoderBucketName(study: string): string {
+  return `skewer_encoders_${checkName('study', study)}`;
+}
 
 /** KV keys inside a study bucket. */
 export const STUDY_KEY = 'study';

@@ -65,7 +65,9 @@ test('configs/nats-least-privilege.conf: an agent of study demo can serve it and
   const agentLog: string[] = [];
   const agent = new Agent({
     transport: agentSide, name: 'restricted', joins: [mintJoinCredential(signer)], slots: 1,
-    capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] }, runner: inProcessRunner(),
+    // It also serves 'native', a class no trial of this study has: the coordinator must have made that queue
+    // (with its exhausted-items consumer, which this account may not create) before the agent opens it.
+    capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu', 'native'] }, runner: inProcessRunner(),
     heartbeatMs: config.heartbeatMs, queueSettings: () => queueSettingsFromServer(agentSide, 'demo', stop.signal, () => undefined, 100),
     log: (line) => agentLog.push(line),
   });

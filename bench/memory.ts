@@ -2,15 +2,17 @@
  * `npm run bench:memory`: the one step-memory estimate (src/core/step-memory.ts, what routing,
  * `skewer models` and `skewer train` use) against the measured peak of a real Adam step
  * (`tf.profile` peak bytes above what was allocated before, plus the weights) for every backbone at
- * three resolutions and two batch sizes, on the backend chosen here (wasm by default). Prints a
- * table of estimate / measured and writes bench/results/memory.json.
+ * three resolutions and three batch sizes, on the backend chosen here (wasm by default). Prints a
+ * table of estimate / measured, the cells outside the estimate's stated band (STEP_MEMORY_BAND), and
+ * writes bench/results/memory.json.
  *
- * Flags: --backend wasm|cpu|webgpu --resolutions 32,64,96 --batches 1,2 --backbones all|a,b --out FILE
+ * Flags: --backend wasm|cpu|webgpu --resolutions 32,96,160 --batches 1,2,4 --backbones all|a,b --out FILE
  *   --optimizer lean|tfjs: the Adam training uses (src/training/adam.ts, default) or tf.train.adam, to compare
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { STEP_MEMORY_BAND } from '../src/core/step-memory.ts';
 import { createOptimizer } from '../src/training/fit.ts';
 import { BACKBONES, buildModel, estimateTrainingMemory, parseBackendPreference, selectBackend, type BackboneName } from '../src/models/index.ts';
 
@@ -20,8 +22,8 @@ function flag(name: string, fallback: string): string {
 }
 
 const backend = await selectBackend(parseBackendPreference(flag('backend', 'wasm')));
-const resolutions = flag('resolutions', '32,64,96').split(',').map(Number);
-const batches = flag('batches', '1,2').split(',').map(Number);
+const resolutions = flag('resolutions', '32,96,160').split(',').map(Number);
+const batches = flag('batches', '1,2,4').split(',').map(Number);
 const names = flag('backbones', 'all') === 'all' ? [...BACKBONES] : (flag('backbones', '').split(',') as BackboneName[]);
 const out = flag('out', 'bench/results/memory.json');
 const optimizerKind = flag('optimizer', 'lean');
@@ -75,6 +77,14 @@ console.log(`${'backbone'.padEnd(15)} ${'px'.padStart(4)} ${'batch'.padStart(5)}
 for (const r of rows) console.log(`${r.backbone.padEnd(15)} ${String(r.resolution).padStart(4)} ${String(r.batchSize).padStart(5)} ${mib(r.modelledBytes).padStart(12)} ${mib(r.measuredBytes).padStart(12)} ${r.ratio.toFixed(2).padStart(6)}`);
 const ratios = rows.map((r) => r.ratio);
 console.log(`ratio range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)} over ${rows.length} cases`);
+const outside = rows.filter((r) => r.ratio < STEP_MEMORY_BAND.low || r.ratio > STEP_MEMORY_BAND.high);
+console.log(
+  outside.length === 0
+    ? `all ${rows.length} inside the band ${STEP_MEMORY_BAND.low.toFixed(2)}-${STEP_MEMORY_BAND.high.toFixed(2)}x`
+    : `outside the band ${STEP_MEMORY_BAND.low.toFixed(2)}-${STEP_MEMORY_BAND.high.toFixed(2)}x: ${outside.map((r) => `${r.backbone} ${r.resolution} px b${r.batchSize} (${r.ratio.toFixed(2)}x)`).join(', ')}${optimizerKind === 'tfjs' ? ' (the estimate is calibrated for the lean Adam)' : ''}`,
+);
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify({ backend: backend.name, optimizer: optimizerKind, createdAt: new Date().toISOString(), rows }, null, 2)}\n`);
 console.log(`wrote ${out}`);
+// Routing relies on the estimate: a cell outside its band on the optimizer training uses fails the bench.
+if (outside.length > 0 && optimizerKind === 'lean') process.exitCode = 1;

@@ -7,6 +7,11 @@
  * Flags (defaults = the full protocol): --seeds 20 --trials 50
  * --objective branin,hartmann6,recipe,recipe-hard --sampler random,tpe,gp,grid --in-flight 1,4,8,16
  * --timing 100,500,1000 (or --timing none), --regret none (timings only), --out bench/results/search.json
+ * --optuna (adds the sampler `optuna-tpe`: Optuna's multivariate TPE as the reference; needs
+ * /usr/bin/python3 with Optuna, `apt-get install python3-optuna`, or SKEWER_OPTUNA_PYTHON naming
+ * another interpreter; see bench/search-optuna.ts). With
+ * it, the table is printed a second time as ratios to Optuna sequential, and the closing note checks
+ * issue 14's targets against it.
  *
  * "q in flight" is an asynchronous simulation with equal trial durations: q asks are issued before
  * any result, then each result is told as its trial finishes (oldest first) and the freed slot is
@@ -15,18 +20,21 @@
  * trials to finish.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfigFile } from '../src/config/load.ts';
 import { SearchSpaceSchema } from '../src/config/space.ts';
 import { createStudy, type Sampler, type SamplerName } from '../src/search/index.ts';
+import { checkParams } from '../src/search/space.ts';
 import { createGpSampler, type GpOptions } from '../src/search/gp/sampler.ts';
 import { createTpeSampler, type TpeOptions } from '../src/search/tpe/sampler.ts';
 import { BRANIN, HARTMANN6, recipeHardObjective, recipeObjective, type Objective } from './search-objectives.ts';
+import { OPTUNA_SAMPLER, OptunaMissingError, startOptunaReference, type OptunaReference } from './search-optuna.ts';
 
 const CHECKPOINTS = [10, 25, 50, 100];
 
 if (process.argv.includes('--help')) {
-  console.log('npm run bench:search -- [--seeds 20] [--trials 50] [--objective branin,hartmann6,recipe,recipe-hard] [--sampler random,tpe,gp,grid] [--in-flight 1,4,8,16] [--timing 100,500,1000|none] [--regret none] [--out FILE]');
+  console.log('npm run bench:search -- [--seeds 20] [--trials 50] [--objective branin,hartmann6,recipe,recipe-hard] [--sampler random,tpe,gp,grid] [--in-flight 1,4,8,16] [--timing 100,500,1000|none] [--regret none] [--optuna] [--out FILE]');
   process.exit(0);
 }
 
@@ -38,7 +46,8 @@ function flag(name: string, fallback: string): string {
 const seeds = Number(flag('seeds', '20'));
 const trials = Number(flag('trials', '50'));
 const objectiveNames = flag('objective', 'branin,hartmann6,recipe,recipe-hard').split(',');
-const samplerNames = flag('sampler', 'random,tpe,gp,grid').split(',') as SamplerName[];
+const samplerNames = flag('sampler', 'random,tpe,gp,grid').split(',');
+if (process.argv.includes('--optuna') && !samplerNames.includes(OPTUNA_SAMPLER)) samplerNames.push(OPTUNA_SAMPLER);
 const inFlights = flag('in-flight', '1,4,8,16').split(',').map(Number);
 const timingSizes = flag('timing', '100,500,1000') === 'none' ? [] : flag('timing', '100,500,1000').split(',').map(Number);
 const regretRuns = flag('regret', 'yes') !== 'none';
@@ -47,10 +56,24 @@ const out = flag('out', 'bench/results/search.json');
 const recipe = recipeObjective(await loadConfigFile(SearchSpaceSchema, 'configs/recipe-space.yaml'));
 const objectives = [BRANIN, HARTMANN6, recipe, recipeHardObjective()].filter((o) => objectiveNames.includes(o.name));
 
+let optuna: OptunaReference | undefined;
+if (regretRuns && samplerNames.includes(OPTUNA_SAMPLER)) {
+  try {
+    optuna = await startOptunaReference(process.env.SKEWER_OPTUNA_PYTHON ?? '/usr/bin/python3');
+  } catch (error) {
+    if (!(error instanceof OptunaMissingError)) throw error;
+    console.error(`bench:search: ${error.message}`);
+    process.exit(1);
+  }
+  console.log(`${OPTUNA_SAMPLER}: Optuna ${optuna.version} TPESampler(multivariate=True, group=True, constant_liar=True) via bench/optuna_ref.py (issue 14's reference is Optuna 5.0's; 3.1 is the closest that runs here)`);
+}
+
 /**
  * A sampler by name, or a GP variant for comparisons: `gp:qei` (joint q-EI, every other ask a local
  * q-EI step), `gp:qei+global` (q-EI on every ask), `gp:qei+ucb` (q-EI with the local UCB step),
- * `gp:believer` (the believer without a local step), `gp:lp` (local penalisation, no local step). Plain `gp` is the default: the kriging
+ * `gp:believer` (the believer without a local step), `gp:lp` (local penalisation, no local step),
+ * `gp:everyN` (the local UCB step on one ask in N, not every other), `gp:rotate` (the local step
+ * anchored on the best observed points in turn, not only the incumbent). Plain `gp` is the default: the kriging
  * believer with the local UCB step on every other ask.
  */
 function samplerFor(name: string): SamplerName | Sampler {
@@ -59,7 +82,15 @@ function samplerFor(name: string): SamplerName | Sampler {
   if (base === 'tpe') return { ...createTpeSampler(tpeVariant(variant)), name };
   const qei = variant.includes('qei');
   const penalised = variant.includes('lp');
-  const options: GpOptions = { parallel: qei ? 'qei' : penalised ? 'penalised' : 'believer', parallelExploitation: variant.includes('ucb') ? 'ucb' : qei && !variant.includes('global') ? 'qei' : false };
+  const every = /every(\d+)/.exec(variant)?.[1];
+  const rotate = variant.includes('rotate');
+  const ucbStep = variant.includes('ucb') || every !== undefined || rotate;
+  const options: GpOptions = {
+    parallel: qei ? 'qei' : penalised ? 'penalised' : 'believer',
+    parallelExploitation: ucbStep ? 'ucb' : qei && !variant.includes('global') ? 'qei' : false,
+    ...(every ? { exploitationEvery: Number(every) } : {}),
+    ...(rotate ? { localAnchor: 'rotate' as const } : {}),
+  };
   return { ...createGpSampler(options), name };
 }
 
@@ -82,10 +113,31 @@ function tpeVariant(variant: string): TpeOptions {
   };
 }
 
-/** Best-so-far regret after each completed trial. */
-function runOnce(objective: Objective, sampler: SamplerName, seed: number, inFlight: number): number[] {
+/** What the simulation drives: a skewer study, or an Optuna study in bench/optuna_ref.py. */
+interface Driver {
+  ask(): { id: string; params: Record<string, unknown> } | null | Promise<{ id: string; params: Record<string, unknown> } | null>;
+  tell(id: string, value: number): void | Promise<void>;
+}
+
+async function driverFor(objective: Objective, sampler: string, seed: number): Promise<{ driver: Driver; done: () => Promise<void> }> {
+  if (sampler === OPTUNA_SAMPLER) {
+    const study = await optuna!.createStudy({ space: objective.space, seed, direction: objective.direction });
+    const ask = async () => {
+      const t = await study.ask();
+      const problems = checkParams(objective.space, t.params);
+      if (problems.length) throw new Error(`${OPTUNA_SAMPLER} proposed a point outside ${objective.name}'s space (bench/optuna_ref.py's mapping is wrong): ${problems.join('; ')}`);
+      return t;
+    };
+    return { driver: { ask, tell: (id, value) => study.tell(id, value) }, done: () => study.drop() };
+  }
   const space = sampler === 'grid' ? objective.gridSpace! : objective.space;
   const study = createStudy({ space, sampler: samplerFor(sampler), seed, direction: objective.direction });
+  return { driver: { ask: () => study.ask(), tell: (id, value) => void study.tell(id, value) }, done: async () => {} };
+}
+
+/** Best-so-far regret after each completed trial; the same ask/tell order for every sampler. */
+async function runOnce(objective: Objective, sampler: string, seed: number, inFlight: number): Promise<number[]> {
+  const { driver: study, done } = await driverFor(objective, sampler, seed);
   const sign = objective.direction === 'minimize' ? 1 : -1;
   const regrets: number[] = [];
   let best = Infinity;
@@ -93,7 +145,7 @@ function runOnce(objective: Objective, sampler: SamplerName, seed: number, inFli
   let asked = 0;
   while (regrets.length < trials) {
     while (pending.length < inFlight && asked < trials) {
-      const t = study.ask();
+      const t = await study.ask();
       if (!t) break;
       pending.push(t);
       asked++;
@@ -101,11 +153,12 @@ function runOnce(objective: Objective, sampler: SamplerName, seed: number, inFli
     const t = pending.shift();
     if (!t) break;
     const value = objective.evaluate(t.params as never);
-    study.tell(t.id, value);
+    await study.tell(t.id, value);
     best = Math.min(best, sign * value);
     regrets.push(best - sign * objective.optimum);
   }
   while (regrets.length < trials) regrets.push(regrets.at(-1) ?? NaN);
+  await done();
   return regrets;
 }
 
@@ -135,7 +188,8 @@ for (const objective of regretRuns ? objectives : []) {
     if (sampler === 'grid' && !objective.gridSpace) continue;
     for (const inFlight of inFlights) {
       const started = performance.now();
-      const curves = Array.from({ length: seeds }, (_, seed) => runOnce(objective, sampler, seed, inFlight));
+      const curves: number[][] = [];
+      for (let seed = 0; seed < seeds; seed++) curves.push(await runOnce(objective, sampler, seed, inFlight));
       const checkpoints: Row['checkpoints'] = {};
       for (const k of CHECKPOINTS.filter((c) => c <= trials)) {
         const at = curves.map((c) => c[k - 1]!).sort((a, b) => a - b);
@@ -146,8 +200,16 @@ for (const objective of regretRuns ? objectives : []) {
       const row: Row = { objective: objective.name, sampler, inFlight, checkpoints, ...(inFlight === 1 ? { lagged } : {}), seconds: (performance.now() - started) / 1000 };
       rows.push(row);
       console.log(formatRow(row));
+      writeResults([], false);
     }
   }
+}
+
+/** The JSON, rewritten after every row (`complete: false`) so a run cut short keeps what it measured. */
+function writeResults(timingsSoFar: readonly unknown[], complete: boolean): void {
+  const reference = optuna ? { optunaReference: { sampler: OPTUNA_SAMPLER, optuna: optuna.version, tpe: 'TPESampler(multivariate=True, group=True, constant_liar=True, seed=seed)', script: 'bench/optuna_ref.py' } } : {};
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ protocol: { seeds, trials, inFlight: inFlights, checkpoints: CHECKPOINTS, ...reference }, complete, regret: rows, timings: timingsSoFar }, null, 2));
 }
 
 function formatRow(row: Row): string {
@@ -158,18 +220,38 @@ function formatRow(row: Row): string {
   return `${row.objective.padEnd(11)} ${row.sampler.padEnd(14)} ${`${row.inFlight} in flight`.padEnd(13)} ${cells.join(' ')} ${row.seconds.toFixed(1)}s`;
 }
 
-/** The README's table: median regret at `at` trials, one row per sampler and trials in flight, one column per objective. */
-function printMatrix(at: number): void {
+/** Median regret at `at` trials of one row, if it was run. */
+function medianAt(objective: string, sampler: string, inFlight: number, at: number): number | undefined {
+  return rows.find((r) => r.objective === objective && r.sampler === sampler && r.inFlight === inFlight)?.checkpoints[at]?.median;
+}
+
+/**
+ * The README's table: median regret at `at` trials, one row per sampler and trials in flight, one
+ * column per objective; with `relative`, each cell divided by Optuna's sequential figure there.
+ */
+function printMatrix(at: number, relative = false): void {
   const names = [...new Set(rows.map((r) => r.objective))];
   if (names.length === 0 || !rows.some((r) => r.checkpoints[at])) return;
-  console.log(`\nmedian simple regret at ${at} trials\n| | ${names.join(' | ')} |\n|---|${names.map(() => '---|').join('')}`);
+  const base = names.map((o) => medianAt(o, OPTUNA_SAMPLER, 1, at));
+  if (relative && base.every((b) => b === undefined)) return;
+  const title = relative ? `median simple regret at ${at} trials / Optuna ${optuna?.version ?? ''} multivariate TPE sequential (${seeds} seeds)` : `median simple regret at ${at} trials`;
+  console.log(`\n${title}\n| | ${names.join(' | ')} |\n|---|${names.map(() => '---|').join('')}`);
   for (const sampler of samplerNames) {
     for (const inFlight of inFlights) {
-      const cells = names.map((o) => rows.find((r) => r.objective === o && r.sampler === sampler && r.inFlight === inFlight)?.checkpoints[at]?.median);
+      const cells = names.map((o) => medianAt(o, sampler, inFlight, at));
       if (cells.every((c) => c === undefined)) continue;
-      console.log(`| ${sampler}, ${inFlight === 1 ? 'sequential' : `${inFlight} in flight`} | ${cells.map((c) => (c === undefined ? '-' : fmt(c))).join(' | ')} |`);
+      const text = cells.map((c, i) => (c === undefined ? '-' : relative ? ratioText(c, base[i]) : fmt(c)));
+      console.log(`| ${sampler}, ${inFlight === 1 ? 'sequential' : `${inFlight} in flight`} | ${text.join(' | ')} |`);
     }
   }
+}
+
+/** `mine / base` as the table shows it ("-" without a base; a zero base only matches a zero). */
+function ratioText(mine: number, base: number | undefined, digits = 2): string {
+  if (base === undefined) return '-';
+  if (base === 0) return mine === 0 ? '1x' : 'inf';
+  const r = mine / base;
+  return `${r >= 0.01 ? r.toFixed(digits) : r.toExponential(1)}x`;
 }
 
 function fmt(x: number): string {
@@ -204,12 +286,27 @@ function timeSuggestions(objective: Objective, sampler: SamplerName, size: numbe
  * The closing note against issue 14's targets that this machine can measure: a GP with q in flight
  * within 2x of its own sequential regret at `trials` (with the sequential regret at trials - q + 1
  * beside it: the information lag alone), TPE against the sampler before issue 14 (`tpe:legacy`), and
- * <= 50 ms of CPU per GP ask at the largest history. The ratios to Optuna need Optuna, which is not
- * installed here.
+ * <= 50 ms of CPU per GP ask at the largest history; with `--optuna`, GP with 8 in flight <= 0.5x and
+ * TPE sequential <= 1.0x Optuna's multivariate TPE run sequentially.
  */
 function printTargets(): void {
   const at = trials;
-  console.log(`\ntargets (median regret at ${at} trials, ${seeds} seeds; Optuna itself is not run here)`);
+  console.log(`\ntargets (median regret at ${at} trials, ${seeds} seeds; ${optuna ? `reference: Optuna ${optuna.version}'s multivariate TPE, sequential, standing in for issue 14's Optuna 5.0` : 'Optuna not run: add --optuna'})`);
+  for (const objective of optuna ? [...new Set(rows.map((r) => r.objective))] : []) {
+    const base = medianAt(objective, OPTUNA_SAMPLER, 1, at);
+    if (base === undefined) continue;
+    const checks: Array<[string, number, number]> = [['gp', 8, 0.5], ['tpe', 1, 1.0]];
+    for (const [sampler, inFlight, limit] of checks) {
+      const mine = medianAt(objective, sampler, inFlight, at);
+      if (mine === undefined) continue;
+      const ok = base === 0 ? mine === 0 : mine / base <= limit;
+      console.log(`${objective.padEnd(11)} ${`${sampler}, ${inFlight === 1 ? 'sequential' : `${inFlight} in flight`}`.padEnd(16)} / optuna sequential: ${ratioText(mine, base, 3)} (${fmt(mine)} vs ${fmt(base)}) ${ok ? 'meets' : 'misses'} <= ${limit.toFixed(1)}x`);
+    }
+    for (const inFlight of inFlights.filter((q) => q > 1)) {
+      const own = medianAt(objective, OPTUNA_SAMPLER, inFlight, at);
+      if (own !== undefined) console.log(`${objective.padEnd(11)} optuna's own penalty, ${String(inFlight).padStart(2)} in flight / sequential: ${ratioText(own, base)}`);
+    }
+  }
   for (const row of rows.filter((r) => r.inFlight > 1 && r.sampler.startsWith('gp'))) {
     const sequential = rows.find((r) => r.inFlight === 1 && r.objective === row.objective && r.sampler === row.sampler);
     const mine = row.checkpoints[at]?.median;
@@ -234,7 +331,7 @@ function printTargets(): void {
 /** Wall-clock ms on a shared machine can be inflated by other load; CPU ms is the sampler's own cost. */
 const timings: Array<{ objective: string; sampler: string; historySize: number; msPerSuggestion: number; cpuMsPerSuggestion: number; msPerSuggestionWithRefit?: number }> = [];
 for (const objective of objectives) {
-  for (const sampler of samplerNames.filter((s) => s !== 'grid' && s !== 'random')) {
+  for (const sampler of samplerNames.filter((s) => s !== 'grid' && s !== 'random' && s !== OPTUNA_SAMPLER) as SamplerName[]) {
     for (const size of timingSizes) {
       const { wall, cpu } = timeSuggestions(objective, sampler, size, false);
       const refit = sampler.startsWith('gp') ? timeSuggestions(objective, sampler, size, true).wall : undefined;
@@ -253,11 +350,12 @@ for (const row of rows.filter((r) => r.inFlight > 1)) {
   if (ratios.length) console.log(`${row.objective.padEnd(11)} ${row.sampler.padEnd(14)} median regret ${row.inFlight} in flight / sequential at ${ratios.join(', ')}`);
 }
 printMatrix(50);
+printMatrix(50, true);
 printTargets();
 for (const t of timings.filter((t) => t.historySize === Math.max(...timingSizes) && timingSizes.length > 1)) {
   const smallest = timings.find((s) => s.objective === t.objective && s.sampler === t.sampler && s.historySize === Math.min(...timingSizes))!;
   console.log(`${t.objective.padEnd(11)} ${t.sampler.padEnd(7)} cpu ms per ask at ${t.historySize} / at ${smallest.historySize} trials: ${(t.cpuMsPerSuggestion / smallest.cpuMsPerSuggestion).toFixed(2)}x (${t.cpuMsPerSuggestion.toFixed(1)} ms cpu, ${t.msPerSuggestion.toFixed(1)} ms wall; target <= 50 ms)`);
 }
-mkdirSync('bench/results', { recursive: true });
-writeFileSync(out, JSON.stringify({ protocol: { seeds, trials, inFlight: inFlights, checkpoints: CHECKPOINTS }, regret: rows, timings }, null, 2));
+writeResults(timings, true);
 console.log(`wrote ${out}`);
+await optuna?.close();

@@ -13,6 +13,7 @@
  * outcomes, reports, heartbeats and goodbyes with its granted key. A forged or replayed trial, or
  * one naming another study than its queue's, is rejected with the reason logged.
  */
+import { SkewerError } from '../core/errors.ts';
 import { pruningValueOf, type BatchProgress, type TrialProgress } from '../core/result.ts';
 import { isFinished, type IntermediateReport } from '../core/trial.ts';
 import type { Bus, Delivery, KvStore, Lease, Transport, WorkQueue } from '../transport/types.ts';
@@ -294,7 +295,9 @@ export class Agent {
       if (this.handBack.signal.aborted) return { outcome: 'handed-back' };
       if (error instanceof TrialFailure) return { outcome: error.retryable ? 'retry' : 'failed', error: error.reason };
       // Not a trial failure: a bug on this side (dataset fetch, IPC). Another agent may do better.
-      return { outcome: 'retry', error: `agent ${this.name}: ${(error as Error).message ?? String(error)}` };
+      // A SkewerError's where and hint travel too: the coordinator and `status` show only this string.
+      const detail = error instanceof SkewerError ? `${error.where ? ` (${error.where})` : ''}${error.hint ? `. ${error.hint}` : ''}` : '';
+      return { outcome: 'retry', error: `agent ${this.name}: ${(error as Error).message ?? String(error)}${detail}` };
     } finally {
       this.handBack.signal.removeEventListener('abort', onHandBack);
     }

@@ -35,8 +35,11 @@ export interface ChildRunnerOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where the child's stdout/stderr go: inherited (default) or ignored. */
   readonly stdio?: 'inherit' | 'ignore';
-  /** Pretrained encoders beyond this machine (the object store); the child asks for them over IPC. */
-  readonly encoderStore?: EncoderStoreLike;
+  /**
+   * Pretrained encoders beyond this machine (the object store); the child asks for them over IPC.
+   * A function picks the store of the trial's study (each study has its own encoder bucket).
+   */
+  readonly encoderStore?: EncoderStoreLike | ((study: string) => EncoderStoreLike);
   /** Where trials cache pretrained encoders (default: the user's cache folder). */
   readonly encoderCacheDir?: string;
 }
@@ -66,7 +69,7 @@ export function childProcessRunner(options: ChildRunnerOptions = {}): TrialRunne
             const reply = (answer: Omit<EncoderReply, 'type' | 'id'>): void => {
               if (child.connected) child.send({ type: 'encoder-reply', id: message.id, ...answer } satisfies EncoderReply);
             };
-            const store = options.encoderStore;
+            const store = typeof options.encoderStore === 'function' ? options.encoderStore(trial.study) : options.encoderStore;
             if (!store) reply({ found: false });
             else if (message.op === 'fetch') store.fetch(message.key, message.dir).then((found) => reply({ found }), (error: Error) => reply({ error: error.message }));
             else store.publish(message.key, message.dir).then(() => reply({}), (error: Error) => reply({ error: error.message }));
@@ -100,7 +103,9 @@ export function inProcessRunner(settings: Pick<ChildRunnerOptions, 'encoderStore
     kind: 'in-process',
     async run(trial, options) {
       try {
-        return await executeTrial(trial, { ...settings, ...options });
+        const { encoderStore, ...rest } = settings;
+        const store = typeof encoderStore === 'function' ? encoderStore(trial.study) : encoderStore;
+        return await executeTrial(trial, { ...rest, ...(store && { encoderStore: store }), ...options });
       } catch (error) {
         if (options.signal.aborted) throw options.signal.reason;
         throw failureFrom(failureData(error));

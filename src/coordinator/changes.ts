@@ -8,7 +8,7 @@ import type { AgentInfo, StudyEvent } from '../core/events.ts';
 import { isFinished } from '../core/trial.ts';
 import { parseStoredStudyConfig } from '../config/study.ts';
 import { directionOf, valueNameOf } from '../objectives/index.ts';
-import type { StoredAgent, StoredStudy, StoredTrial } from '../transport/messages.ts';
+import type { StoredAgent, StoredRerun, StoredStudy, StoredTrial } from '../transport/messages.ts';
 
 const REQUEUE_OUTCOMES = new Set(['retry', 'handed-back', 'lost', 'interrupted']);
 
@@ -96,6 +96,21 @@ function describeRequeue(outcome: string, agent: string, error: string | undefin
     default:
       return `retrying after a failure on ${agent}${error ? `: ${error}` : ''}`;
   }
+}
+
+/** A late run of a finished trial, recorded beside it (reruns.ts). */
+export function eventFromRerun(rerun: StoredRerun): StudyEvent {
+  return {
+    type: 'trial-rerun',
+    at: rerun.at,
+    trialId: rerun.trialId,
+    attempt: rerun.attempt,
+    agent: rerun.agent,
+    startedAt: rerun.startedAt,
+    outcome: rerun.outcome,
+    ...(rerun.value !== undefined && { value: rerun.value }),
+    ...(rerun.error !== undefined && { error: rerun.error }),
+  };
 }
 
 export function agentInfoOf(record: StoredAgent): AgentInfo {

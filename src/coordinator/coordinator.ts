@@ -27,15 +27,16 @@ import {
   type StoredTrial,
   type TrialMessage,
 } from '../transport/messages.ts';
-import { heartbeatSubjectsOf, reportSubjectsOf, resultQueueName, studyBucketName } from '../transport/subjects.ts';
+import { encoderBucketName, heartbeatSubjectsOf, reportSubjectsOf, resultQueueName, studyBucketName } from '../transport/subjects.ts';
 import { AgentRegistry } from './agents.ts';
-import { eventsFromAgentChange, eventsFromTrialChange, replayHistory, studyFinishedEvent, studyStartedEvent } from './changes.ts';
+import { eventFromRerun, eventsFromAgentChange, eventsFromTrialChange, replayHistory, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { judgeExhaustion } from './exhaustion.ts';
 import { OutageGuard } from './guard.ts';
 import { openSignedBucket, openStudyRecord, recordStop } from './open-study.ts';
 import { consumeResults } from './results-consumer.ts';
-import { applyOutcome, applyStarted, closeOpenAttempt } from './outcomes.ts';
+import { applyStarted, closeOpenAttempt } from './outcomes.ts';
 import { PruneRelay } from './prune-relay.ts';
+import { storeOutcome } from './reruns.ts';
 import { proposeFromStore, resolveStrategies, type SearchPolicy } from './strategies.ts';
 import { TrialStore } from './store.ts';
 import { buildTrial } from './trials.ts';
@@ -112,11 +113,15 @@ class Coordinator {
     const { transport, config } = this.options;
     const kv = this.options.kv ?? (await openSignedBucket(transport, config.name, this.options.signer, this.options.mode, this.log));
     this.store = new TrialStore(kv, this.clock);
+    // The study's encoder bucket exists before an agent looks for it: under least privilege agents
+    // may write it but not create it (configs/nats-least-privilege.conf).
+    await transport.objects(encoderBucketName(config.name));
     await this.openStudy();
     this.startedAt = this.clock();
     const stored = await this.store.trials();
     for (const trial of stored) this.trials.set(trial.id, trial);
     for (const event of replayHistory(stored)) this.emit(event);
+    for (const rerun of await this.store.reruns()) this.emit(eventFromRerun(rerun));
     this.agents.restore(await this.store.agents(), this.startedAt);
     for (const trial of stored) {
       const open = trial.state === 'running' ? trial.attempts.find((a) => a.outcome === undefined) : undefined;
@@ -206,7 +211,11 @@ class Coordinator {
       await this.store.update(message.trialId, (t) => applyStarted(t, message, this.config));
       return;
     }
-    await this.store.update(message.trialId, (t) => applyOutcome(t, message, this.config));
+    const { rerun } = await storeOutcome(this.store, message, this.config, this.clock());
+    if (rerun) {
+      this.log(`trial ${message.trialId} ran again: attempt ${rerun.attempt} on ${rerun.agent} ended ${rerun.outcome} after the trial had finished; recorded, the first result is kept`);
+      this.emit(eventFromRerun(rerun));
+    }
     this.kick();
   }
 

@@ -18,7 +18,7 @@ import {
   type StoredTrial,
   type TrialMessage,
 } from '../transport/messages.ts';
-import { SETTINGS_BUCKET, trialQueueName, trialQueueSettingsKey, type ResourceClass } from '../transport/subjects.ts';
+import { RESOURCE_CLASSES, SETTINGS_BUCKET, trialQueueName, trialQueueSettingsKey, type ResourceClass } from '../transport/subjects.ts';
 
 /** Returns 'refused' for a notice it does not believe: the notice is dropped, the item kept. */
 export type ExhaustedHandler = (message: TrialMessage, attempts: number) => Promise<void | 'refused'>;
@@ -40,8 +40,13 @@ export class Dispatcher {
     this.trust = new StudyTrust(signer.study, signer.publicKey);
   }
 
-  /** Call before the first `open`/`dispatch`. */
+  /**
+   * Call before the first `open`/`dispatch`. Every class's queue is opened first: an agent opens
+   * the queues as soon as it sees the settings, and an agent of the least-privilege account may not
+   * create a queue's exhausted-items consumer, so the queues must exist before the settings do.
+   */
   async publishQueueSettings(): Promise<void> {
+    for (const resourceClass of RESOURCE_CLASSES) await this.open(resourceClass);
     const settings = await this.transport.kv(SETTINGS_BUCKET, queueSettingsCodec);
     await settings.put(trialQueueSettingsKey(this.config.name), {
       v: PROTOCOL_VERSION,

@@ -12,7 +12,8 @@ export {
   type StudyReaderTarget,
   type StudySnapshot,
 } from './reader.ts';
-export { TrialStore, type StoredTrial, type StoredStudy, type StoredAgent, type AttemptRecord } from './store.ts';
+export { TrialStore, type StoredTrial, type StoredStudy, type StoredAgent, type StoredRerun, type AttemptRecord } from './store.ts';
+export { countReruns, type RerunCount } from './reruns.ts';
 export { journaledKv, restoreJournaledKv, readJournal, studyDir, journalPath } from './journal.ts';
 export { agentInfoOf, eventsFromTrialChange } from './changes.ts';
 export { estimateResources } from './resources.ts';

@@ -16,12 +16,13 @@ import {
   StudyRecordValueSchema,
   studyRecordCodec,
   type StoredAgent,
+  type StoredRerun,
   type StoredStudy,
   type StoredTrial,
   type StudyRecordValue,
 } from '../transport/messages.ts';
 import { STUDY_KEY, studyBucketName, studyNamesOf } from '../transport/subjects.ts';
-import { eventsFromAgentChange, eventsFromStoredTrial, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
+import { eventFromRerun, eventsFromAgentChange, eventsFromStoredTrial, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { journalPath, readJournal, replayJournal, studyDir } from './journal.ts';
 import { openVerifiedBucket, type ReaderTrust, type RecordIntegrity, type VerifiedBucket } from './verified-bucket.ts';
 
@@ -56,6 +57,8 @@ export interface StudySnapshot {
   readonly best: StoredTrial | undefined;
   /** As of this read (refused records are counted, never in `trials`/`agents`). */
   readonly integrity: RecordIntegrity;
+  /** Late runs of finished trials (their outcomes were recorded, not applied), oldest first. */
+  readonly reruns: StoredRerun[];
 }
 
 export type StudyReaderTarget =
@@ -107,29 +110,38 @@ function decodeRecord(value: unknown, where: string): StudyRecordValue {
   return parsed.data;
 }
 
-function split(values: Iterable<StudyRecordValue>): { study?: StoredStudy; trials: StoredTrial[]; agents: StoredAgent[] } {
-  const out: { study?: StoredStudy; trials: StoredTrial[]; agents: StoredAgent[] } = { trials: [], agents: [] };
+interface Records {
+  study?: StoredStudy;
+  trials: StoredTrial[];
+  agents: StoredAgent[];
+  reruns: StoredRerun[];
+}
+
+function split(values: Iterable<StudyRecordValue>): Records {
+  const out: Records = { trials: [], agents: [], reruns: [] };
   for (const value of values) {
     if (value.type === 'study') out.study = value;
     else if (value.type === 'trial') out.trials.push(value);
-    else out.agents.push(value);
+    else if (value.type === 'agent') out.agents.push(value);
+    else out.reruns.push(value);
   }
   out.trials.sort((a, b) => a.number - b.number);
+  out.reruns.sort((a, b) => a.at - b.at);
   return out;
 }
 
 function makeReader(
   name: string,
   study: StoredStudy,
-  snapshot: () => Promise<ReturnType<typeof split>>,
+  snapshot: () => Promise<Records>,
   changes: (signal: AbortSignal) => AsyncIterable<RecordChange>,
   integrity: () => RecordIntegrity,
 ): StudyReader {
   const config = parseStoredStudyConfig(study.config, `study ${name} (stored config)`);
   const direction = directionOf(config);
   const read = async (): Promise<StudySnapshot> => {
-    const { study: current, trials, agents } = await snapshot();
-    return { state: current?.state ?? study.state, trials, agents, best: bestOf(trials, direction), integrity: integrity() };
+    const { study: current, trials, agents, reruns } = await snapshot();
+    return { state: current?.state ?? study.state, trials, agents, best: bestOf(trials, direction), integrity: integrity(), reruns };
   };
   return {
     name,
@@ -149,9 +161,16 @@ function makeReader(
 async function* deriveEvents(changes: AsyncIterable<RecordChange>, direction: Direction): AsyncGenerator<StudyEvent> {
   const trials = new Map<string, StoredTrial>();
   const agents = new Map<string, StoredAgent>();
+  const reruns = new Set<string>();
   let studyState: StoredStudy['state'] | undefined;
-  for await (const { value } of changes) {
+  for await (const { key, value } of changes) {
     if (!value) continue;
+    if (value.type === 'rerun') {
+      // Written once; seen again only when a compacted journal is read from its start.
+      if (!reruns.has(key)) yield eventFromRerun(value);
+      reruns.add(key);
+      continue;
+    }
     const at = value.type === 'agent' ? value.lastHeartbeat : value.updatedAt;
     if (value.type === 'study') {
       if (studyState === undefined) yield studyStartedEvent(value, value.createdAt);

@@ -3,20 +3,21 @@
  * with a journal behind it). Every change is a compare-and-set loop: read, mutate a copy, write
  * only if nobody wrote in between, else read again. State changes go through the one transition
  * table in src/core/trial.ts, and a finished trial never changes again, so a result that arrives
- * twice (at-least-once delivery) is a no-op.
+ * twice (at-least-once delivery) is a no-op. A later run's outcome is kept beside it (recordRerun).
  */
 import { assertTransition, isFinished, type TrialState } from '../core/trial.ts';
 import type { KvStore } from '../transport/types.ts';
 import {
   PROTOCOL_VERSION,
   type StoredAgent,
+  type StoredRerun,
   type StoredStudy,
   type StoredTrial,
   type StudyRecordValue,
 } from '../transport/messages.ts';
-import { AGENT_KEY_PREFIX, STUDY_KEY, TRIAL_KEY_PREFIX, agentKey, trialKey } from '../transport/subjects.ts';
+import { AGENT_KEY_PREFIX, RERUN_KEY_PREFIX, STUDY_KEY, TRIAL_KEY_PREFIX, agentKey, rerunKey, trialKey } from '../transport/subjects.ts';
 
-export type { StoredTrial, StoredStudy, StoredAgent, AttemptRecord } from '../transport/messages.ts';
+export type { StoredTrial, StoredStudy, StoredAgent, StoredRerun, AttemptRecord } from '../transport/messages.ts';
 
 /** Called after every successful write with the record before (undefined if new) and after. */
 export type TrialChangeListener = (before: StoredTrial | undefined, after: StoredTrial) => void;
@@ -114,6 +115,19 @@ export class TrialStore {
 
   async putAgent(agent: StoredAgent): Promise<void> {
     await this.kv.put(agentKey(agent.info.name), agent);
+  }
+
+  /**
+   * Records a late run of a finished trial (reruns.ts) beside it, leaving the trial as it is.
+   * Idempotent: true the first time this run is recorded, false for the same run again.
+   */
+  async recordRerun(rerun: StoredRerun): Promise<boolean> {
+    return (await this.kv.create(rerunKey(rerun.trialId, rerun.attempt, rerun.agent, rerun.startedAt), rerun)) !== undefined;
+  }
+
+  async reruns(): Promise<StoredRerun[]> {
+    const entries = await this.kv.list(RERUN_KEY_PREFIX);
+    return entries.map((e) => e.value).filter((v): v is StoredRerun => v.type === 'rerun').sort((a, b) => a.at - b.at);
   }
 
   private emit(before: StoredTrial | undefined, after: StoredTrial): void {

@@ -2,6 +2,9 @@ import type { Direction } from './direction.ts';
 import type { Params, TrialState } from './trial.ts';
 import type { BatchProgress, TrialProgress, TrialResult } from './result.ts';
 
+/** How a late run of a finished trial ended (as its agent reported it). */
+export type RerunOutcome = 'complete' | 'pruned' | 'failed' | 'retry' | 'handed-back';
+
 /** What an agent advertises about itself. */
 export interface AgentInfo {
   readonly name: string;
@@ -53,6 +56,21 @@ export type StudyEvent =
       readonly error?: string;
     }
   | { readonly type: 'trial-requeued'; readonly at: number; readonly trialId: string; readonly reason: string }
+  /**
+   * An outcome of another run of a trial that had finished already (it ran more than once, e.g. its
+   * lease expired while the agent still worked): recorded, never applied; the first result is kept.
+   */
+  | {
+      readonly type: 'trial-rerun';
+      readonly at: number;
+      readonly trialId: string;
+      readonly attempt: number;
+      readonly agent: string;
+      readonly startedAt: number;
+      readonly outcome: RerunOutcome;
+      readonly value?: number;
+      readonly error?: string;
+    }
   | { readonly type: 'agent-seen'; readonly at: number; readonly agent: AgentInfo }
   | { readonly type: 'agent-lost'; readonly at: number; readonly name: string }
   | { readonly type: 'agent-left'; readonly at: number; readonly name: string }

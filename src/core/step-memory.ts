@@ -5,20 +5,24 @@
  * loads tfjs) and the trainer compute the same figure:
  *
  *   weights     = parameters x 4 bytes
- *   optimizer   = parameters x 4 bytes x 3 (gradients + Adam's two moments)
+ *   optimizer   = weights x (OPTIMIZER_PEAK_FACTOR - 1): gradients, Adam's two moments and about one
+ *                 more weight-sized set of temporaries the backward pass holds at its peak
  *   activations = (sum of layer output sizes per image) x batch x 4 bytes x the backbone's tape
- *                 factor: tfjs keeps every intermediate of the forward pass (batch-norm moments,
- *                 swish's sigmoid, concatenation copies) until the backward pass, and gradients of
- *                 the size of the activations live alongside them
- *   peak        = the larger of weights + optimizer + activations and the optimizer phase,
- *                 OPTIMIZER_PEAK_FACTOR x weights: tfjs' Adam updates every variable inside one
- *                 tidy, so about a dozen weight-sized temporaries per variable live at once
+ *                 factor (tfjs keeps every intermediate of the forward pass, batch-norm moments,
+ *                 swish's sigmoid, concatenation copies, until the backward pass, and gradients of
+ *                 the size of the activations live alongside them), plus STEP_FIXED_BYTES
+ *   peak        = weights + optimizer + activations: with skewer's Adam (src/training/adam.ts, one
+ *                 variable per tidy) the update no longer makes a peak of its own
  *   workspace   = 64 MiB runtime + 10% allocator slack on the peak
  *
- * Calibrated with `npm run bench:memory` (`tf.profile` peak of one steady Adam step on wasm): the
- * tape factors from steps where activations dominate (160 px, batch 4), the optimizer factor from
- * steps where they do not (32 px: the peak is 17.8-17.9x the weight bytes for every backbone). The
- * table's parameter counts and activation sizes are read off the built models
+ * Calibrated with `npm run bench:memory` (`tf.profile` peak of one steady step of skewer's Adam on
+ * wasm, every backbone at 32, 96 and 160 px, batch 1, 2 and 4): the measured peak is linear in the
+ * batch at every resolution, its intercept 5.06-5.11x the weight bytes for every backbone and its
+ * slope the tape factor times the activation bytes. The constants are those fits rounded up, so the
+ * peak (estimate without workspace) stays inside STEP_MEMORY_BAND of the measurement (1.01-1.15x
+ * on all 45 cells), never under: the coordinator routes by it, and an under-estimate sends an agent
+ * work it cannot hold; the workspace then adds room for what tf.profile does not see. The table's
+ * parameter counts and activation sizes are read off the built models
  * (src/models/backbones/info.ts), which a test keeps in step with it.
  */
 const BYTES_PER_VALUE = 4;
@@ -26,11 +30,20 @@ const MIB = 2 ** 20;
 const RUNTIME_BYTES = 64 * MIB;
 const SLACK = 0.1;
 /**
- * Peak of tfjs' Adam update in weight bytes (measured 17.8-17.9x on every backbone). Training now
- * uses src/training/adam.ts, whose update peaks near 6x; this factor is kept until the estimate is
- * recalibrated for it (a lone 6.5 under-estimated small-cnn at 32 px), so it errs on the safe side.
+ * Weights, gradients, Adam's moments and the backward pass's other weight-sized temporaries, in
+ * weight bytes: measured 5.06-5.11 on every backbone (tfjs' own Adam, which updates every variable
+ * in one tidy, peaked at 17.8-17.9; training no longer uses it).
  */
-export const OPTIMIZER_PEAK_FACTOR = 18;
+export const OPTIMIZER_PEAK_FACTOR = 5.2;
+/** Per-step temporaries that do not grow with the batch: small-cnn at 32 px, batch 1 peaks 0.9 MiB above the line. */
+const STEP_FIXED_BYTES = 1 * MIB;
+
+/**
+ * Where the peak (the estimate less its workspace) must lie relative to a measured step peak: at
+ * least the measurement, at most 1.2x it. bench:memory reports the cells outside; a test checks
+ * small cases against real steps.
+ */
+export const STEP_MEMORY_BAND = { low: 1.0, high: 1.2 } as const;
 
 export interface BackboneCost {
   /** Parameters without the classification head. */
@@ -42,12 +55,15 @@ export interface BackboneCost {
 }
 
 export const BACKBONE_COSTS: Readonly<Record<string, BackboneCost>> = {
-  // Tape factors measured at 160 px batch 4 (wasm): 6.56, 6.83, 6.68, 6.84, 7.66; rounded up.
+  // Tape factors measured at 32 / 96 / 160 px (wasm, skewer's Adam, the slope over batch 1-4):
+  // small-cnn 6.55 at each; mobilenetv2 6.68 / 6.75 / 6.76; densenet121 6.58 / 6.60 / 6.60;
+  // densenet201 6.70 / 6.71 / 6.72; efficientnetb3 7.14 / 7.48 / 7.52 (growing with size: 7.6 leaves
+  // room above 160 px). Each is the largest rounded up.
   'small-cnn': { params: 98_160, activationValuesPerPixel: 100.5, tapeFactor: 6.6 },
-  mobilenetv2: { params: 2_257_984, activationValuesPerPixel: 437.8, tapeFactor: 6.9 },
-  densenet121: { params: 7_037_504, activationValuesPerPixel: 998.0, tapeFactor: 6.7 },
-  densenet201: { params: 18_321_984, activationValuesPerPixel: 1543.4, tapeFactor: 6.9 },
-  efficientnetb3: { params: 10_783_535, activationValuesPerPixel: 952.9, tapeFactor: 7.7 },
+  mobilenetv2: { params: 2_257_984, activationValuesPerPixel: 437.8, tapeFactor: 6.8 },
+  densenet121: { params: 7_037_504, activationValuesPerPixel: 998.0, tapeFactor: 6.65 },
+  densenet201: { params: 18_321_984, activationValuesPerPixel: 1543.4, tapeFactor: 6.75 },
+  efficientnetb3: { params: 10_783_535, activationValuesPerPixel: 952.9, tapeFactor: 7.6 },
 };
 
 export interface MemoryEstimate {
@@ -59,9 +75,9 @@ export interface MemoryEstimate {
 export function stepMemory(params: number, activationValuesPerImage: number, tapeFactor: number, batchSize: number): MemoryEstimate {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   const weights = params * BYTES_PER_VALUE;
-  const optimizer = 3 * weights;
-  const activations = activationValuesPerImage * batchSize * BYTES_PER_VALUE * tapeFactor;
-  const peak = Math.max(weights + optimizer + activations, OPTIMIZER_PEAK_FACTOR * weights);
+  const optimizer = (OPTIMIZER_PEAK_FACTOR - 1) * weights;
+  const activations = activationValuesPerImage * batchSize * BYTES_PER_VALUE * tapeFactor + STEP_FIXED_BYTES;
+  const peak = weights + optimizer + activations;
   const workspace = RUNTIME_BYTES + SLACK * peak;
   const round = Math.ceil;
   return {

@@ -5,8 +5,8 @@
  * same one the coordinator routes trials by; here it gets the exact layer sizes of the built model.
  * On webgpu two limits apply: the largest single tensor (a layer output of the whole batch) must
  * fit the adapter's maxStorageBufferBindingSize, and the whole step the GPU's memory (gpu-memory.ts).
- * The tape factors were measured with `tf.profile` (peak bytes of one Adam step on the `cpu`
- * backend, 64 px, batch 2) and are checked by a test against a measured small-cnn step.
+ * Its constants were fitted to `tf.profile` peaks of real steps of skewer's Adam on wasm
+ * (`npm run bench:memory`), and a test checks small cases against real steps.
  */
 import os from 'node:os';
 import { ResourceError } from '../core/errors.ts';
@@ -36,7 +36,7 @@ export function estimateTrainingMemory(name: BackboneName, options: MemoryOption
 
 /** The largest batch whose estimate fits in `limitBytes` (0 if not even one image fits). */
 export function largestFittingBatch(name: BackboneName, resolution: number, limitBytes: number): number {
-  // The estimate is monotone in the batch (flat while the optimizer phase dominates): search it.
+  // The estimate grows with the batch: search it.
   const fits = (batchSize: number) => estimateTrainingMemory(name, { resolution, batchSize }).bytes <= limitBytes;
   if (!fits(1)) return 0;
   let low = 1;

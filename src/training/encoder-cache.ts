@@ -10,6 +10,7 @@
  * Lookup order: this machine's disk (`~/.cache/skewer/encoders/<key>`, written atomically: a
  * partial folder renamed into place), then a remote store when one is given (the agent's object
  * store, see src/agent/encoders.ts), then pretraining (saved to disk, then published to the store).
+ * A store that fails either way (fetch or publish) is logged and costs a pretraining, not the trial.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -21,6 +22,7 @@ import type { SimclrSettings } from '../config/trial.ts';
 import { saveLayersModel } from '../models/index.ts';
 import type { PreparedTrial } from './prepare.ts';
 import { withKeyLock } from './encoder-lock.ts';
+import { throwIfAborted } from './fit.ts';
 import { pretrainSimclr, type PretrainProgress } from './simclr.ts';
 
 const COMPLETE_MARKER = '.skewer-complete';
@@ -99,7 +101,7 @@ async function obtainLocked(trial: PreparedTrial, settings: SimclrSettings, key:
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
   try {
-    if (options.store && (await options.store.fetch(key, partial))) {
+    if (options.store && (await fetchFromStore(options.store, key, partial, options))) {
       await seal(partial, dir);
       options.log?.(`encoder ${key.slice(0, 12)}: fetched from the store`);
       return { key, path: dir, source: 'store' };
@@ -124,6 +126,24 @@ async function obtainLocked(trial: PreparedTrial, settings: SimclrSettings, key:
     return { key, path: dir, source: 'pretrained', losses: pretrained.losses };
   } finally {
     await rm(partial, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The store's copy of the encoder into `partial`, or false. A fetch that throws (a lost
+ * connection, no read rights, a corrupt or half-written object) costs this trial a pretraining,
+ * not the attempt: it is logged, `partial` is emptied of what it left, and the caller pretrains.
+ * An abort is not a store failure and still ends the trial.
+ */
+async function fetchFromStore(store: EncoderStore, key: string, partial: string, options: ObtainEncoderOptions): Promise<boolean> {
+  try {
+    return await store.fetch(key, partial);
+  } catch (error) {
+    throwIfAborted(options.signal);
+    options.log?.(`encoder ${key.slice(0, 12)}: could not fetch it from the store (${(error as Error).message ?? String(error)}); pretraining it here instead`);
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(partial, { recursive: true });
+    return false;
   }
 }
 

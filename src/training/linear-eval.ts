@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Summary } from '../core/result.ts';
 import { createRng } from '../core/rng.ts';
 import { batchStream, type ImageItem, type PlannedImage } from '../data/index.ts';
+import { leanAdam } from './adam.ts';
 import { throwIfAborted } from './fit.ts';
 import { judgeFolds } from './judge.ts';
 import type { Predictions } from './metrics.ts';
@@ -72,7 +73,7 @@ function fitHead(train: readonly ImageItem[], validation: readonly ImageItem[], 
     const rowWeights = tf.sum(tf.mul(y, weights), 1);
     const kernel = tf.variable(tf.initializers.glorotUniform({ seed }).apply([x.shape[1], classNames.length]) as tf.Tensor2D);
     const bias = tf.variable(tf.zeros([classNames.length]));
-    const optimizer = tf.train.adam(LEARNING_RATE);
+    const optimizer = leanAdam(LEARNING_RATE);
     for (let step = 0; step < STEPS; step++) {
       optimizer.minimize(() => {
         const logits = tf.add(tf.matMul(x, kernel), bias);

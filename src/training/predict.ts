@@ -2,7 +2,7 @@
  * `skewer predict`: a model `retrain` saved, run on image files or folders with exactly its recipe's
  * preprocessing (preprocessing.json: resolution, fit, RGB in [0, 1]) and the decision threshold
  * retrain fixed before it saw the holdout. Unreadable images are reported by path and skipped.
- * With `heatmaps`, a Grad-CAM overlay for the minority class beside each image's name.
+ * With `heatmaps`, a Grad-CAM overlay for the minority class per image, the input tree mirrored.
  */
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { UserError } from '../core/errors.ts';
 import { decodeImage } from '../data/index.ts';
 import { loadLayersModel } from '../models/index.ts';
 import { createGradCam, mapPeak } from './gradcam.ts';
+import { heatmapPaths } from './heatmap-paths.ts';
 import { PREPROCESSING_FILE, type Preprocessing } from './preprocessing.ts';
 
 const IMAGE_FILE = /\.(png|jpe?g|tiff?|bmp|webp)$/i;
@@ -34,7 +35,7 @@ export interface PredictOutcome {
 
 export interface PredictOptions {
   readonly batchSize?: number;
-  /** Folder for `<name>.gradcam.png` overlays. */
+  /** Folder for the `<name>.gradcam.png` overlays, the input tree mirrored under it (heatmap-paths.ts). */
   readonly heatmaps?: string;
 }
 
@@ -84,6 +85,7 @@ export async function predictImages(modelDir: string, inputs: readonly string[],
   const { threshold } = pre.decision;
   const size = pre.resize.width;
   const files = await collectImages(inputs);
+  const overlayOf = options.heatmaps ? heatmapPaths(files, options.heatmaps) : undefined;
   const predictions: Prediction[] = [];
   const unreadable: Array<{ path: string; reason: string }> = [];
   const batchSize = options.batchSize ?? 16;
@@ -106,8 +108,8 @@ export async function predictImages(modelDir: string, inputs: readonly string[],
           const row = probabilities[i]!;
           const predicted = classNames[decide(row, minorityIndex, threshold)]!;
           let heatmap: Prediction['heatmap'];
-          if (maps && options.heatmaps) {
-            const out = path.join(options.heatmaps, `${path.parse(file).name}.gradcam.png`);
+          if (maps && overlayOf) {
+            const out = overlayOf.get(file)!;
             await writeOverlay(file, maps.maps[i]!, maps.height, maps.width, out);
             heatmap = { file: out, peak: mapPeak(maps.maps[i]!, maps.height, maps.width) };
           }

@@ -12,6 +12,7 @@ import { DivergenceError, UserError } from '../core/errors.ts';
 import { createRng } from '../core/rng.ts';
 import { batchStream, simclrViews, type ImageItem, type PlannedImage } from '../data/index.ts';
 import { buildModel } from '../models/index.ts';
+import { leanAdam } from './adam.ts';
 import { fitBatchNormMomentum, throwIfAborted } from './fit.ts';
 import { ntXentLoss } from './nt-xent.ts';
 import type { PreparedTrial } from './prepare.ts';
@@ -65,7 +66,7 @@ export async function pretrainSimclr(trial: PreparedTrial, settings: SimclrSetti
   }
   const built = await buildEncoder(trial, spec.seed);
   const variables: tf.Variable[] = [];
-  const optimizer = tf.train.adam(settings.learningRate);
+  const optimizer = leanAdam(settings.learningRate);
   try {
     const features = built.encoder.outputs[0]!.shape[1]!;
     const rng = createRng(spec.seed).fork('simclr');

@@ -185,6 +185,8 @@ export async function unpack(stream: AsyncIterable<Uint8Array>, target: string):
 /**
  * A local path with the dataset's content: the coordinator's path when it holds the same content
  * here, else the cache (fetching and unpacking it once). `verified` remembers paths already hashed.
+ * When neither the path nor the object store has it, a UserError says which dataset, what was
+ * found at the path, and what to do.
  */
 export async function resolveDataset(
   objects: ObjectStore,
@@ -204,17 +206,39 @@ export async function resolveDataset(
   };
   const entry = ref.entry;
   const root = entry ? path.dirname(ref.path) : ref.path;
-  if (existsSync(root) && (await localHash(root)) === ref.hash) return remember(ref.path);
+  // 1. The coordinator's own path, when this machine holds the same content there.
+  const exists = existsSync(root);
+  const here = exists ? await localHash(root) : undefined;
+  if (here === ref.hash) return remember(ref.path);
+  // 2. A complete copy fetched earlier (a folder without the marker is a crash mid-fetch: fetched again).
   const cached = path.join(cacheRoot, ref.hash);
   const inside = (dir: string): string => (entry ? path.join(dir, entry) : dir);
   if (existsSync(path.join(cached, COMPLETE_MARKER))) return remember(inside(cached));
+  // 3. Fetched from the object store into the cache.
+  const why = !exists ? 'absent on this machine' : here === undefined ? 'not a readable dataset here' : `other content here (hash ${here.slice(0, 12)}…)`;
   const stream = await objects.get(ref.object);
-  if (!stream) throw new Error(`dataset ${ref.hash} is not in the object store (was the study started on this server?)`);
+  if (!stream) {
+    throw new UserError(`dataset ${ref.hash.slice(0, 12)}… is neither at ${root} (${why}) nor in the object store (object ${ref.object})`, {
+      where: `dataset cache ${cacheRoot}`,
+      hint: `Run this agent against the server its study was started on (\`skewer search --server\` stores the dataset there), or mount the study's dataset at ${root}.`,
+    });
+  }
   const partial = `${cached}.partial-${process.pid}`;
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
-  await unpack(stream, partial);
-  if ((await hashDataset(partial)) !== ref.hash) throw new Error(`dataset ${ref.hash}: the fetched copy does not match its hash`);
+  try {
+    await unpack(stream, partial);
+    const fetched = await hashDataset(partial);
+    if (fetched !== ref.hash) {
+      throw new UserError(`dataset ${ref.hash.slice(0, 12)}…: the copy fetched from the object store has other content (hash ${fetched.slice(0, 12)}…); nothing was cached`, {
+        where: `object ${ref.object}`,
+        hint: 'The stored archive is damaged: start the study again with `skewer search --server` to store it anew.',
+      });
+    }
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
   await writeFile(path.join(partial, COMPLETE_MARKER), '');
   await rm(cached, { recursive: true, force: true });
   await rename(partial, cached);

@@ -2,12 +2,14 @@
  * Pretrained encoders through the object store, like datasets: the first agent that pretrains an
  * encoder publishes its folder (model.json + weights.bin) under `<key>.skewer-encoder`; an agent
  * on another machine fetches it instead of pretraining. The key names a cache folder and an
- * object, so it is checked by pattern before it reaches either.
+ * object, so it is checked by pattern before it reaches either. Each study has its own bucket
+ * (`encoderBucketName`), which its agents may write under configs/nats-least-privilege.conf.
  */
 import { readdir } from 'node:fs/promises';
 import { ENCODER_KEY_PATTERN, ENCODER_OBJECT_SUFFIX } from '../core/names.ts';
 import { packDataset, unpack } from './dataset-archive.ts';
-import type { ObjectStore } from './types.ts';
+import { encoderBucketName } from './subjects.ts';
+import type { ObjectStore, Transport } from './types.ts';
 
 /** What src/training/encoder-cache.ts calls an EncoderStore, over an object store. */
 export interface ObjectEncoderStore {
@@ -37,4 +39,26 @@ export function objectEncoderStore(objects: ObjectStore): ObjectEncoderStore {
       if (!(await objects.has(name))) await objects.put(name, packDataset(dir));
     },
   };
+}
+
+/**
+ * The encoder store of each study, its bucket opened on first use. A bucket that cannot be opened
+ * (no rights, a lost connection) rejects that fetch or publish, which the encoder cache logs and
+ * survives; the next use tries again.
+ */
+export function studyEncoderStores(transport: Pick<Transport, 'objects'>): (study: string) => ObjectEncoderStore {
+  const opened = new Map<string, Promise<ObjectEncoderStore>>();
+  const open = (study: string): Promise<ObjectEncoderStore> => {
+    let store = opened.get(study);
+    if (!store) {
+      store = transport.objects(encoderBucketName(study)).then(objectEncoderStore);
+      store.catch(() => opened.delete(study));
+      opened.set(study, store);
+    }
+    return store;
+  };
+  return (study) => ({
+    fetch: async (key, dir) => (await open(study)).fetch(key, dir),
+    publish: async (key, dir) => (await open(study)).publish(key, dir),
+  });
 }

@@ -9,7 +9,7 @@
  * - bus:            BusMessage           reports, heartbeats, prune commands, goodbyes (fire and forget)
  * On the trial, results and bus channels each payload travels inside a signed envelope
  * (auth/envelope.ts) and is checked for its study before it is applied (auth/trust.ts).
- * - study bucket:   StudyRecordValue     the study, its trials and agents (KV, compare-and-set)
+ * - study bucket:   StudyRecordValue     the study, its trials, agents and late re-runs (KV, compare-and-set)
  * - settings bucket: QueueSettings       each study's trial-queue lease and attempt settings
  */
 import { z } from 'zod';
@@ -231,7 +231,28 @@ export const StoredAgentSchema = z.strictObject({
   left: z.boolean().optional(),
 });
 
-export const StudyRecordValueSchema = z.discriminatedUnion('type', [StoredStudySchema, StoredTrialSchema, StoredAgentSchema]);
+/**
+ * An attempt whose outcome arrived after its trial had finished (key rerunKey(...)): the trial ran
+ * more than once (a lease that expired while its agent still worked, a server restart) and the
+ * first result was kept. Written once per run (create, so a redelivered copy adds nothing), never
+ * read back into the trial: the kept record stays as it was.
+ */
+export const StoredRerunSchema = z.strictObject({
+  v: version,
+  type: z.literal('rerun'),
+  trialId: name,
+  attempt,
+  agent: name,
+  startedAt: timestamp,
+  endedAt: timestamp,
+  outcome: TrialOutcomeMessageSchema.shape.outcome,
+  value: z.number().optional(),
+  error: z.string().optional(),
+  /** When the coordinator received it. */
+  at: timestamp,
+});
+
+export const StudyRecordValueSchema = z.discriminatedUnion('type', [StoredStudySchema, StoredTrialSchema, StoredAgentSchema, StoredRerunSchema]);
 
 // ---------------------------------------------------------------- server-wide settings
 
@@ -284,6 +305,7 @@ export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
 export type StoredTrial = z.infer<typeof StoredTrialSchema>;
 export type StoredStudy = z.infer<typeof StoredStudySchema>;
 export type StoredAgent = z.infer<typeof StoredAgentSchema>;
+export type StoredRerun = z.infer<typeof StoredRerunSchema>;
 export type StudyRecordValue = z.infer<typeof StudyRecordValueSchema>;
 export type QueueSettings = z.infer<typeof QueueSettingsSchema>;
 

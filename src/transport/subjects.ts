@@ -11,11 +11,12 @@
  *   work-queue consumers, so routing is done by stream, not by filter.
  * - per study: a results queue `SKEWER_RESULTS_<study>` (agents -> coordinator, durable so a
  *   coordinator that was down still gets every result) and a KV bucket `skewer_study_<study>`
- *   holding the study record, one record per trial and one per agent seen.
+ *   holding the study record, one record per trial, one per agent seen and one per late re-run.
  * - core NATS (fire and forget): `skewer.report.<study>.<trialId>`, `skewer.prune.<study>.<trialId>`,
  *   `skewer.heartbeat.<study>.<agent>` (an agent beats once per study it joined, signed for it; the
  *   study in every subject lets NATS permissions confine a study's agents to it).
- * - one object store `skewer_datasets` of datasets under their content hash.
+ * - one object store `skewer_datasets` of datasets under their content hash, and per study an
+ *   object store `skewer_encoders_<study>` of the SimCLR encoders its agents pretrained.
  */
 import { UserError } from '../core/errors.ts';
 import { NAME_PATTERN } from '../core/names.ts';
@@ -90,10 +91,20 @@ export function coordinatorLeaseKey(study: string): string {
 /** The object store of datasets, keyed by content hash; shared by every study on the server. */
 export const DATASET_BUCKET = 'skewer_datasets';
 
+/**
+ * One study's object store of pretrained encoders (`<key>.skewer-encoder`). Per study, not shared:
+ * a study's agents may write it (configs/nats-least-privilege.conf), and an encoder poisoned by a
+ * party of one study must not reach another study's trials.
+ */
+export function encoderBucketName(study: string): string {
+  return `skewer_encoders_${checkName('study', study)}`;
+}
+
 /** KV keys inside a study bucket. */
 export const STUDY_KEY = 'study';
 export const TRIAL_KEY_PREFIX = 'trial.';
 export const AGENT_KEY_PREFIX = 'agent.';
+export const RERUN_KEY_PREFIX = 'rerun.';
 
 export function trialKey(trialId: string): string {
   return `${TRIAL_KEY_PREFIX}${trialId}`;
@@ -101,6 +112,15 @@ export function trialKey(trialId: string): string {
 
 export function agentKey(agent: string): string {
   return `${AGENT_KEY_PREFIX}${agent}`;
+}
+
+/**
+ * One late run of a trial: its attempt, agent and start time name it, so the same outcome
+ * delivered twice is one key, and two runs that share an attempt number (a queue that forgot its
+ * delivery count in a restart) are two.
+ */
+export function rerunKey(trialId: string, attempt: number, agent: string, startedAt: number): string {
+  return `${RERUN_KEY_PREFIX}${trialId}.${attempt}.${agent}.${startedAt}`;
 }
 
 /** Per-epoch/per-fold reports of one study's trials (agent -> coordinator). */

@@ -50,6 +50,14 @@ export function formatPlainEvent(event: StudyEvent, before: StudyViewState, afte
       const recalls = result.classNames.map((name) => `${name} ${formatSummary(result.perClassRecall[name])}`).join(', ');
       return `${time} ${label} ${event.state} ${count}: ${metricLabel(result.metric)} ${formatSummary(result.objective)} (recall ${recalls}) in ${formatDuration(result.durationMs)} on ${result.backend}`;
     }
+    case 'trial-rerun': {
+      const seen = before.trials.get(event.trialId)?.reruns?.length ?? 0;
+      const reruns = after.trials.get(event.trialId)?.reruns?.length ?? 0;
+      if (reruns === seen) return undefined; // this run was reported already
+      const how = event.value !== undefined ? `, value ${formatScore(event.value)}` : event.error ? `: ${event.error}` : '';
+      const runs = 1 + reruns;
+      return `${time} ${trialLabel(after, event.trialId)} ran again (${runs} runs): attempt ${event.attempt} on ${event.agent} ended ${event.outcome}${how}; not applied, the first result is kept`;
+    }
     case 'agent-seen': {
       const known = before.agents.get(event.agent.name);
       const a = event.agent;

@@ -4,7 +4,7 @@
  * comes from the events' `at` and from the `now` callers pass to the selectors).
  */
 import { bestOf, type Direction } from '../core/direction.ts';
-import type { AgentInfo, StudyEvent } from '../core/events.ts';
+import type { AgentInfo, RerunOutcome, StudyEvent } from '../core/events.ts';
 import type { BatchProgress, TrialProgress, TrialResult } from '../core/result.ts';
 import type { Params, TrialState } from '../core/trial.ts';
 
@@ -33,6 +33,19 @@ export interface TrialView {
   readonly error?: string;
   /** Why the trial went back to waiting last (lease expired, agent lost, …). */
   readonly requeueReason?: string;
+  /** Later runs whose outcomes arrived after this trial had finished (its first result is kept), oldest first. */
+  readonly reruns?: readonly RerunView[];
+}
+
+/** One late run of a finished trial: recorded, not applied. */
+export interface RerunView {
+  readonly attempt: number;
+  readonly agent: string;
+  readonly startedAt: number;
+  readonly at: number;
+  readonly outcome: RerunOutcome;
+  readonly value?: number;
+  readonly error?: string;
 }
 
 export interface CurvePoint {
@@ -182,6 +195,13 @@ export function reduceStudyView(state: StudyViewState, event: StudyEvent): Study
       });
     case 'trial-finished':
       return finishTrial(stamped, event);
+    case 'trial-rerun':
+      return withTrial(stamped, event.trialId, (trial) => {
+        // The same late run seen twice (a replay, a re-read journal) is one run.
+        if (trial.reruns?.some((r) => r.attempt === event.attempt && r.agent === event.agent && r.startedAt === event.startedAt)) return trial;
+        const { type: _type, trialId: _trialId, ...rerun } = event;
+        return { ...trial, reruns: [...(trial.reruns ?? []), rerun] };
+      });
     case 'agent-seen': {
       const agents = new Map(stamped.agents);
       agents.set(event.agent.name, event.agent);

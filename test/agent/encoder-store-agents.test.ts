@@ -9,9 +9,9 @@ import { after, before, test } from 'node:test';
 import { childProcessRunner } from '../../src/agent/index.ts';
 import type { TrialProgress } from '../../src/core/result.ts';
 import { connectNats } from '../../src/transport/index.ts';
-import { objectEncoderStore } from '../../src/transport/encoder-archive.ts';
+import { objectEncoderStore, studyEncoderStores } from '../../src/transport/encoder-archive.ts';
 import { PROTOCOL_VERSION, type TrialMessage } from '../../src/transport/messages.ts';
-import { DATASET_BUCKET } from '../../src/transport/subjects.ts';
+import { encoderBucketName } from '../../src/transport/subjects.ts';
 import type { Transport } from '../../src/transport/types.ts';
 import { startTestNatsServer, type TestNatsServer } from '../helpers/nats-server.ts';
 import { tinyDataset, tinySpec } from '../training/fixtures.ts';
@@ -30,7 +30,8 @@ async function agentRunner(label: string) {
   const transport = await connectNats({ servers: server.url });
   transports.push(transport);
   const encoderCacheDir = await mkdtemp(path.join(tmpdir(), `skewer-agent-${label}-encoders-`));
-  return { encoderCacheDir, runner: childProcessRunner({ stdio: 'ignore', encoderCacheDir, encoderStore: objectEncoderStore(await transport.objects(DATASET_BUCKET)) }) };
+  // As `skewer agent` does: the store of the trial's study, its bucket opened on first use.
+  return { encoderCacheDir, runner: childProcessRunner({ stdio: 'ignore', encoderCacheDir, encoderStore: studyEncoderStores(transport) }) };
 }
 
 test('two agents, separate caches, one key: the first pretrains and publishes, the second fetches the encoder from the store', async () => {
@@ -55,4 +56,10 @@ test('two agents, separate caches, one key: the first pretrains and publishes, t
   const key = first.result!.pretraining!.key;
   assert.deepEqual(await readdir(a.encoderCacheDir), [key]);
   assert.deepEqual(await readdir(b.encoderCacheDir), [key]);
+  // It travelled through study simclr's own encoder bucket, and no other study's.
+  const look = await connectNats({ servers: server.url });
+  transports.push(look);
+  const probe = await mkdtemp(path.join(tmpdir(), 'skewer-agent-probe-'));
+  assert.equal(await objectEncoderStore(await look.objects(encoderBucketName('simclr'))).fetch(key, probe), true);
+  assert.equal(await objectEncoderStore(await look.objects(encoderBucketName('another'))).fetch(key, await mkdtemp(path.join(tmpdir(), 'skewer-agent-probe-'))), false);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { statusTable } from '../../src/cli/commands/status.ts';
-import type { StoredAgent, StoredTrial, StudyReader } from '../../src/coordinator/index.ts';
+import type { StoredAgent, StoredRerun, StoredTrial, StudyReader } from '../../src/coordinator/index.ts';
 import { functionStudy } from '../coordinator/harness.ts';
 
 const T = Date.UTC(2026, 11, 1, 12);
@@ -22,7 +22,7 @@ function agent(name: string, overrides: Partial<StoredAgent> = {}): StoredAgent 
   };
 }
 
-function reader(state: 'running' | 'finished', trials: StoredTrial[], agents: StoredAgent[]): StudyReader {
+function reader(state: 'running' | 'finished', trials: StoredTrial[], agents: StoredAgent[], reruns: StoredRerun[] = []): StudyReader {
   return {
     name: 'unit',
     direction: 'minimize',
@@ -31,7 +31,7 @@ function reader(state: 'running' | 'finished', trials: StoredTrial[], agents: St
     trials: async () => trials,
     agents: async () => agents,
     best: async () => trials.find((t) => t.state === 'complete'),
-    snapshot: async () => ({ state, trials, agents, best: trials.find((t) => t.state === 'complete'), integrity: { basis: 'journal', refused: [] } }),
+    snapshot: async () => ({ state, trials, agents, best: trials.find((t) => t.state === 'complete'), integrity: { basis: 'journal', refused: [] }, reruns }),
     events: () => (async function* () {})(),
     integrity: () => ({ basis: 'journal', refused: [] }),
   };

@@ -5,7 +5,7 @@
 import type { StudyEvent } from '../../src/core/events.ts';
 import { parseStudyConfig, queueDeliveriesOf, type StudyConfig, type StudyConfigInput } from '../../src/config/study.ts';
 import { runCoordinator, type CoordinatorOptions, type StudyOutcome } from '../../src/coordinator/index.ts';
-import { Agent, inProcessRunner, type TrialRunner } from '../../src/agent/index.ts';
+import { Agent, inProcessRunner, type AgentOptions, type TrialRunner } from '../../src/agent/index.ts';
 import type { Capabilities } from '../../src/agent/index.ts';
 import { createMemoryTransport } from '../../src/transport/index.ts';
 import type { Transport } from '../../src/transport/types.ts';
@@ -39,6 +39,7 @@ export interface TestAgent {
   readonly runner?: TrialRunner;
   readonly slots?: number;
   readonly capabilities?: Capabilities;
+  readonly resolveDataset?: AgentOptions['resolveDataset'];
 }
 
 export interface StudyRun {
@@ -68,6 +69,7 @@ export async function runStudy(
       slots: spec.slots ?? 1,
       capabilities: spec.capabilities ?? WASM,
       runner: spec.runner ?? inProcessRunner(),
+      ...(spec.resolveDataset && { resolveDataset: spec.resolveDataset }),
       heartbeatMs: config.heartbeatMs,
       queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: queueDeliveriesOf(config) }),
       log: (line) => agentLogs.push(`${spec.name}: ${line}`),

@@ -55,6 +55,12 @@ test('the exploitation step is taken only with trials in flight, on every other 
   assert.equal(isExploitationStep(20, 7), true);
   assert.equal(isExploitationStep(21, 7), false);
   assert.equal(isExploitationStep(22, 1), true);
+  // exploitationEvery: one ask in N.
+  assert.equal(isExploitationStep(20, 7, 4), true);
+  assert.equal(isExploitationStep(22, 7, 4), false);
+  assert.equal(isExploitationStep(24, 0, 4), false);
+  assert.throws(() => createGpSampler({ exploitationEvery: 0 }), /exploitationEvery is 0, but must be a whole number >= 1/);
+  assert.throws(() => createGpSampler({ exploitationEvery: 2.5 }), /exploitationEvery is 2.5/);
 });
 
 test('sequential asks are exactly what they were without the exploitation step', () => {

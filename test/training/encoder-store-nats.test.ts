@@ -3,12 +3,14 @@
 // reads the encoder from the store. A key that is not a sha256 never reaches the file system.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { connectNats } from '../../src/transport/index.ts';
 import { objectEncoderStore } from '../../src/transport/encoder-archive.ts';
+import { packDataset } from '../../src/transport/dataset-archive.ts';
+import { ENCODER_OBJECT_SUFFIX } from '../../src/core/names.ts';
 import { DATASET_BUCKET } from '../../src/transport/subjects.ts';
 import type { Transport } from '../../src/transport/types.ts';
 import { obtainEncoder } from '../../src/training/encoder-cache.ts';
@@ -26,10 +28,14 @@ after(async () => {
   await server.stop();
 });
 
-async function agentStore() {
+async function agentObjects() {
   const transport = await connectNats({ servers: server.url });
   transports.push(transport);
-  return objectEncoderStore(await transport.objects(DATASET_BUCKET));
+  return transport.objects(DATASET_BUCKET);
+}
+
+async function agentStore() {
+  return objectEncoderStore(await agentObjects());
 }
 
 test('two agents with separate caches, one key: the first pretrains and publishes, the second fetches from the store', async () => {
@@ -74,4 +80,36 @@ test('a store that refuses the publish (no rights, lost connection) does not fai
   assert.equal(got.source, 'pretrained');
   assert.ok(logs.some((line) => /could not publish it to the store \(Permissions Violation.*other machines will pretrain/.test(line)), logs.join('\n'));
   assert.equal(await real.fetch(got.key, await mkdtemp(path.join(tmpdir(), 'skewer-enc-none-'))), false, 'nothing was stored');
+});
+
+test('a store fetch that throws (here a corrupt object: an archive without model.json) falls back to pretraining here, logged', async () => {
+  const spec = tinySpec(await tinyDataset(), { seed: 6, pretraining: { method: 'simclr', epochs: 1, batchSize: 8, projectionDim: 8 } });
+  const trial = await prepareTrial(spec);
+  const settings = spec.pretraining.method === 'simclr' ? spec.pretraining : assert.fail('simclr expected');
+  const objects = await agentObjects();
+  const store = objectEncoderStore(objects);
+  const { encoderKey } = await import('../../src/training/encoder-cache.ts');
+  const key = encoderKey(trial, settings);
+  // What a half-published or foreign object under the key looks like: unpacks, but no model.json.
+  const junk = await mkdtemp(path.join(tmpdir(), 'skewer-enc-junk-'));
+  await writeFile(path.join(junk, 'stray.bin'), 'not an encoder');
+  await objects.put(`${key}${ENCODER_OBJECT_SUFFIX}`, packDataset(junk));
+  await assert.rejects(store.fetch(key, await mkdtemp(path.join(tmpdir(), 'skewer-enc-probe-'))), /has no model\.json/);
+  const logs: string[] = [];
+  const epochs: number[] = [];
+  const got = await obtainEncoder(trial, settings, { cacheDir: await mkdtemp(path.join(tmpdir(), 'skewer-enc-corrupt-')), store, log: (line) => logs.push(line), onEpoch: (p) => epochs.push(p.epoch) });
+  assert.equal(got.source, 'pretrained');
+  assert.equal(got.key, key);
+  assert.deepEqual(epochs, [0], 'it pretrained');
+  assert.ok(logs.some((line) => /could not fetch it from the store \(.*has no model\.json.*\); pretraining it here instead/.test(line)), logs.join('\n'));
+  // What the failed fetch unpacked did not end up in the sealed encoder folder.
+  const files = await readdir(got.path);
+  assert.ok(files.includes('model.json') && !files.includes('stray.bin'), files.join(', '));
+  // An abort during the fetch is not a store failure: it still ends the call.
+  const controller = new AbortController();
+  const aborting = { fetch: async () => { controller.abort(); throw new Error('connection closed'); }, publish: async () => {} };
+  await assert.rejects(
+    obtainEncoder(trial, { ...settings, temperature: 0.3 }, { cacheDir: await mkdtemp(path.join(tmpdir(), 'skewer-enc-abort-')), store: aborting, signal: controller.signal }),
+    (error: Error) => error.name === 'AbortError',
+  );
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -78,4 +78,47 @@ test('predict gives one row per readable image with the saved threshold, skips u
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /cannot read preprocessing\.json/);
   assert.doesNotMatch(missing.stderr, /at .*\.ts:\d+/);
+});
+
+/** Raw RGB pixels of a PNG, for comparing overlays. */
+async function pixels(file: string): Promise<Buffer> {
+  return sharp(file).removeAlpha().raw().toBuffer();
+}
+
+function maxDifference(a: Buffer, b: Buffer): number {
+  assert.equal(a.length, b.length);
+  let most = 0;
+  for (let i = 0; i < a.length; i++) most = Math.max(most, Math.abs(a[i]! - b[i]!));
+  return most;
+}
+
+test('--heatmaps: two folders holding a.png each get one overlay each, and the CSV row of each points at its own', async () => {
+  // one/a.png is a copy of a defect image, two/a.png of an ok one; the originals run alongside, so
+  // each copy's overlay must equal its original's (same model, same pixels) and not the other's.
+  const defect = fresh.find((f) => f.centre)!.file;
+  const ok = fresh.find((f) => !f.centre)!.file;
+  const twins = path.join(dir, 'twins');
+  for (const [folder, from] of [['one', defect], ['two', ok]] as const) {
+    await mkdir(path.join(twins, folder), { recursive: true });
+    await copyFile(from, path.join(twins, folder, 'a.png'));
+  }
+  const heat = path.join(dir, 'heat-twins');
+  const run = skewer(['predict', path.join(dir, 'model'), path.join(twins, 'one'), path.join(twins, 'two'), defect, ok, '--csv', '--heatmaps', heat, '--backend', 'wasm']);
+  assert.equal(run.status, 0, run.stderr);
+  const [header, ...lines] = run.stdout.trim().split('\n');
+  assert.equal(header, 'path,minority_probability,predicted,heatmap');
+  const overlayOf = new Map(lines.map((line) => line.split(',')).map((cells) => [cells[0]!.replace(/^"|"$/g, ''), cells[3]!.replace(/^"|"$/g, '')]));
+  const one = overlayOf.get(path.join(twins, 'one', 'a.png'));
+  const two = overlayOf.get(path.join(twins, 'two', 'a.png'));
+  assert.ok(one && two, run.stdout);
+  assert.equal(overlayOf.size, 4, 'one row per image');
+  assert.equal(new Set(overlayOf.values()).size, 4, `four distinct overlay files: ${[...overlayOf.values()].join(' ')}`);
+  assert.ok([...overlayOf.values()].every((file) => file.startsWith(heat + path.sep) && existsSync(file)));
+  // The input tree is mirrored from the folder the images share (the test's temp folder).
+  assert.equal(one, path.join(heat, 'twins', 'one', 'a.gradcam.png'));
+  assert.equal(two, path.join(heat, 'twins', 'two', 'a.gradcam.png'));
+  const [oneAs, twoAs, defectAs, okAs] = await Promise.all([one, two, overlayOf.get(defect)!, overlayOf.get(ok)!].map(pixels));
+  assert.ok(maxDifference(oneAs!, defectAs!) <= 2, 'one/a.png has the overlay of the defect image it copies');
+  assert.ok(maxDifference(twoAs!, okAs!) <= 2, 'two/a.png has the overlay of the ok image it copies');
+  assert.ok(maxDifference(oneAs!, twoAs!) > 20, 'the two a.png overlays differ (neither overwrote the other)');
 });

@@ -7,10 +7,35 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../src/core/rng.ts';
 import { simclrViews } from '../../src/data/index.ts';
+import { LeanAdamOptimizer } from '../../src/training/adam.ts';
 import { encoderKey, obtainEncoder } from '../../src/training/encoder-cache.ts';
 import { prepareTrial } from '../../src/training/prepare.ts';
 import { buildEncoder } from '../../src/training/simclr.ts';
 import { tinyDataset, tinySpec } from './fixtures.ts';
+
+/**
+ * Counts Adam steps while `run` runs: `lean` through skewer's LeanAdamOptimizer, `tfjs` through
+ * tfjs' own AdamOptimizer.applyGradients (which the lean one overrides and never calls).
+ */
+async function countAdamSteps<T>(run: () => Promise<T>): Promise<{ value: T; lean: number; tfjs: number }> {
+  const counts = { lean: 0, tfjs: 0 };
+  const leanApply = LeanAdamOptimizer.prototype.applyGradients;
+  const tfjsApply = tf.AdamOptimizer.prototype.applyGradients;
+  LeanAdamOptimizer.prototype.applyGradients = function (this: LeanAdamOptimizer, ...args) {
+    counts.lean++;
+    return leanApply.apply(this, args);
+  };
+  tf.AdamOptimizer.prototype.applyGradients = function (this: tf.AdamOptimizer, ...args) {
+    counts.tfjs++;
+    return tfjsApply.apply(this, args);
+  };
+  try {
+    return { value: await run(), ...counts };
+  } finally {
+    LeanAdamOptimizer.prototype.applyGradients = leanApply;
+    tf.AdamOptimizer.prototype.applyGradients = tfjsApply;
+  }
+}
 
 test('SimCLR views: two different seeded views, in [0, 1], the same for the same seed', () => {
   const n = 8;
@@ -34,8 +59,11 @@ test('SimCLR pretrains once per key: the second obtainEncoder reads it from disk
   const settings = spec.pretraining.method === 'simclr' ? spec.pretraining : assert.fail('simclr expected');
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'skewer-encoders-'));
   const epochs: number[] = [];
-  const first = await obtainEncoder(trial, settings, { cacheDir, onEpoch: (p) => epochs.push(p.epoch) });
+  const steps = await countAdamSteps(() => obtainEncoder(trial, settings, { cacheDir, onEpoch: (p) => epochs.push(p.epoch) }));
+  const first = steps.value;
   assert.equal(first.source, 'pretrained');
+  // Pretraining steps through skewer's lean Adam (issue 12), never tfjs' own.
+  assert.ok(steps.lean > 0 && steps.tfjs === 0, `lean Adam steps ${steps.lean}, tfjs Adam steps ${steps.tfjs}`);
   assert.deepEqual(epochs, [0, 1]);
   assert.ok(first.losses!.every(Number.isFinite));
   const second = await obtainEncoder(trial, settings, { cacheDir, onEpoch: (p) => epochs.push(p.epoch) });
@@ -59,8 +87,11 @@ test('runTrial with simclr: pretrain progress first, the second trial with the s
   const spec = tinySpec(await tinyDataset(), { pretraining: { method: 'simclr', epochs: 1, batchSize: 8, projectionDim: 8 } });
   const encoderCacheDir = await mkdtemp(path.join(tmpdir(), 'skewer-encoders-'));
   const phases: Array<string | undefined> = [];
-  const first = await runTrial(spec, { encoderCacheDir, onProgress: (p) => phases.push(p.phase) });
+  const steps = await countAdamSteps(() => runTrial(spec, { encoderCacheDir, onProgress: (p) => phases.push(p.phase) }));
+  const first = steps.value;
   assert.equal(first.pretraining?.source, 'pretrained');
+  // Pretraining, the linear evaluation's heads and the supervised folds all step the lean Adam.
+  assert.ok(steps.lean > 0 && steps.tfjs === 0, `lean Adam steps ${steps.lean}, tfjs Adam steps ${steps.tfjs}`);
   const linear = first.pretraining?.linearEvaluation;
   assert.ok(linear && linear.balancedAccuracy.n === spec.folds && linear.balancedAccuracy.mean >= 0 && linear.balancedAccuracy.mean <= 1, JSON.stringify(linear));
   assert.deepEqual(phases.slice(0, 1), ['pretrain']);

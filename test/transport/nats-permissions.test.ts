@@ -2,10 +2,12 @@
  * The NATS-side layer: configs/nats-least-privilege.conf on a real nats-server. A study `demo`
  * runs with its coordinator as `owner` and its agent as `agent-demo`, so the agent's rights are
  * enough; then, as `agent-demo`, writing the study's KV bucket, publishing trials, prunes or
- * advisories, hearing another study, and purging a queue are each refused by the server.
+ * advisories, hearing another study, and purging a queue are each refused by the server. The
+ * agent may add a SimCLR encoder to its study's encoder bucket (and read it back), but not put an
+ * object into the dataset bucket or another study's encoder bucket, nor purge or delete one.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -18,7 +20,9 @@ import { runCoordinator } from '../../src/coordinator/index.ts';
 import { connectNats } from '../../src/transport/index.ts';
 import { mintJoinCredential, newStudySigner } from '../../src/transport/auth/index.ts';
 import { findNatsServer, startNatsServer, type RunningNatsServer } from '../../src/transport/nats/server.ts';
-import { pruneSubject, queueSubject, studyBucketName, trialQueueName } from '../../src/transport/subjects.ts';
+import { DATASET_BUCKET, encoderBucketName, pruneSubject, queueSubject, studyBucketName, trialQueueName } from '../../src/transport/subjects.ts';
+import { objectEncoderStore, studyEncoderStores } from '../../src/transport/encoder-archive.ts';
+import { ENCODER_OBJECT_SUFFIX } from '../../src/core/names.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'skewer-nats-perms-'));
 let server: RunningNatsServer | undefined;
@@ -61,7 +65,9 @@ test('configs/nats-least-privilege.conf: an agent of study demo can serve it and
   const agentLog: string[] = [];
   const agent = new Agent({
     transport: agentSide, name: 'restricted', joins: [mintJoinCredential(signer)], slots: 1,
-    capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] }, runner: inProcessRunner(),
+    // It also serves 'native', a class no trial of this study has: the coordinator must have made that queue
+    // (with its exhausted-items consumer, which this account may not create) before the agent opens it.
+    capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu', 'native'] }, runner: inProcessRunner(),
     heartbeatMs: config.heartbeatMs, queueSettings: () => queueSettingsFromServer(agentSide, 'demo', stop.signal, () => undefined, 100),
     log: (line) => agentLog.push(line),
   });
@@ -99,11 +105,47 @@ test('configs/nats-least-privilege.conf: an agent of study demo can serve it and
   } finally {
     await nc.close();
   }
+  // Encoders: the coordinator made demo's encoder bucket; the agent publishes into it and reads it back.
+  const encoderDir = path.join(dir, 'encoder');
+  mkdirSync(encoderDir);
+  writeFileSync(path.join(encoderDir, 'model.json'), '{"modelTopology":{}}');
+  writeFileSync(path.join(encoderDir, 'weights.bin'), new Uint8Array(1000).fill(7));
+  const key = 'e'.repeat(64);
+  const agentTransport = await connectNats({ servers: url, ...AGENT });
+  const other = await connect({ servers: url, ...AGENT, timeout: 5_000 });
+  const otherErrors = permissionErrors(other);
+  try {
+    const store = studyEncoderStores(agentTransport)('demo');
+    await store.publish(key, encoderDir);
+    const back = path.join(dir, 'encoder-back');
+    mkdirSync(back);
+    assert.equal(await store.fetch(key, back), true);
+    assert.deepEqual(readdirSync(back).sort(), ['model.json', 'weights.bin']);
+    assert.deepEqual(readFileSync(path.join(back, 'weights.bin')), readFileSync(path.join(encoderDir, 'weights.bin')));
+    // Not into the dataset bucket, not into another study's encoder bucket (which it cannot even create).
+    await refused('an object put into the dataset bucket', objectEncoderStore(await agentTransport.objects(DATASET_BUCKET)).publish('d'.repeat(64), encoderDir));
+    await refused('opening (creating) another study\'s encoder bucket', agentTransport.objects(encoderBucketName('other')));
+    const jsm = await jetstreamManager(other, { timeout: 1_500 });
+    await refused('purging the encoder bucket', jsm.streams.purge(`OBJ_${encoderBucketName('demo')}`));
+    await refused('deleting the encoder bucket', jsm.streams.delete(`OBJ_${encoderBucketName('demo')}`));
+    other.publish(`$O.${encoderBucketName('other')}.M.x`, '{}');
+    other.publish(`$O.${DATASET_BUCKET}.C.x`, 'x');
+    await other.flush();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.match(otherErrors.join('\n'), /Permissions Violation for Publish to "\$O\.skewer_encoders_other\.M\.x"/i);
+    assert.match(otherErrors.join('\n'), /Permissions Violation for Publish to "\$O\.skewer_datasets\.C\.x"/i);
+  } finally {
+    await Promise.all([agentTransport.close(), other.close()]);
+  }
   // The study's record of that trial is what the coordinator wrote.
   const check = await connect({ servers: url, ...OWNER });
   try {
     const entry = await (await new Kvm(jetstream(check)).open(studyBucketName('demo'))).get('trial.0000');
     assert.equal(JSON.parse(new TextDecoder().decode(entry!.value)).state, 'complete');
+    // The encoder the agent published is there for the owner too, under its key, and only it.
+    const names: string[] = [];
+    for await (const info of await (await new (await import('@nats-io/obj')).Objm(jetstream(check)).open(encoderBucketName('demo'))).list()) names.push(info.name);
+    assert.deepEqual(names, [`${key}${ENCODER_OBJECT_SUFFIX}`]);
   } finally {
     await check.close();
   }

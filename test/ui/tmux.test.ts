@@ -1,64 +1,29 @@
 // The live UI driven as a person would: a real embedded search (`skewer search
 // configs/function-demo.yaml`, two local agents running trials in child processes) in a tmux
 // pane, keys sent with send-keys, the screen read with capture-pane. A second pane attaches
-// read-only with `skewer ui`. CI is unset inside tmux: with CI set, Ink draws nothing live.
+// read-only with `skewer ui`. The tmux plumbing is in fixtures/tmux.ts.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { shell, skewer, tmuxServer, type TmuxServer } from './fixtures/tmux.ts';
 
-const TMUX = process.env['TMUX_BIN'] ?? '/usr/bin/tmux';
-const SOCKET = `skewer-ui-test-${process.pid}`;
-const CLI = path.resolve('src/cli/run.ts');
 const STUDY = path.resolve('configs/function-demo.yaml');
 let dir: string;
-
-function tmux(...args: string[]): string {
-  return execFileSync(TMUX, ['-L', SOCKET, ...args], { encoding: 'utf8' });
-}
-
-function screen(target: string): string {
-  return tmux('capture-pane', '-p', '-t', target);
-}
-
-/** Polls the pane until `pattern` shows, else fails with what the screen shows. */
-async function waitForScreen(target: string, pattern: RegExp, timeoutMs = 90_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = screen(target);
-    if (pattern.test(text)) return text;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  assert.fail(`screen of ${target} never showed ${pattern}; it shows:\n${text}`);
-}
-
-function shell(command: string): string {
-  // The pane stays after the command ends, so its last screen and exit code can be read.
-  return `cd ${JSON.stringify(process.cwd())} && env -u CI NO_COLOR=1 ${command}; echo "EXIT=$?"; sleep 120`;
-}
-
-/** Launched as the README says, through npx and the tsx CLI (a parent process, as in real use). */
-function skewer(args: string): string {
-  return `npx tsx ${JSON.stringify(CLI)} ${args}`;
-}
+let server: TmuxServer;
+const tmux = (...args: string[]) => server.run(...args);
+const waitForScreen = (target: string, pattern: RegExp) => server.waitForScreen(target, pattern);
 
 before(async () => {
-  if (!existsSync(TMUX)) assert.fail(`tmux not found at ${TMUX}: install it (apt-get install tmux) or set TMUX_BIN`);
+  server = tmuxServer(`skewer-ui-test-${process.pid}`);
   dir = await mkdtemp(path.join(tmpdir(), 'skewer-tmux-'));
 });
 
 after(async () => {
-  try {
-    tmux('kill-server');
-  } catch (error) {
-    // Gone already when every pane has exited; anything else is a real failure.
-    if (!/no server running|error connecting/i.test(String((error as { stderr?: string }).stderr ?? error))) throw error;
-  }
-  await rm(dir, { recursive: true, force: true });
+  server?.kill();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 test('a person watches an embedded search, opens a trial, sorts, attaches a second view and stops the search', async () => {

@@ -19,7 +19,7 @@ import { parseGpuMemory } from '../../models/gpu-memory.ts';
 import { connectNats, redactUrls } from '../../transport/index.ts';
 import { decodeJoinToken, type JoinCredential } from '../../transport/auth/index.ts';
 import { defaultDatasetCache, resolveDataset } from '../../transport/dataset-archive.ts';
-import { objectEncoderStore } from '../../transport/encoder-archive.ts';
+import { studyEncoderStores } from '../../transport/encoder-archive.ts';
 import { DATASET_BUCKET } from '../../transport/subjects.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
 import type { RegisterCommand } from './register.ts';
@@ -117,8 +117,9 @@ export const register: RegisterCommand = (program) => {
         slots,
         capabilities,
         // Trials run on the backend the agent advertised (routing and execution agree).
-        // A SimCLR encoder another agent pretrained comes from the object store instead of pretraining again.
-        runner: childProcessRunner({ env: { SKEWER_BACKEND: capabilities.backend }, encoderStore: objectEncoderStore(objects) }),
+        // A SimCLR encoder another agent of the study pretrained comes from the study's encoder
+        // bucket instead of pretraining again.
+        runner: childProcessRunner({ env: { SKEWER_BACKEND: capabilities.backend }, encoderStore: studyEncoderStores(transport) }),
         heartbeatMs,
         queueSettings: (study) => queueSettingsFromServer(transport, study, stop.signal, () => log(`waiting for study ${study} to start on this server…`)),
         resolveDataset: async (trial) => (trial.dataset ? resolveDataset(objects, trial.dataset, flags.cacheDir, verified) : undefined),

@@ -30,7 +30,7 @@ export const register: RegisterCommand = (program) => {
     .argument('<images...>', 'image files or folders (searched recursively)')
     .option('--json', 'one JSON document: predictions, unreadable, counts, threshold')
     .option('--csv', 'CSV rows on stdout (summary on stderr)')
-    .option('--heatmaps <dir>', 'write a Grad-CAM overlay for the minority class per image, <name>.gradcam.png')
+    .option('--heatmaps <dir>', 'write a Grad-CAM overlay for the minority class per image, <name>.gradcam.png, the input tree mirrored under <dir>')
     .option('--backend <name>', 'tfjs backend: auto | tensorflow | webgpu | wasm | cpu', 'auto')
     .action(async (modelDir: string, images: string[], options: { json?: boolean; csv?: boolean; heatmaps?: string; backend: string }) => {
       try {

@@ -38,13 +38,10 @@ export async function holdoutOverlays(retrain: RetrainReport, modelDir: string):
     const rows = outcome.predictions.map((p) => ({ ...p, trueClass: labelOf.get(p.path)!.label }));
     const chosen = chooseOverlays(rows, minorityClass);
     const overlays: HoldoutOverlay[] = [];
-    const heatmapOf = new Map<string, string>();
-    // predict names an overlay after its image's file name, and class folders share names
-    // (defect/000.png, ok/000.png): one run per group of distinct names, not one per image.
-    for (const [i, group] of distinctNameGroups(chosen.map((row) => row.path)).entries()) {
-      const again = await predictImages(modelDir, group, { heatmaps: path.join(scratch, String(i)) });
-      for (const p of again.predictions) if (p.heatmap) heatmapOf.set(p.path, p.heatmap.file);
-    }
+    // One run for every chosen image: predict mirrors the class folders under the scratch folder,
+    // so defect/000.png and ok/000.png get overlays of their own.
+    const again = await predictImages(modelDir, chosen.map((row) => row.path), { heatmaps: scratch });
+    const heatmapOf = new Map(again.predictions.flatMap((p) => (p.heatmap ? [[p.path, p.heatmap.file] as const] : [])));
     for (const row of chosen) {
       const file = heatmapOf.get(row.path);
       if (!file) continue;
@@ -57,17 +54,4 @@ export async function holdoutOverlays(retrain: RetrainReport, modelDir: string):
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-}
-
-/** Splits files into the fewest runs in which no two share a file name (predict's overlay name). */
-function distinctNameGroups(files: readonly string[]): string[][] {
-  const groups: { names: Set<string>; files: string[] }[] = [];
-  for (const file of files) {
-    const name = path.parse(file).name;
-    let group = groups.find((g) => !g.names.has(name));
-    if (!group) groups.push((group = { names: new Set(), files: [] }));
-    group.names.add(name);
-    group.files.push(file);
-  }
-  return groups.map((g) => g.files);
 }

@@ -5,7 +5,7 @@
  */
 import { UserError } from '../../core/errors.ts';
 import { metricId } from '../../core/metric.ts';
-import { openStudyReader, valueNameOf, type StoredTrial, type StudyReader } from '../../coordinator/index.ts';
+import { countReruns, openStudyReader, valueNameOf, type RerunCount, type StoredTrial, type StudyReader } from '../../coordinator/index.ts';
 import { connectNats, type Transport } from '../../transport/index.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
 import { addStudyKeyOption, integrityLines, readerTrustFromFlags } from '../study-trust.ts';
@@ -40,8 +40,8 @@ export const register: RegisterCommand = (program) => {
 };
 
 export async function statusDocument(reader: StudyReader): Promise<Record<string, unknown>> {
-  const { trials, agents, state, best, integrity } = await reader.snapshot();
-  return { study: reader.name, state, config: reader.config(), best: best?.id ?? null, integrity, trials, agents };
+  const { trials, agents, state, best, integrity, reruns } = await reader.snapshot();
+  return { study: reader.name, state, config: reader.config(), best: best?.id ?? null, integrity, trials, agents, reruns };
 }
 
 const pad = (text: string, width: number): string => (text.length >= width ? text : text + ' '.repeat(width - text.length));
@@ -68,9 +68,33 @@ function formatMetrics(trial: StoredTrial): string {
   return `${objective}${balanced} recall ${recalls}`;
 }
 
+/** How many listed in the one-line summary; every late run is listed below the table. */
+const RERUN_SUMMARY_MAX = 10;
+
+function rerunSummary(counts: readonly RerunCount[]): string[] {
+  if (counts.length === 0) return [];
+  const named = counts.slice(0, RERUN_SUMMARY_MAX).map((c) => `${c.number >= 0 ? `#${c.number}` : c.trialId} ×${c.runs}`);
+  const more = counts.length > RERUN_SUMMARY_MAX ? `, … ${counts.length - RERUN_SUMMARY_MAX} more` : '';
+  const trials = counts.length === 1 ? '1 trial ran' : `${counts.length} trials ran`;
+  return [`${trials} more than once (first result kept): ${named.join(', ')}${more}`];
+}
+
+function rerunLines(counts: readonly RerunCount[]): string[] {
+  if (counts.length === 0) return [];
+  const lines = ['', 'late runs (outcomes that arrived after their trial had finished; recorded, not applied):'];
+  for (const count of counts) {
+    for (const r of count.reruns) {
+      const how = r.value !== undefined ? ` value ${num(r.value, 6)}` : r.error ? `: ${r.error}` : '';
+      lines.push(`  ${pad(count.number >= 0 ? `#${count.number}` : count.trialId, 6)} attempt ${r.attempt} on ${r.agent}: ${r.outcome}${how} (arrived ${new Date(r.at).toISOString()})`);
+    }
+  }
+  return lines;
+}
+
 export async function statusTable(reader: StudyReader): Promise<string> {
   const config = reader.config();
-  const { trials, agents, state, best, integrity } = await reader.snapshot();
+  const { trials, agents, state, best, integrity, reruns } = await reader.snapshot();
+  const rerunCounts = countReruns(reruns, trials);
   const counts = new Map<string, number>();
   for (const trial of trials) counts.set(trial.state, (counts.get(trial.state) ?? 0) + 1);
   const lines = [
@@ -79,6 +103,7 @@ export async function statusTable(reader: StudyReader): Promise<string> {
       (best ? `; best #${best.number} = ${num(best.value, 6)}` : ''),
     ...integrityLines(integrity),
     ...(state === 'stopped' ? [`stopped before every trial finished: continue it with \`skewer search --resume ${reader.name}\``] : []),
+    ...rerunSummary(rerunCounts),
     '',
     [pad('#', 5), pad('state', 9), pad('att', 4), pad('agent', 18), pad('value', 10), 'params | metrics'].join(' '),
   ];
@@ -96,6 +121,7 @@ export async function statusTable(reader: StudyReader): Promise<string> {
       ].join(' '),
     );
   }
+  lines.push(...rerunLines(rerunCounts));
   if (agents.length) {
     lines.push('', 'agents:');
     for (const { info, lastHeartbeat, lost, left } of agents) {

@@ -46,14 +46,27 @@ export interface GpOptions {
    * false.
    */
   readonly parallelExploitation?: false | 'ucb' | 'qei';
+  /**
+   * With trials in flight, one ask in this many is the local step (default 2: every other ask).
+   * Measured, bench:search 10 seeds, 50 trials, 8 in flight, median regret Branin / Hartmann-6 /
+   * recipe / recipe-hard: 4 gives 3.5e-5 / 0.096 / 0.019 / 0.049 against the default's 2.3e-5 /
+   * 0.119 / 0.018 / 0.057, within seed noise, so the default stays 2.
+   */
+  readonly exploitationEvery?: number;
+  /**
+   * Where the local step is anchored: 'incumbent' (default) or 'rotate' through the `anchors` best
+   * observed points, one local step after another (several basins refined instead of one).
+   * Measured as above: 1.6e-5 / 0.138 / 0.015 / 0.058, no better on Hartmann-6; not the default.
+   */
+  readonly localAnchor?: 'incumbent' | 'rotate';
 }
 
 /** UCB weight of the local exploitation step (0.2 / 0.5 / 1: Branin 3.1e-5 / 2.2e-5 / 2.7e-5 at 50 trials, 8 in flight, 40 held-out seeds). */
 export const EXPLOITATION_BETA = 0.5;
 
 /** Whether the ask for trial number `number` (the history length) is a local exploitation step. */
-export function isExploitationStep(number: number, pendingCount: number): boolean {
-  return pendingCount > 0 && number % 2 === 0;
+export function isExploitationStep(number: number, pendingCount: number, every = 2): boolean {
+  return pendingCount > 0 && number % every === 0;
 }
 
 function buildData(points: readonly EncodedPoint[], y: readonly number[], dn: number, dc: number): GpData {
@@ -114,6 +127,8 @@ export function createGpSampler(options: GpOptions = {}): Sampler {
   const anchorCount = options.anchors ?? 5;
   const parallel = options.parallel ?? 'believer';
   const parallelExploitation = options.parallelExploitation ?? 'ucb';
+  const every = options.exploitationEvery ?? 2;
+  if (!Number.isInteger(every) || every < 1) throw new Error(`gp exploitationEvery is ${every}, but must be a whole number >= 1`);
   return {
     name: 'gp',
     sample(space, history, rng): Params {
@@ -147,9 +162,10 @@ export function createGpSampler(options: GpOptions = {}): Sampler {
       const meanFantasies = pendingPoints.map((p) => posterior.predict(imputed(p), p.categorical).mean);
       const withPending = buildData([...points, ...pendingPoints], [...y, ...meanFantasies], dn, dc);
       const believer = new GpPosterior(withPending, hyper);
-      const local = parallelExploitation !== false && isExploitationStep(history.length, pending.length);
+      const local = parallelExploitation !== false && isExploitationStep(history.length, pending.length, every);
+      const localAnchor = options.localAnchor === 'rotate' ? anchors[Math.floor(history.length / every) % anchors.length]! : anchors[0]!;
       if (local && parallelExploitation === 'ucb') {
-        return maximizeAcquisition(space, encoding, ucb(believer, EXPLOITATION_BETA), anchors.slice(0, 1), taken, rng, LOCAL_ACQUISITION);
+        return maximizeAcquisition(space, encoding, ucb(believer, EXPLOITATION_BETA), [localAnchor], taken, rng, LOCAL_ACQUISITION);
       }
       if (parallel === 'penalised') {
         const pendingImputed = pendingPoints.map((p) => ({ numeric: imputed(p), categorical: p.categorical }));

@@ -8,13 +8,14 @@
  * record that squats on a key it needs (a planted `trial.12` would otherwise block trial 12).
  *
  * Key rules: `study` holds the study record, `trial.<id>` a trial whose id is <id>,
- * `agent.<name>` the agent <name>; anything else in the bucket is refused. A genuine record
+ * `agent.<name>` the agent <name>, `rerun.<trial>.<attempt>.<agent>.<startedAt>` that late run of a
+ * trial; anything else in the bucket is refused. A genuine record
  * copied under another key is refused by these rules; an older genuine revision written back is
  * not detected (records.ts says why).
  */
 import type { Codec, KvEntry, KvStore, Transport } from '../types.ts';
 import { studyRecordCodec, type StudyRecordValue } from '../messages.ts';
-import { AGENT_KEY_PREFIX, STUDY_KEY, TRIAL_KEY_PREFIX, agentKey, studyBucketName, trialKey } from '../subjects.ts';
+import { AGENT_KEY_PREFIX, RERUN_KEY_PREFIX, STUDY_KEY, TRIAL_KEY_PREFIX, agentKey, rerunKey, studyBucketName, trialKey } from '../subjects.ts';
 
 /** A record left out, with where it sits and why. */
 export interface RecordRefusal {
@@ -37,6 +38,10 @@ export function keyMismatch(key: string, value: StudyRecordValue): string | unde
   if (key.startsWith(AGENT_KEY_PREFIX)) {
     if (value.type !== 'agent') return `a ${value.type} record under agent key ${key}`;
     return agentKey(value.info.name) === key ? undefined : `agent record of '${value.info.name}' under key ${key}`;
+  }
+  if (key.startsWith(RERUN_KEY_PREFIX)) {
+    if (value.type !== 'rerun') return `a ${value.type} record under rerun key ${key}`;
+    return rerunKey(value.trialId, value.attempt, value.agent, value.startedAt) === key ? undefined : `rerun record of trial '${value.trialId}' under key ${key}`;
   }
   return `no study record belongs under key ${key}`;
 }

@@ -72,6 +72,13 @@ export function TrialDetail({ trial, now, width }: { trial: TrialView; now: numb
         <Text color={paint('red')} wrap="wrap">{`error: ${trial.error}`}</Text>
       ) : null}
       {trial.requeueReason && trial.state !== 'complete' ? <Text wrap="wrap">{`last requeued: ${trial.requeueReason}`}</Text> : null}
+      {trial.reruns?.length ? (
+        <Text wrap="wrap">
+          {`ran ${trial.reruns.length + 1} times (first result kept); later: ${trial.reruns
+            .map((r) => `attempt ${r.attempt} on ${r.agent} ${r.outcome}${r.value !== undefined ? ` ${formatScore(r.value)}` : ''}`)
+            .join('; ')}`}
+        </Text>
+      ) : null}
       <Text dimColor>esc/enter back</Text>
     </Box>
   );

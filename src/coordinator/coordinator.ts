@@ -321,11 +321,12 @@ class Coordinator {
             await this.pump();
           } while (this.pumpAgain && !this.closed);
         } finally {
+          // Cleared in the same step as the last pumpAgain check: a kick in between would set
+          // pumpAgain on a pump that has already decided to stop, and be lost (the study stalled).
+          this.pumping = undefined;
           resolve();
         }
       });
-    }).finally(() => {
-      this.pumping = undefined;
     });
   }
 

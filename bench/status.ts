@@ -17,6 +17,7 @@ import { statusTable } from '../src/cli/commands/status.ts';
 import { openStudyReader, TrialStore } from '../src/coordinator/index.ts';
 import { connectNats, startNatsServer } from '../src/transport/index.ts';
 import { studyRecordCodec } from '../src/transport/messages.ts';
+import { newStudySigner, signedRecordCodec } from '../src/transport/auth/index.ts';
 import { studyBucketName, trialKey } from '../src/transport/subjects.ts';
 import { reportAgents, reportConfig, reportTrials } from '../test/report/fixture.ts';
 
@@ -38,7 +39,9 @@ let result: Record<string, unknown>;
 try {
   const transport = await connectNats({ servers: server.url, name: 'bench-status-fill' });
   const config = reportConfig(name);
-  const kv = await transport.kv(studyBucketName(name), studyRecordCodec);
+  // Signed, as the coordinator writes them (issue 11): readers refuse plain records.
+  const codec = signedRecordCodec(studyRecordCodec, newStudySigner(name));
+  const kv = await transport.kv(studyBucketName(name), codec);
   const records = new TrialStore(kv);
   await records.createStudy(name, config as unknown as Record<string, unknown>);
   const all = reportTrials(config, trials);
@@ -46,7 +49,7 @@ try {
   for (let i = 0; i < all.length; i += 50) {
     await Promise.all(all.slice(i, i + 50).map((t) => kv.put(trialKey(t.id), t)));
   }
-  for (const t of all) bytes += studyRecordCodec.encode(t).length;
+  for (const t of all) bytes += codec.encode(t).length;
   for (const agent of reportAgents()) await records.putAgent(agent);
   process.stderr.write(`filled ${trials} trials (${round(bytes / 2 ** 20)} MiB of records)\n`);
 

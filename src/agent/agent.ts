@@ -17,7 +17,17 @@ import { SkewerError } from '../core/errors.ts';
 import { pruningValueOf, type BatchProgress, type TrialProgress } from '../core/result.ts';
 import { isFinished, type IntermediateReport } from '../core/trial.ts';
 import type { Bus, Delivery, KvStore, Lease, Transport, WorkQueue } from '../transport/types.ts';
-import { Gate, StudyTrust, envelopeCodec, sealBus, sealResult, type Envelope, type JoinCredential } from '../transport/auth/index.ts';
+import {
+  Gate,
+  StudyTrust,
+  envelopeCodec,
+  openStudyRecordKv,
+  sealBus,
+  sealResult,
+  verifiedRecordCodec,
+  type Envelope,
+  type JoinCredential,
+} from '../transport/auth/index.ts';
 import {
   PROTOCOL_VERSION,
   RESULT_QUEUE_OPTIONS,
@@ -35,7 +45,6 @@ import {
   pruneSubjectsOf,
   reportSubject,
   resultQueueName,
-  studyBucketName,
   trialKey,
   trialQueueName,
   type ResourceClass,
@@ -313,7 +322,10 @@ export class Agent {
   private async storedTrial(trial: TrialMessage): Promise<StoredTrial | undefined> {
     let kv = this.kvs.get(trial.study);
     if (!kv) {
-      kv = this.options.transport.kv(studyBucketName(trial.study), studyRecordCodec);
+      // Verified against the study's coordinator key (from the join token): a planted "finished" record must not drop a trial.
+      const { coordinatorKey } = this.credentialOf(trial.study);
+      const codec = verifiedRecordCodec(studyRecordCodec, { study: trial.study, coordinatorKey });
+      kv = openStudyRecordKv(this.options.transport, trial.study, codec, ({ key, reason }) => this.log(`refused KV record ${key} of study '${trial.study}': ${reason}`));
       this.kvs.set(trial.study, kv);
     }
     const entry = await (await kv).get(trialKey(trial.trialId));

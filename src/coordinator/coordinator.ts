@@ -22,7 +22,6 @@ import type { StudyConfig } from '../config/study.ts';
 import { Gate, StudyTrust, envelopeCodec, type Envelope } from '../transport/auth/index.ts';
 import {
   RESULT_QUEUE_OPTIONS,
-  studyRecordCodec,
   type BusMessage,
   type ResultMessage,
   type StoredTrial,
@@ -33,7 +32,7 @@ import { AgentRegistry } from './agents.ts';
 import { eventFromRerun, eventsFromAgentChange, eventsFromTrialChange, replayHistory, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { judgeExhaustion } from './exhaustion.ts';
 import { OutageGuard } from './guard.ts';
-import { openStudyRecord, recordStop } from './open-study.ts';
+import { openSignedBucket, openStudyRecord, recordStop } from './open-study.ts';
 import { consumeResults } from './results-consumer.ts';
 import { applyStarted, closeOpenAttempt } from './outcomes.ts';
 import { PruneRelay } from './prune-relay.ts';
@@ -112,7 +111,7 @@ class Coordinator {
 
   async run(signal: AbortSignal): Promise<StudyOutcome> {
     const { transport, config } = this.options;
-    const kv = this.options.kv ?? (await transport.kv(studyBucketName(config.name), studyRecordCodec));
+    const kv = this.options.kv ?? (await openSignedBucket(transport, config.name, this.options.signer, this.options.mode, this.log));
     this.store = new TrialStore(kv, this.clock);
     // The study's encoder bucket exists before an agent looks for it: under least privilege agents
     // may write it but not create it (configs/nats-least-privilege.conf).

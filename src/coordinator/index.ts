@@ -3,7 +3,15 @@
  * records it keeps. No tfjs here, ever (test/architecture.test.ts checks it transitively).
  */
 export { runCoordinator, type CoordinatorOptions, type StudyOutcome } from './coordinator.ts';
-export { assertStudyOnServer, openStudyReader, type StudyReader, type StudyReaderTarget, type StudySnapshot } from './reader.ts';
+export {
+  assertStudyOnServer,
+  openStudyReader,
+  type ReaderTrust,
+  type RecordIntegrity,
+  type StudyReader,
+  type StudyReaderTarget,
+  type StudySnapshot,
+} from './reader.ts';
 export { TrialStore, type StoredTrial, type StoredStudy, type StoredAgent, type StoredRerun, type AttemptRecord } from './store.ts';
 export { countReruns, type RerunCount } from './reruns.ts';
 export { journaledKv, restoreJournaledKv, readJournal, studyDir, journalPath } from './journal.ts';

@@ -5,11 +5,30 @@
  */
 import type { StudyConfig } from '../config/study.ts';
 import { UserError } from '../core/errors.ts';
-import type { StoredStudy } from '../transport/messages.ts';
+import { bytesCodec, prepareResume, signedRecordCodec, studyRecordKv, type StudySigner } from '../transport/auth/index.ts';
+import { studyRecordCodec, type StoredStudy, type StudyRecordValue } from '../transport/messages.ts';
+import type { KvStore, Transport } from '../transport/types.ts';
 import { studyBucketName } from '../transport/subjects.ts';
 import type { AgentRegistry } from './agents.ts';
 import { closeOpenAttempt } from './outcomes.ts';
 import type { TrialStore } from './store.ts';
+
+/**
+ * The study's bucket on the transport, every record sealed with the study's key and every one
+ * read verified (issue 11): a refused record is logged with its key and never applied. A resume
+ * first adopts a legacy unsigned study's records (transport/auth/legacy-records.ts).
+ */
+export async function openSignedBucket(
+  transport: Transport,
+  study: string,
+  signer: StudySigner,
+  mode: 'new' | 'resume',
+  log: (line: string) => void,
+): Promise<KvStore<StudyRecordValue>> {
+  const raw = await transport.kv(studyBucketName(study), bytesCodec);
+  if (mode === 'resume') await prepareResume(raw, signer, log);
+  return studyRecordKv(raw, signedRecordCodec(studyRecordCodec, signer), ({ key, reason }) => log(`refused KV record ${key}: ${reason}`));
+}
 
 export async function openStudyRecord(
   store: TrialStore,

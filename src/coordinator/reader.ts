@@ -24,6 +24,9 @@ import {
 import { STUDY_KEY, studyBucketName, studyNamesOf } from '../transport/subjects.ts';
 import { eventFromRerun, eventsFromAgentChange, eventsFromStoredTrial, eventsFromTrialChange, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { journalPath, readJournal, replayJournal, studyDir } from './journal.ts';
+import { openVerifiedBucket, type ReaderTrust, type RecordIntegrity, type VerifiedBucket } from './verified-bucket.ts';
+
+export type { ReaderTrust, RecordIntegrity } from './verified-bucket.ts';
 
 export interface StudyReader {
   readonly name: string;
@@ -42,6 +45,8 @@ export interface StudyReader {
   snapshot(): Promise<StudySnapshot>;
   /** Current state as events first, then every change, until `signal` aborts. */
   events(signal: AbortSignal): AsyncIterable<StudyEvent>;
+  /** What the records were verified against, and those refused by the latest read. */
+  integrity(): RecordIntegrity;
 }
 
 export interface StudySnapshot {
@@ -50,12 +55,21 @@ export interface StudySnapshot {
   readonly trials: StoredTrial[];
   readonly agents: StoredAgent[];
   readonly best: StoredTrial | undefined;
+  /** As of this read (refused records are counted, never in `trials`/`agents`). */
+  readonly integrity: RecordIntegrity;
   /** Late runs of finished trials (their outcomes were recorded, not applied), oldest first. */
   readonly reruns: StoredRerun[];
 }
 
 export type StudyReaderTarget =
-  | { readonly study: string; readonly transport: Transport }
+  | {
+      readonly study: string;
+      readonly transport: Transport;
+      /** The study's key as the reader knows it; without it, records verify only against the key the study record names (unverified). */
+      readonly trust?: ReaderTrust;
+      /** Where refused records are logged (default: stderr). */
+      readonly log?: (line: string) => void;
+    }
   | { readonly study: string; readonly root?: string };
 
 /** A record change: `value` null when the key was deleted. */
@@ -67,8 +81,10 @@ interface RecordChange {
 export async function openStudyReader(target: StudyReaderTarget): Promise<StudyReader> {
   if ('transport' in target) {
     await assertStudyOnServer(target.transport, target.study);
-    const kv = await target.transport.kv(studyBucketName(target.study), studyRecordCodec);
-    return kvReader(target.study, kv);
+    const log = target.log ?? ((line: string) => process.stderr.write(`skewer: ${line}\n`));
+    const bucket = await openVerifiedBucket(target.transport, target.study, target.trust, log);
+    if (!bucket) throw missing(target.study, `bucket ${studyBucketName(target.study)}`);
+    return kvReader(target.study, bucket);
   }
   return journalReader(target.study, studyDir(target.study, target.root));
 }
@@ -119,12 +135,13 @@ function makeReader(
   study: StoredStudy,
   snapshot: () => Promise<Records>,
   changes: (signal: AbortSignal) => AsyncIterable<RecordChange>,
+  integrity: () => RecordIntegrity,
 ): StudyReader {
   const config = parseStoredStudyConfig(study.config, `study ${name} (stored config)`);
   const direction = directionOf(config);
   const read = async (): Promise<StudySnapshot> => {
     const { study: current, trials, agents, reruns } = await snapshot();
-    return { state: current?.state ?? study.state, trials, agents, best: bestOf(trials, direction), reruns };
+    return { state: current?.state ?? study.state, trials, agents, best: bestOf(trials, direction), integrity: integrity(), reruns };
   };
   return {
     name,
@@ -136,6 +153,7 @@ function makeReader(
     best: async () => bestOf((await snapshot()).trials, direction),
     snapshot: read,
     events: (signal) => deriveEvents(changes(signal), direction),
+    integrity,
   };
 }
 
@@ -179,10 +197,14 @@ function missing(name: string, where: string): UserError {
   });
 }
 
-async function kvReader(name: string, kv: KvStore<StudyRecordValue>): Promise<StudyReader> {
+async function kvReader(name: string, bucket: VerifiedBucket): Promise<StudyReader> {
+  const { kv } = bucket;
   const entry = await kv.get(STUDY_KEY);
   if (!entry || entry.value.type !== 'study') throw missing(name, `bucket ${studyBucketName(name)}`);
-  const snapshot = async () => split((await kv.list('')).map((e) => e.value));
+  const snapshot = async () => {
+    bucket.beginRead();
+    return split((await kv.list('')).map((e) => e.value));
+  };
   const changes = async function* (signal: AbortSignal): AsyncGenerator<RecordChange> {
     // The study record as it started leads the stream (study-started first); its current state
     // follows in revision order, after the trials it waited for.
@@ -190,7 +212,7 @@ async function kvReader(name: string, kv: KvStore<StudyRecordValue>): Promise<St
     if (first?.value.type === 'study') yield { key: STUDY_KEY, value: { ...first.value, state: 'running' } };
     for await (const change of kv.watch('', signal)) yield { key: change.key, value: change.value };
   };
-  return makeReader(name, entry.value, snapshot, changes);
+  return makeReader(name, entry.value, snapshot, changes, bucket.integrity);
 }
 
 async function journalReader(name: string, dir: string): Promise<StudyReader> {
@@ -204,7 +226,7 @@ async function journalReader(name: string, dir: string): Promise<StudyReader> {
   if (!first.study) throw missing(name, dir);
   const snapshot = async () => split(load());
   const changes = (signal: AbortSignal) => tailJournal(file, signal);
-  return makeReader(name, first.study, snapshot, changes);
+  return makeReader(name, first.study, snapshot, changes, () => ({ basis: 'journal', refused: [] }));
 }
 
 const TAIL_POLL_MS = 200;

@@ -31,8 +31,9 @@ function reader(state: 'running' | 'finished', trials: StoredTrial[], agents: St
     trials: async () => trials,
     agents: async () => agents,
     best: async () => trials.find((t) => t.state === 'complete'),
-    snapshot: async () => ({ state, trials, agents, best: trials.find((t) => t.state === 'complete'), reruns }),
+    snapshot: async () => ({ state, trials, agents, best: trials.find((t) => t.state === 'complete'), integrity: { basis: 'journal', refused: [] }, reruns }),
     events: () => (async function* () {})(),
+    integrity: () => ({ basis: 'journal', refused: [] }),
   };
 }
 
@@ -61,9 +62,10 @@ test('status reads the study bucket once (a table and a JSON document alike), ho
   const { statusDocument } = await import('../../src/cli/commands/status.ts');
   const { studyRecordCodec } = await import('../../src/transport/messages.ts');
   const { studyBucketName } = await import('../../src/transport/subjects.ts');
+  const { newStudySigner, signedRecordCodec } = await import('../../src/transport/auth/index.ts');
   const inner = createMemoryTransport();
   const config = functionStudy({ trials: 3 });
-  const records = new TrialStore(await inner.kv(studyBucketName(config.name), studyRecordCodec));
+  const records = new TrialStore(await inner.kv(studyBucketName(config.name), signedRecordCodec(studyRecordCodec, newStudySigner(config.name))));
   await records.createStudy(config.name, config as unknown as Record<string, unknown>);
   for (let n = 0; n < 40; n++) await records.create(trial(n, { id: `t${n}`, state: n % 2 ? 'complete' : 'waiting', value: n }));
   await records.putAgent(agent('a'));

@@ -155,7 +155,8 @@ test('an agent that stops cleanly is shown as left, never lost, while the study 
   }).run(leaverStop.signal);
   const { outcome, events } = await runStudy(config, [{ name: 'stays', runner: slow }], { transport, signer: keys.signer });
   await leaver;
-  const kv = await transport.kv(studyBucketName('unit'), studyRecordCodec);
+  const { signedRecordCodec } = await import('../../src/transport/auth/index.ts');
+  const kv = await transport.kv(studyBucketName('unit'), signedRecordCodec(studyRecordCodec, keys.signer));
   const record = (await kv.list('agent.')).map((e) => e.value).find((v) => v.type === 'agent' && v.info.name === 'leaver');
   await transport.close();
   assert.equal(outcome.finished, true);

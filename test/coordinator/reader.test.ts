@@ -9,7 +9,7 @@ import { journaledKv, openStudyReader, restoreJournaledKv, studyDir } from '../.
 import { createMemoryTransport } from '../../src/transport/index.ts';
 import { StudyRecordValueSchema, studyRecordCodec } from '../../src/transport/messages.ts';
 import { studyBucketName } from '../../src/transport/subjects.ts';
-import { newStudySigner } from '../../src/transport/auth/index.ts';
+import { newStudySigner, signedRecordCodec } from '../../src/transport/auth/index.ts';
 import { functionStudy, runStudy } from './harness.ts';
 
 async function collect(events: AsyncIterable<StudyEvent>, until: (e: StudyEvent) => boolean): Promise<StudyEvent[]> {
@@ -25,8 +25,10 @@ test('openStudyReader reads a study from the embedded journal and from a KV buck
   const root = mkdtempSync(path.join(tmpdir(), 'skewer-reader-'));
   const config = functionStudy({ trials: 6 });
   const transport = createMemoryTransport();
-  const kv = journaledKv(await transport.kv(studyBucketName(config.name), studyRecordCodec), studyDir(config.name, root));
-  const { outcome } = await runStudy(config, [{ name: 'a' }, { name: 'b' }], { transport, kv });
+  // Signed in the bucket (as `skewer search` writes it), plain in the journal.
+  const signer = newStudySigner(config.name);
+  const kv = journaledKv(await transport.kv(studyBucketName(config.name), signedRecordCodec(studyRecordCodec, signer)), studyDir(config.name, root));
+  const { outcome } = await runStudy(config, [{ name: 'a' }, { name: 'b' }], { transport, kv, signer });
 
   for (const reader of [await openStudyReader({ study: 'unit', root }), await openStudyReader({ study: 'unit', transport })]) {
     assert.deepEqual(reader.config(), config);

@@ -13,6 +13,7 @@ import { evaluateObjective } from '../../src/objectives/index.ts';
 import { createMemoryTransport } from '../../src/transport/index.ts';
 import { mintJoinCredential, newStudySigner } from '../../src/transport/auth/index.ts';
 import { studyRecordCodec } from '../../src/transport/messages.ts';
+import { signedRecordCodec } from '../../src/transport/auth/index.ts';
 import { resultQueueName, studyBucketName } from '../../src/transport/subjects.ts';
 import type { Transport, WorkQueue } from '../../src/transport/types.ts';
 import { createPlainReporter } from '../../src/ui/index.ts';
@@ -139,7 +140,7 @@ test('a trial that ran twice keeps its first result; the late one is recorded an
     assert.notEqual(first!.value, SLOW_VALUE);
     assert.deepEqual(first!.attempts.map((a) => [a.attempt, a.agent, a.outcome]), [[1, 'slow', 'lost'], [2, 'fast', 'complete']]);
 
-    const reruns = await new TrialStore(await transport.kv(studyBucketName(config.name), studyRecordCodec)).reruns();
+    const reruns = await new TrialStore(await transport.kv(studyBucketName(config.name), signedRecordCodec(studyRecordCodec, signer))).reruns();
     assert.deepEqual(reruns.map((r) => [r.trialId, r.attempt, r.agent, r.outcome, r.value]), [[first!.id, 1, 'slow', 'complete', SLOW_VALUE]]);
     assert.ok(counts.first > 0 && counts.again === counts.first, `every result was delivered twice (${counts.first} first deliveries, ${counts.again} again)`);
     assert.equal(events.filter((e) => e.type === 'trial-rerun').length, 1, 'the late run delivered twice is reported once');

@@ -13,11 +13,14 @@ import { countReruns, storeOutcome } from '../../src/coordinator/reruns.ts';
 import { applyStarted } from '../../src/coordinator/outcomes.ts';
 import { createMemoryTransport } from '../../src/transport/index.ts';
 import { PROTOCOL_VERSION, studyRecordCodec, type TrialOutcomeMessage } from '../../src/transport/messages.ts';
+import { newStudySigner, signedRecordCodec } from '../../src/transport/auth/index.ts';
 import { studyBucketName } from '../../src/transport/subjects.ts';
 import { functionStudy } from './harness.ts';
 
 const T = Date.UTC(2026, 11, 1, 12);
 const config = functionStudy({ name: 'reruns', trials: 2, maxAttempts: 3 });
+// The study bucket holds signed records (issue 11); readers verify them against the study record's key.
+const signer = newStudySigner(config.name);
 
 function waiting(number: number): StoredTrial {
   return {
@@ -47,7 +50,7 @@ async function playLateRun(store: TrialStore): Promise<void> {
 
 test('a late outcome of another run is recorded once beside the trial; the first value is kept', async () => {
   const transport = createMemoryTransport();
-  const store = new TrialStore(await transport.kv(studyBucketName(config.name), studyRecordCodec), () => T + 5_000);
+  const store = new TrialStore(await transport.kv(studyBucketName(config.name), signedRecordCodec(studyRecordCodec, signer)), () => T + 5_000);
   await store.createStudy(config.name, config as unknown as Record<string, unknown>);
   await playLateRun(store);
   const kept = await store.get('t0');
@@ -95,7 +98,7 @@ test('the embedded journal keeps re-runs across a restart, and status reads them
   try {
     const dir = studyDir(config.name, root);
     const transport = createMemoryTransport();
-    const kv = journaledKv(await transport.kv(studyBucketName(config.name), studyRecordCodec), dir);
+    const kv = journaledKv(await transport.kv(studyBucketName(config.name), signedRecordCodec(studyRecordCodec, signer)), dir);
     const store = new TrialStore(kv, () => T + 5_000);
     await store.createStudy(config.name, config as unknown as Record<string, unknown>);
     await playLateRun(store);
@@ -135,7 +138,7 @@ test('over a real nats-server KV bucket: the same re-run recorded once, the kept
   const server = await startTestNatsServer();
   const transport = await connectNats({ servers: server.url });
   try {
-    const store = new TrialStore(await transport.kv(studyBucketName(config.name), studyRecordCodec), () => T + 5_000);
+    const store = new TrialStore(await transport.kv(studyBucketName(config.name), signedRecordCodec(studyRecordCodec, signer)), () => T + 5_000);
     await store.createStudy(config.name, config as unknown as Record<string, unknown>);
     await playLateRun(store);
     const kept = await store.get('t0');

@@ -141,7 +141,8 @@ test('configs/nats-least-privilege.conf: an agent of study demo can serve it and
   const check = await connect({ servers: url, ...OWNER });
   try {
     const entry = await (await new Kvm(jetstream(check)).open(studyBucketName('demo'))).get('trial.0000');
-    assert.equal(JSON.parse(new TextDecoder().decode(entry!.value)).state, 'complete');
+    // A signed record ({kv, study, signer, payload, sig}): the trial is its payload.
+    assert.equal(JSON.parse(JSON.parse(new TextDecoder().decode(entry!.value)).payload).state, 'complete');
     // The encoder the agent published is there for the owner too, under its key, and only it.
     const names: string[] = [];
     for await (const info of await (await new (await import('@nats-io/obj')).Objm(jetstream(check)).open(encoderBucketName('demo'))).list()) names.push(info.name);

@@ -5,29 +5,39 @@ import { UserError } from '../../core/errors.ts';
 import { connectNats, type Transport } from '../../transport/index.ts';
 import { exportRecipes, formatRecipes, writeRecipes, type ExportFormat } from '../../export/index.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
+import { addStudyKeyOption, integrityLines, readerTrustFromFlags } from '../study-trust.ts';
 import type { RegisterCommand } from './register.ts';
 
 export interface StudyLocationFlags extends NatsFlags {
-  /** The folder holding `.skewer/` of an embedded study (default: the working directory), as `skewer search --dir`. */
+  /** The folder holding `.skewer/` of an embedded study (default: the working directory), as `skewer search --dir`. With --server: where `.skewer/<study>/coordinator.nk` is looked for. */
   dir?: string;
+  /** With --server: the study's public key to verify its records with (study-trust.ts). */
+  studyKey?: string;
 }
 
 /** Adds --server (+ auth/TLS) and --dir: where a study lives. Shared by `export` and `ui`. */
 export function addStudyLocationOptions(command: Command): Command {
-  return addNatsConnectionOptions(command).option('--dir <path>', 'where .skewer/<study>/ of an embedded study lives (as given to skewer search; default: here)');
+  return addStudyKeyOption(addNatsConnectionOptions(command)).option(
+    '--dir <path>',
+    'where .skewer/<study>/ of an embedded study lives (as given to skewer search; default: here); with --server: where its coordinator.nk is looked for',
+  );
 }
 
 /** Opens a study read-only from the embedded journal or a NATS server; `close` releases the connection. */
 export async function openReaderFromFlags(study: string, flags: StudyLocationFlags, name: string): Promise<{ reader: StudyReader; close: () => Promise<void> }> {
   const nats = natsOptionsFromFlags(flags, { name });
+  if (!nats && flags.studyKey) throw new UserError('--study-key needs --server', { where: '--study-key', hint: 'An embedded study is read from its journal here.' });
   if (!nats) {
     const reader = await openStudyReader({ study, ...(flags.dir ? { root: path.resolve(flags.dir) } : {}) });
     return { reader, close: async () => {} };
   }
-  if (flags.dir) throw new UserError('--dir applies to embedded studies, not with --server', { where: '--dir' });
+  const trust = readerTrustFromFlags(study, { ...flags, ...(flags.dir && { dir: path.resolve(flags.dir) }) });
   const transport: Transport = await connectNats(nats);
   try {
-    return { reader: await openStudyReader({ study, transport }), close: () => transport.close() };
+    const reader = await openStudyReader({ study, transport, ...(trust && { trust }) });
+    // Once, before any output: a live UI or a report shows only what verified.
+    for (const line of integrityLines((await reader.snapshot()).integrity)) process.stderr.write(`skewer: ${line}\n`);
+    return { reader, close: () => transport.close() };
   } catch (error) {
     await transport.close();
     throw error;

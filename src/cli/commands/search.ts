@@ -31,9 +31,17 @@ import {
 } from '../../coordinator/index.ts';
 import { Agent, checkedCapabilities, childProcessRunner, defaultLocalAgents, resolveAgentBackend, type Capabilities } from '../../agent/index.ts';
 import { createMemoryTransport, connectNats, logStatus, redactUrls, type Transport } from '../../transport/index.ts';
-import { encodeJoinToken, mintJoinCredential, type StudySigner } from '../../transport/auth/index.ts';
+import {
+  bytesCodec,
+  claimOf,
+  encodeJoinToken,
+  mintJoinCredential,
+  signedRecordCodec,
+  verifiedRecordCodec,
+  type StudySigner,
+} from '../../transport/auth/index.ts';
 import { publishDataset } from '../../transport/dataset-archive.ts';
-import { StudyRecordValueSchema, studyRecordCodec, type DatasetRef } from '../../transport/messages.ts';
+import { StudyRecordValueSchema, studyRecordCodec, type DatasetRef, type StudyRecordValue } from '../../transport/messages.ts';
 import { DATASET_BUCKET, STUDY_KEY, studyBucketName } from '../../transport/subjects.ts';
 import { chooseReporterMode, createReporter, exportStudyBest, type StudyReporter } from '../../ui/index.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
@@ -76,8 +84,7 @@ async function studyConfigFor(target: string, flags: SearchFlags, transport: Tra
   const name = looksLikeFile(target) ? (await loadStudyConfig(target)).name : target;
   if (transport) {
     await assertStudyOnServer(transport, name);
-    const kv = await transport.kv(studyBucketName(name), studyRecordCodec);
-    const record = (await kv.get(STUDY_KEY))?.value;
+    const record = await storedStudyRecord(transport, name);
     if (record?.type !== 'study') throw new UserError(`no study '${name}' on this server to resume`, { where: `--server ${redactUrls(flags.server ?? '')}`, hint: 'Check the name and the server.' });
     return parseStoredStudyConfig(record.config, `study ${name} (stored)`);
   }
@@ -87,6 +94,26 @@ async function studyConfigFor(target: string, flags: SearchFlags, transport: Tra
     throw new UserError(`no study '${name}' to resume`, { where: studyDir(name, flags.dir), hint: 'Run --resume where the search ran (it keeps .skewer/ there), or pass --dir.' });
   }
   return parseStoredStudyConfig(record.data.config, `study ${name} (journal)`);
+}
+
+/**
+ * The study record to resume, for its config only: signed, it must verify against the key it
+ * names (the coordinator then refuses it if that key is not its own); unsigned, it is a legacy
+ * study, which the coordinator adopts (transport/auth/legacy-records.ts).
+ */
+async function storedStudyRecord(transport: Transport, name: string): Promise<StudyRecordValue | undefined> {
+  const raw = await (await transport.kv(studyBucketName(name), bytesCodec)).get(STUDY_KEY);
+  if (!raw) return undefined;
+  const claim = claimOf(raw.value);
+  if (claim.kind === 'unsigned') return claim.value;
+  try {
+    return verifiedRecordCodec(studyRecordCodec, { study: name, coordinatorKey: claim.signer }).decode(raw.value);
+  } catch (error) {
+    throw new UserError(`the study record of '${name}' does not verify: ${(error as Error).message}`, {
+      where: `${studyBucketName(name)} key ${STUDY_KEY}`,
+      hint: 'A client that can write the bucket altered it; restrict the server (configs/nats-least-privilege.conf).',
+    });
+  }
 }
 
 export const register: RegisterCommand = (program) => {
@@ -215,20 +242,23 @@ async function searchLocked(
   const signer = loadStudySigner(config.name, dir, true);
   if (!embedded) printJoinCommand(signer, flags);
   const transport = remote ?? createMemoryTransport();
-  const bucket = embedded ? await transport.kv(studyBucketName(config.name), studyRecordCodec) : undefined;
+  // Embedded records are signed in memory too, so local agents verify what they read (the journal keeps plain values).
+  const bucket = embedded ? await transport.kv(studyBucketName(config.name), signedRecordCodec(studyRecordCodec, signer)) : undefined;
   const kv = bucket && (flags.resume ? await restoreJournaledKv(bucket, dir, (v) => StudyRecordValueSchema.parse(v)) : journaledKv(bucket, dir));
 
+  // The `e`/`r` keys read the study back through the same checks as `status`, against our own key.
+  const ownKey = { coordinatorKey: signer.publicKey, source: 'this coordinator' };
   const reporter = createReporter({
     mode: chooseReporterMode({ json: flags.json, noTui: !flags.tui, isTTY: Boolean(process.stdout.isTTY), env: process.env }),
     embedded,
     onQuit: (choice) => (choice === 'leave' ? drain.abort() : stopAll()),
     onExport: () =>
       exportStudyBest(
-        embedded ? { study: config.name, root: flags.dir } : { study: config.name, transport },
+        embedded ? { study: config.name, root: flags.dir } : { study: config.name, transport, trust: ownKey, log: (line: string) => log(line) },
         path.resolve(`${config.name}-best.yaml`),
       ),
     // `r`: the report of the running study (as `skewer report` writes it), in the working folder.
-    onReport: reportKey(embedded ? { study: config.name, root: flags.dir } : { study: config.name, transport }, `${config.name}-report.html`),
+    onReport: reportKey(embedded ? { study: config.name, root: flags.dir } : { study: config.name, transport, trust: ownKey, log: (line: string) => log(line) }, `${config.name}-report.html`),
   });
   const tui = reporter.mode === 'tui';
   // Under the live UI, stray lines on the terminal would garble it: coordinator logs go to a file.
@@ -318,6 +348,8 @@ async function searchLocked(
 function printJoinCommand(signer: StudySigner, flags: SearchFlags): void {
   const token = encodeJoinToken(mintJoinCredential(signer));
   process.stderr.write(`skewer: agents join study '${signer.study}' with:\n  skewer agent --server ${redactUrls(flags.server ?? '')} --join ${token}\n`);
+  // Public: what readers elsewhere verify the study's records with (status, ui, report, export).
+  process.stderr.write(`skewer: study key (readers elsewhere: --study-key): ${signer.publicKey}\n`);
 }
 
 async function publishStudyDataset(transport: Transport, config: StudyConfig): Promise<DatasetRef | undefined> {

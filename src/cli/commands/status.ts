@@ -3,15 +3,18 @@
  * params and metrics, plus the agents, for people (a table) and scripts (one JSON document), in
  * the spirit of `optuna trials`. Reads the embedded journal, or the study's KV bucket on a server.
  */
+import { UserError } from '../../core/errors.ts';
 import { metricId } from '../../core/metric.ts';
 import { countReruns, openStudyReader, valueNameOf, type RerunCount, type StoredTrial, type StudyReader } from '../../coordinator/index.ts';
 import { connectNats, type Transport } from '../../transport/index.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
+import { addStudyKeyOption, integrityLines, readerTrustFromFlags } from '../study-trust.ts';
 import type { RegisterCommand } from './register.ts';
 
 interface StatusFlags extends NatsFlags {
   json?: boolean;
   dir: string;
+  studyKey?: string;
 }
 
 export const register: RegisterCommand = (program) => {
@@ -20,13 +23,15 @@ export const register: RegisterCommand = (program) => {
     .description('list a study\'s trials (state, attempts, agent, params, metrics) and agents')
     .argument('<study>', 'study name (the `name:` of its file)')
     .option('--json', 'one JSON document: study, trials, agents')
-    .option('--dir <path>', 'where .skewer/<study>/ lives (embedded studies)', process.cwd());
-  addNatsConnectionOptions(command).action(async (study: string, flags: StatusFlags) => {
+    .option('--dir <path>', 'where .skewer/<study>/ lives (embedded studies; with --server: where its coordinator.nk is looked for)', process.cwd());
+  addStudyKeyOption(addNatsConnectionOptions(command)).action(async (study: string, flags: StatusFlags) => {
     const nats = natsOptionsFromFlags(flags, { name: 'skewer-status' });
     let transport: Transport | undefined;
     try {
       transport = nats ? await connectNats(nats) : undefined;
-      const reader = await openStudyReader(transport ? { study, transport } : { study, root: flags.dir });
+      if (!transport && flags.studyKey) throw new UserError('--study-key needs --server', { where: '--study-key', hint: 'An embedded study is read from its journal here.' });
+      const trust = transport ? readerTrustFromFlags(study, flags) : undefined;
+      const reader = await openStudyReader(transport ? { study, transport, ...(trust && { trust }) } : { study, root: flags.dir });
       process.stdout.write(flags.json ? `${JSON.stringify(await statusDocument(reader), null, 2)}\n` : await statusTable(reader));
     } finally {
       await transport?.close();
@@ -35,8 +40,8 @@ export const register: RegisterCommand = (program) => {
 };
 
 export async function statusDocument(reader: StudyReader): Promise<Record<string, unknown>> {
-  const { trials, agents, state, best, reruns } = await reader.snapshot();
-  return { study: reader.name, state, config: reader.config(), best: best?.id ?? null, trials, agents, reruns };
+  const { trials, agents, state, best, integrity, reruns } = await reader.snapshot();
+  return { study: reader.name, state, config: reader.config(), best: best?.id ?? null, integrity, trials, agents, reruns };
 }
 
 const pad = (text: string, width: number): string => (text.length >= width ? text : text + ' '.repeat(width - text.length));
@@ -88,7 +93,7 @@ function rerunLines(counts: readonly RerunCount[]): string[] {
 
 export async function statusTable(reader: StudyReader): Promise<string> {
   const config = reader.config();
-  const { trials, agents, state, best, reruns } = await reader.snapshot();
+  const { trials, agents, state, best, integrity, reruns } = await reader.snapshot();
   const rerunCounts = countReruns(reruns, trials);
   const counts = new Map<string, number>();
   for (const trial of trials) counts.set(trial.state, (counts.get(trial.state) ?? 0) + 1);
@@ -96,6 +101,7 @@ export async function statusTable(reader: StudyReader): Promise<string> {
     `study ${reader.name} (${state}): ${trials.length}/${config.trials} trials, ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ') || 'none yet'}; ` +
       `${reader.direction} ${config.objective ? `${config.objective.function}()` : valueNameOf(config).id}` +
       (best ? `; best #${best.number} = ${num(best.value, 6)}` : ''),
+    ...integrityLines(integrity),
     ...(state === 'stopped' ? [`stopped before every trial finished: continue it with \`skewer search --resume ${reader.name}\``] : []),
     ...rerunSummary(rerunCounts),
     '',

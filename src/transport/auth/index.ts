@@ -4,6 +4,7 @@ export {
   decodeJoinToken,
   encodeJoinToken,
   grantIsValid,
+  isAccountPublicKey,
   mintJoinCredential,
   newStudySigner,
   studySignerFromSeed,
@@ -14,3 +15,14 @@ export { Gate, type Admission } from './gate.ts';
 export { FRESHNESS_MS, ReplayGuard, staleness } from './replay.ts';
 export { AuthError, StudyTrust, sealBus, sealMessage, sealResult, sealTrial } from './trust.ts';
 export { KV_RECORD_VERSION, signedRecordCodec, verifiedRecordCodec, type RecordTrust } from './records.ts';
+export {
+  bytesCodec,
+  claimOf,
+  keyMismatch,
+  openStudyRecordKv,
+  studyRecordKv,
+  type RecordRefusal,
+  type RefusalHandler,
+  type StudyRecordClaim,
+} from './study-records.ts';
+export { prepareResume } from './legacy-records.ts';

@@ -170,3 +170,14 @@ export function decodeJoinToken(token: string): JoinCredential {
   if (!grantIsValid(study, coordinatorKey, publicKey, grant)) throw new Error(`the join token's grant is not signed by study '${study}'s coordinator key`);
   return { study, coordinatorKey, key, publicKey, grant };
 }
+
+/** Whether `key` is a well-formed nkeys account public key (`A…`, prefix and CRC checked): a study key. */
+export function isAccountPublicKey(key: string): boolean {
+  if (!/^A[A-Z2-7]{55}$/.test(key)) return false;
+  try {
+    fromPublic(key);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,155 @@
+// Signed KV records on the read paths (issue 11), on a real nats-server with no permissions
+// configured: a client able to write a study's bucket plants trial records (unsigned, signed by a
+// key of its own, a genuine record copied under another key, one squatting on the key of a trial
+// the coordinator has yet to make). The study runs as it would untouched; `status` and the reader
+// refuse and count every planted record; `--resume` ignores them; an unsigned legacy study is
+// refused by readers until its owner's resume adopts it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { Agent, inProcessRunner } from '../../src/agent/index.ts';
+import { parseStudyConfig, queueDeliveriesOf, type StudyConfig } from '../../src/config/study.ts';
+import { openStudyReader, runCoordinator, type StudyOutcome } from '../../src/coordinator/index.ts';
+import { statusTable } from '../../src/cli/commands/status.ts';
+import { connectNats, type Transport } from '../../src/transport/index.ts';
+import { mintJoinCredential, newStudySigner, signedRecordCodec, type StudySigner } from '../../src/transport/auth/index.ts';
+import { PROTOCOL_VERSION, studyRecordCodec, type StoredTrial } from '../../src/transport/messages.ts';
+import { STUDY_KEY, studyBucketName, trialKey } from '../../src/transport/subjects.ts';
+import { natsSuite } from './helpers.ts';
+
+const nats = natsSuite('nats-kv-records');
+
+function studyConfig(name: string, trials: number): StudyConfig {
+  return parseStudyConfig({
+    name, seed: 3, sampler: 'random', trials, parallelism: 1,
+    space: { x1: { type: 'float', low: -5, high: 10 }, x2: { type: 'float', low: 0, high: 15 } },
+    objective: { function: 'branin', delayMs: 150 },
+    maxAttempts: 3, ackWaitMs: 3_000, retryDelayMs: 100, heartbeatMs: 200, agentLostMs: 2_000,
+  });
+}
+
+/** A trial record that would be the study's best by far (branin is minimised). */
+function plantedTrial(id: string, value = -1e6): StoredTrial {
+  return {
+    v: PROTOCOL_VERSION, type: 'trial', id, number: Number(id), state: 'complete', params: { x1: 0, x2: 0 },
+    resources: { class: 'cpu', memoryBytes: 0 }, dispatches: 1, attempts: [], reports: [], value, createdAt: 1, updatedAt: 2,
+  };
+}
+
+async function runWithAgent(transport: Transport, config: StudyConfig, signer: StudySigner, mode: 'new' | 'resume', log: string[]): Promise<StudyOutcome> {
+  const stop = new AbortController();
+  const agent = new Agent({
+    transport, name: 'genuine', joins: [mintJoinCredential(signer)], slots: 1,
+    capabilities: { backend: 'wasm', gpus: 0, memoryBytes: 2 ** 30, classes: ['cpu'] },
+    runner: inProcessRunner(), heartbeatMs: config.heartbeatMs,
+    queueSettings: async () => ({ ackWaitMs: config.ackWaitMs, maxAttempts: queueDeliveriesOf(config) }),
+    log: (line) => log.push(`agent: ${line}`),
+  }).run(stop.signal);
+  try {
+    return await runCoordinator({ config, transport, signer, mode, log: (line) => log.push(line) }, new AbortController().signal);
+  } finally {
+    stop.abort();
+    await agent;
+  }
+}
+
+test('planted KV records are refused, counted by status and ignored by --resume; a genuine study reads as before', async () => {
+  const study = 'planted';
+  const config = studyConfig(study, 4);
+  const signer = newStudySigner(study);
+  const mallory = newStudySigner(study);
+  const transport = await connectNats({ servers: nats.server.url, onStatus: () => {} });
+  const nc = await connect({ servers: nats.server.url });
+  const log: string[] = [];
+  try {
+    const bucket = await new Kvm(jetstream(nc)).create(studyBucketName(study));
+    // Squatting on the key of the last trial before the coordinator makes it: it must write over it, not stall.
+    await bucket.put(trialKey('0003'), studyRecordCodec.encode(plantedTrial('0003')));
+    const outcome = await runWithAgent(transport, config, signer, 'new', log);
+    assert.equal(outcome.finished, true);
+    assert.deepEqual(outcome.trials.map((t) => [t.id, t.state]), [['0000', 'complete'], ['0001', 'complete'], ['0002', 'complete'], ['0003', 'complete']]);
+    assert.ok(outcome.trials.every((t) => t.value !== -1e6 && t.attempts.length === 1), 'trial 0003 is the genuine one');
+    assert.ok(log.some((l) => /^refused KV record trial\.0003: refused an unsigned KV record/.test(l)), log.join('\n'));
+
+    const trusted = { coordinatorKey: signer.publicKey, source: '--study-key' };
+    const genuine = await (await openStudyReader({ study, transport, trust: trusted, log: () => {} })).snapshot();
+    assert.equal(genuine.integrity.refused.length, 0);
+    assert.equal(genuine.best?.id, outcome.best?.id);
+
+    // After the study: an unsigned trial, one signed by another key, a genuine record under another key.
+    await bucket.put(trialKey('0900'), studyRecordCodec.encode(plantedTrial('0900')));
+    await bucket.put(trialKey('0901'), signedRecordCodec(studyRecordCodec, mallory).encode(plantedTrial('0901')));
+    const copied = (await bucket.get(trialKey('0000')))!.value;
+    await bucket.put(trialKey('0902'), copied);
+
+    const readerLog: string[] = [];
+    const reader = await openStudyReader({ study, transport, trust: trusted, log: (line) => readerLog.push(line) });
+    const snapshot = await reader.snapshot();
+    assert.deepEqual(snapshot.trials, genuine.trials, 'the same trials as before the planting');
+    assert.equal(snapshot.best?.id, outcome.best?.id);
+    assert.deepEqual(snapshot.integrity.refused.map((r) => r.key).sort(), ['trial.0900', 'trial.0901', 'trial.0902']);
+    assert.match(snapshot.integrity.refused.find((r) => r.key === 'trial.0901')!.reason, /signed by A\w+, not by study 'planted's coordinator key/);
+    assert.match(snapshot.integrity.refused.find((r) => r.key === 'trial.0902')!.reason, /trial record of id '0000' under key trial\.0902/);
+    assert.equal(readerLog.filter((l) => /^refused KV record trial\.09/.test(l)).length, 3, readerLog.join('\n'));
+    const table = await statusTable(reader);
+    assert.match(table, /^3 KV records refused: not signed by the study's coordinator key; a record under a key not its own/m);
+    assert.match(table, /^ {2}trial\.0900: refused an unsigned KV record/m);
+    assert.doesNotMatch(table, /-1000000|^0900 /m);
+    assert.doesNotMatch(table, /UNVERIFIED/);
+
+    // No trust root: still refused against the key the study record names, and marked unverified.
+    const unanchored = await openStudyReader({ study, transport, log: () => {} });
+    assert.match(await statusTable(unanchored), /^UNVERIFIED: no study key/m);
+    assert.deepEqual((await unanchored.snapshot()).trials, genuine.trials);
+    // A wrong study key: the study record itself does not verify.
+    await assert.rejects(
+      openStudyReader({ study, transport, trust: { coordinatorKey: mallory.publicKey, source: '--study-key' }, log: () => {} }),
+      /the study record of 'planted' is not signed by the study key/,
+    );
+
+    // --resume: the planted records never become trials, and stay refused.
+    const resumeLog: string[] = [];
+    const resumed = await runWithAgent(transport, config, signer, 'resume', resumeLog);
+    assert.deepEqual(resumed.trials.map((t) => t.id), ['0000', '0001', '0002', '0003']);
+    assert.equal(resumed.best?.id, outcome.best?.id);
+    assert.ok(resumeLog.some((l) => /^refused KV record trial\.0900/.test(l)), resumeLog.join('\n'));
+    const after = await (await openStudyReader({ study, transport, trust: trusted, log: () => {} })).snapshot();
+    assert.equal(after.integrity.refused.length, 3, 'a signed study adopts no unsigned record');
+  } finally {
+    await nc.close();
+    await transport.close();
+  }
+});
+
+test('an unsigned legacy study is refused by readers until its owner resumes it, which signs its records', async () => {
+  const study = 'legacy';
+  const config = studyConfig(study, 1);
+  const signer = newStudySigner(study);
+  const transport = await connectNats({ servers: nats.server.url, onStatus: () => {} });
+  try {
+    // What an earlier skewer wrote: plain records.
+    const plain = await transport.kv(studyBucketName(study), studyRecordCodec);
+    await plain.create(STUDY_KEY, {
+      v: PROTOCOL_VERSION, type: 'study', name: study, config: config as unknown as Record<string, unknown>, state: 'running',
+      coordinatorKey: signer.publicKey, createdAt: 1, updatedAt: 1,
+    });
+    await plain.create(trialKey('0000'), plantedTrial('0000', 4.2));
+    const trusted = { coordinatorKey: signer.publicKey, source: 'coordinator.nk' };
+    await assert.rejects(openStudyReader({ study, transport, trust: trusted, log: () => {} }), /the study record of 'legacy' is not signed/);
+
+    // Someone else's key cannot adopt it.
+    await assert.rejects(runWithAgent(transport, config, newStudySigner(study), 'resume', []), /this coordinator key is not study 'legacy's/);
+    const log: string[] = [];
+    const resumed = await runWithAgent(transport, config, signer, 'resume', log);
+    assert.ok(log.some((l) => /stored unsigned .* signed its 2 records/.test(l)), log.join('\n'));
+    assert.equal(resumed.finished, true);
+    const snapshot = await (await openStudyReader({ study, transport, trust: trusted, log: () => {} })).snapshot();
+    assert.deepEqual(snapshot.trials.map((t) => [t.id, t.value]), [['0000', 4.2]]);
+    assert.equal(snapshot.state, 'finished');
+    assert.equal(snapshot.integrity.refused.length, 0);
+  } finally {
+    await transport.close();
+  }
+});

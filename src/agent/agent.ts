@@ -16,45 +16,25 @@
 import { SkewerError } from '../core/errors.ts';
 import { pruningValueOf, type BatchProgress, type TrialProgress } from '../core/result.ts';
 import { isFinished, type IntermediateReport } from '../core/trial.ts';
-import type { Bus, Delivery, KvStore, Lease, Transport, WorkQueue } from '../transport/types.ts';
-import {
-  Gate,
-  StudyTrust,
-  envelopeCodec,
-  openStudyRecordKv,
-  sealBus,
-  sealResult,
-  verifiedRecordCodec,
-  type Envelope,
-  type JoinCredential,
-} from '../transport/auth/index.ts';
+import type { Bus, Delivery, Lease, Transport, WorkQueue } from '../transport/types.ts';
+import { Gate, StudyTrust, envelopeCodec, sealBus, sealResult, type Envelope, type JoinCredential } from '../transport/auth/index.ts';
 import {
   PROTOCOL_VERSION,
   RESULT_QUEUE_OPTIONS,
-  studyRecordCodec,
   type AgentAdvert,
   type BusMessage,
   type ResultMessage,
-  type StoredTrial,
-  type StudyRecordValue,
   type TrialMessage,
   type TrialOutcomeMessage,
 } from '../transport/messages.ts';
-import {
-  heartbeatSubject,
-  pruneSubjectsOf,
-  reportSubject,
-  resultQueueName,
-  trialKey,
-  trialQueueName,
-  type ResourceClass,
-} from '../transport/subjects.ts';
+import { heartbeatSubject, pruneSubjectsOf, reportSubject, resultQueueName, trialQueueName, type ResourceClass } from '../transport/subjects.ts';
 import type { Capabilities } from './capabilities.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { AgentLifecycle, type AgentState } from './lifecycle.ts';
 import { TrialFailure } from './protocol.ts';
 import type { TrialRunner } from './runner.ts';
 import { SlotPool } from './slots.ts';
+import { TrialRecords } from './trial-records.ts';
 
 export interface AgentOptions {
   readonly transport: Transport;
@@ -87,7 +67,7 @@ const PUBLISH_RETRY_MS = 500;
 
 export class Agent {
   private readonly running = new Map<string, Running>();
-  private readonly kvs = new Map<string, Promise<KvStore<StudyRecordValue>>>();
+  private readonly records: TrialRecords;
   private readonly results = new Map<string, Promise<WorkQueue<Envelope>>>();
   private readonly slots: SlotPool;
   private readonly bus: Bus<Envelope>;
@@ -107,6 +87,7 @@ export class Agent {
     if (options.joins.length === 0) throw new Error('an agent serves at least one study: give it a join credential');
     for (const credential of options.joins) this.credentials.set(credential.study, credential);
     this.gate = new Gate(options.joins.map((c) => new StudyTrust(c.study, c.coordinatorKey)), this.clock);
+    this.records = new TrialRecords(options.transport, (study) => this.credentialOf(study).coordinatorKey, this.log);
     this.startedAt = this.clock();
   }
 
@@ -201,7 +182,7 @@ export class Agent {
     await this.slots.acquire();
     const attempt = trial.attemptOffset + lease.attempt;
     try {
-      const stored = await this.storedTrial(trial);
+      const stored = await this.records.get(trial.study, trial.trialId);
       if (stored && isFinished(stored.state)) {
         this.log(`trial ${key} is finished already (a duplicate delivery): dropped`);
         await lease.complete();
@@ -316,20 +297,6 @@ export class Agent {
     entry.pruned = true;
     this.log(`trial ${message.study}/${message.trialId} pruned: ${message.reason}`);
     entry.controller.abort(new Error(message.reason));
-  }
-
-  /** The study's record of the trial (finished already? how many real failures so far?). */
-  private async storedTrial(trial: TrialMessage): Promise<StoredTrial | undefined> {
-    let kv = this.kvs.get(trial.study);
-    if (!kv) {
-      // Verified against the study's coordinator key (from the join token): a planted "finished" record must not drop a trial.
-      const { coordinatorKey } = this.credentialOf(trial.study);
-      const codec = verifiedRecordCodec(studyRecordCodec, { study: trial.study, coordinatorKey });
-      kv = openStudyRecordKv(this.options.transport, trial.study, codec, ({ key, reason }) => this.log(`refused KV record ${key} of study '${trial.study}': ${reason}`));
-      this.kvs.set(trial.study, kv);
-    }
-    const entry = await (await kv).get(trialKey(trial.trialId));
-    return entry?.value.type === 'trial' ? entry.value : undefined;
   }
 
   /** Results must reach the coordinator: retried until the server takes them (it may be restarting). */

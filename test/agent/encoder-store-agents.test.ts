@@ -5,30 +5,19 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { childProcessRunner } from '../../src/agent/index.ts';
 import type { TrialProgress } from '../../src/core/result.ts';
-import { connectNats } from '../../src/transport/index.ts';
 import { objectEncoderStore, studyEncoderStores } from '../../src/transport/encoder-archive.ts';
 import { PROTOCOL_VERSION, type TrialMessage } from '../../src/transport/messages.ts';
 import { encoderBucketName } from '../../src/transport/subjects.ts';
-import type { Transport } from '../../src/transport/types.ts';
-import { startTestNatsServer, type TestNatsServer } from '../helpers/nats-server.ts';
+import { sharedNatsServer } from '../helpers/shared-nats.ts';
 import { tinyDataset, tinySpec } from '../training/fixtures.ts';
 
-let server: TestNatsServer;
-const transports: Transport[] = [];
-before(async () => {
-  server = await startTestNatsServer();
-});
-after(async () => {
-  await Promise.all(transports.map((t) => t.close()));
-  await server.stop();
-});
+const server = sharedNatsServer();
 
 async function agentRunner(label: string) {
-  const transport = await connectNats({ servers: server.url });
-  transports.push(transport);
+  const transport = await server.connect();
   const encoderCacheDir = await mkdtemp(path.join(tmpdir(), `skewer-agent-${label}-encoders-`));
   // As `skewer agent` does: the store of the trial's study, its bucket opened on first use.
   return { encoderCacheDir, runner: childProcessRunner({ stdio: 'ignore', encoderCacheDir, encoderStore: studyEncoderStores(transport) }) };
@@ -57,8 +46,7 @@ test('two agents, separate caches, one key: the first pretrains and publishes, t
   assert.deepEqual(await readdir(a.encoderCacheDir), [key]);
   assert.deepEqual(await readdir(b.encoderCacheDir), [key]);
   // It travelled through study simclr's own encoder bucket, and no other study's.
-  const look = await connectNats({ servers: server.url });
-  transports.push(look);
+  const look = await server.connect();
   const probe = await mkdtemp(path.join(tmpdir(), 'skewer-agent-probe-'));
   assert.equal(await objectEncoderStore(await look.objects(encoderBucketName('simclr'))).fetch(key, probe), true);
   assert.equal(await objectEncoderStore(await look.objects(encoderBucketName('another'))).fetch(key, await mkdtemp(path.join(tmpdir(), 'skewer-agent-probe-'))), false);

@@ -6,31 +6,20 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { connectNats } from '../../src/transport/index.ts';
+import { test } from 'node:test';
 import { objectEncoderStore } from '../../src/transport/encoder-archive.ts';
 import { packDataset } from '../../src/transport/dataset-archive.ts';
 import { ENCODER_OBJECT_SUFFIX } from '../../src/core/names.ts';
 import { DATASET_BUCKET } from '../../src/transport/subjects.ts';
-import type { Transport } from '../../src/transport/types.ts';
 import { obtainEncoder } from '../../src/training/encoder-cache.ts';
 import { prepareTrial } from '../../src/training/prepare.ts';
-import { startTestNatsServer, type TestNatsServer } from '../helpers/nats-server.ts';
+import { sharedNatsServer } from '../helpers/shared-nats.ts';
 import { tinyDataset, tinySpec } from './fixtures.ts';
 
-let server: TestNatsServer;
-const transports: Transport[] = [];
-before(async () => {
-  server = await startTestNatsServer();
-});
-after(async () => {
-  await Promise.all(transports.map((t) => t.close()));
-  await server.stop();
-});
+const server = sharedNatsServer();
 
 async function agentObjects() {
-  const transport = await connectNats({ servers: server.url });
-  transports.push(transport);
+  const transport = await server.connect();
   return transport.objects(DATASET_BUCKET);
 }
 

@@ -2,39 +2,25 @@
 // rows match the images, unreadable files are listed and skipped, and the minority Grad-CAM map of a
 // defect image peaks near the defect more often than not.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { stringify } from 'yaml';
 import type { FinalReport } from '../../src/training/index.ts';
 import type { PredictOutcome } from '../../src/training/predict.ts';
 import { writePatchDataset, type PatchImage } from '../helpers/patch-dataset.ts';
+import { skewer, tinyRetrain } from '../helpers/tiny-retrain.ts';
 
 let dir: string;
 let report: FinalReport;
 let fresh: PatchImage[];
 
-function skewer(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { encoding: 'utf8' });
-}
-
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'skewer-predict-'));
-  await writePatchDataset(path.join(dir, 'data'), 32, { defect: 40, ok: 40 }, 'predict-train');
   // The plan is given, so retrain trains at once (no cross-validation): 8 epochs, threshold 0.5.
-  const spec = {
-    dataset: { path: path.join(dir, 'data'), minorityClass: 'defect' }, seed: 4, folds: 2, holdout: 4,
-    backbone: 'small-cnn', resolution: 32, batchSize: 8, epochs: 8, learningRate: 0.003, backend: 'wasm',
-    final: { threshold: 0.5, epochs: 8, from: { threshold: 'fixed by the test', epochs: 'fixed by the test' } },
-  };
-  await writeFile(path.join(dir, 'spec.yaml'), stringify(spec));
-  const run = skewer(['retrain', path.join(dir, 'spec.yaml'), '--out', path.join(dir, 'model'), '--json']);
-  assert.equal(run.status, 0, run.stderr);
-  report = JSON.parse(run.stdout) as FinalReport;
+  report = await tinyRetrain(dir, { perClass: 40, holdout: 4, epochs: 8, threshold: 0.5, label: 'predict-train' });
   fresh = await writePatchDataset(path.join(dir, 'new'), 32, { defect: 20, ok: 6 }, 'predict-new');
   await writeFile(path.join(dir, 'new', 'ok', 'broken.png'), Buffer.from('not a png at all'));
 });

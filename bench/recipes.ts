@@ -11,10 +11,19 @@
  *   npm run bench:recipes -- [--seeds 1,2,3] [--tasks pullover-vs-coat,sneaker-vs-ankle-boot]
  *                            [--recipes plain,balanced-softmax,...] [--trials 20] [--quick]
  *                            [--majority 600] [--minority 60] [--epochs 6] [--out bench/results/recipes.json]
+ *                            [--progress FILE] [--fresh]
  *
+ * Incremental and resumable: every finished run (one recipe on one seed, one search trial) is
+ * appended to a progress file (`<out>.progress.jsonl` unless --progress names one) before the next
+ * starts, and the JSON is rewritten after each row (`complete: false` until the last). Run the same
+ * command again after a stop or a kill and it reuses every recorded run whose key matches (task,
+ * image counts, epochs, resolution, seed, the recipe's spec fields; for a search trial its index and
+ * the parameters the seeded TPE proposed, which it replays), and runs only the rest. --fresh starts
+ * the progress file again.
  * --quick: one seed, 200 + 20 images, 3 epochs, 4 search trials (minutes per recipe, not figures).
  * --trials 0 skips the search; --recipes none runs only the search.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfigFile } from '../src/config/load.ts';
@@ -23,7 +32,8 @@ import { specFromParams, TrialSpecSchema, type TrialSpec, type TrialSpecInput } 
 import { FASHION_MNIST_DIR, FASHION_MNIST_FILES, FASHION_MNIST_TASKS, readIdxSet, writeOneVsOneTask, type OneVsOneTask } from '../src/data/one-vs-one.ts';
 import { createStudy } from '../src/search/study.ts';
 import { runTrial } from '../src/training/run-trial.ts';
-import { logisticRegressionTrial } from './recipes-logreg.ts';
+import { LOGREG_DEFAULTS, logisticRegressionTrial } from './recipes-logreg.ts';
+import { ProgressFile, runKey } from './recipes-progress.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -69,6 +79,7 @@ const minority = whole('minority', quick ? 20 : 60);
 const epochs = whole('epochs', quick ? 3 : 6);
 const searchTrials = whole('trials', quick ? 4 : 20);
 const out = flag('out') ?? 'bench/results/recipes.json';
+const progressPath = flag('progress') ?? `${out.replace(/\.json$/, '')}.progress.jsonl`;
 /** The trial spec's smallest resolution: Fashion-MNIST's 28 px stretched to 32. */
 const RESOLUTION = 32;
 
@@ -92,22 +103,27 @@ interface Row {
   mean: number;
   sd: number;
   minutesPerRun: number;
+  /** Runs of this row taken from the progress file rather than run now. */
+  reused: number;
   params?: Record<string, unknown>;
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: readonly number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
-const row = (task: string, recipe: string, values: number[], ms: number[], params?: Record<string, unknown>): Row => ({
+const row = (task: string, recipe: string, values: number[], ms: number[], reused: number, params?: Record<string, unknown>): Row => ({
   task,
   recipe,
   values,
   mean: mean(values),
   sd: sd(values),
   minutesPerRun: mean(ms) / 60000,
+  reused,
   ...(params && { params }),
 });
 const print = (r: Row) =>
-  console.log(`${r.task.padEnd(22)} ${r.recipe.padEnd(22)} ${r.mean.toFixed(3)} ± ${r.sd.toFixed(3)}  (${r.values.map((v) => v.toFixed(3)).join(' ')})  ${r.minutesPerRun.toFixed(2)} min/run`);
+  console.log(
+    `${r.task.padEnd(22)} ${r.recipe.padEnd(22)} ${r.mean.toFixed(3)} ± ${r.sd.toFixed(3)}  (${r.values.map((v) => v.toFixed(3)).join(' ')})  ${r.minutesPerRun.toFixed(2)} min/run${r.reused ? `  [${r.reused} of ${r.values.length} from ${progressPath}]` : ''}`,
+  );
 
 const base = (dir: string, minorityClass: string, seed: number): TrialSpecInput => ({
   dataset: { path: dir, minorityClass },
@@ -126,8 +142,45 @@ const base = (dir: string, minorityClass: string, seed: number): TrialSpecInput 
 });
 
 const started = Date.now();
+const commit = (() => {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return 'unknown';
+  }
+})();
+const progress = new ProgressFile(progressPath, commit, { fresh: argv.includes('--fresh') });
 const set = await readIdxSet(FASHION_MNIST_DIR);
 const rows: Row[] = [];
+const usedKeys = new Set<string>();
+const settings = { majority, minority, epochs, resolution: RESOLUTION, seeds, searchTrials, quick, backend: 'wasm', folds: 3 };
+const writeJson = (complete: boolean) => {
+  mkdirSync(path.dirname(out), { recursive: true });
+  const json = { settings, complete, commits: progress.commits(usedKeys), progressFile: progressPath, rows, wallMinutes: (Date.now() - started) / 60000 };
+  writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
+};
+/**
+ * What decides a run's figure: the task's images (name and counts; the cut's own seed is fixed) and the
+ * whole parsed trial spec (seed, epochs, resolution, the recipe's fields and every default), all but
+ * the folder it was written to.
+ */
+const keyOf = (task: string, kind: string, spec: TrialSpec, extra: Record<string, unknown> = {}) => {
+  const { dataset, ...rest } = spec;
+  const { path: _folder, ...datasetRest } = dataset as { path: string } & Record<string, unknown>;
+  return runKey({ task, majority, minority, kind, spec: { ...rest, dataset: datasetRest }, ...extra });
+};
+/** One figure: from the progress file when its key is there, else run now and recorded. */
+const figure = async (key: string, fn: () => Promise<{ outOfFoldBalancedAccuracy: { mean: number }; durationMs: number }>) => {
+  usedKeys.add(key);
+  const run = await progress.once(key, async () => {
+    const result = await fn();
+    return { value: result.outOfFoldBalancedAccuracy.mean, durationMs: result.durationMs };
+  });
+  return run;
+};
+console.log(`progress: ${progressPath} (${progress.size} runs recorded; commit ${commit})`);
 console.log(`bench:recipes — Fashion-MNIST one-vs-one, ${majority} majority + ${minority} minority images, ${RESOLUTION} px grey, small-cnn, ${epochs} epochs, batch 16, adam 0.002, 3 folds; seeds ${seeds.join(',')}`);
 console.log('figure: out-of-fold-threshold balanced accuracy (the trial judge), mean ± sd over seeds');
 for (const task of tasks) {
@@ -136,25 +189,32 @@ for (const task of tasks) {
   for (const recipe of recipeNames) {
     const values: number[] = [];
     const ms: number[] = [];
+    let reused = 0;
     for (const seed of seeds) {
       const spec = TrialSpecSchema.parse({ ...baseOf(seed), ...structuredClone(RECIPES[recipe]!) });
-      const result = await runTrial(spec);
-      values.push(result.outOfFoldBalancedAccuracy.mean);
-      ms.push(result.durationMs);
+      const run = await figure(keyOf(task.name, 'recipe', spec), () => runTrial(spec));
+      values.push(run.value!);
+      ms.push(run.durationMs);
+      if (run.reused) reused++;
     }
-    rows.push(row(task.name, recipe, values, ms));
+    rows.push(row(task.name, recipe, values, ms, reused));
     print(rows.at(-1)!);
+    writeJson(false);
   }
   {
     const values: number[] = [];
     const ms: number[] = [];
+    let reused = 0;
     for (const seed of seeds) {
-      const result = await logisticRegressionTrial(TrialSpecSchema.parse(baseOf(seed)));
-      values.push(result.outOfFoldBalancedAccuracy.mean);
-      ms.push(result.durationMs);
+      const spec = TrialSpecSchema.parse(baseOf(seed));
+      const run = await figure(keyOf(task.name, 'logistic-regression', spec, { logreg: LOGREG_DEFAULTS }), () => logisticRegressionTrial(spec));
+      values.push(run.value!);
+      ms.push(run.durationMs);
+      if (run.reused) reused++;
     }
-    rows.push(row(task.name, 'logistic-regression', values, ms));
+    rows.push(row(task.name, 'logistic-regression', values, ms, reused));
     print(rows.at(-1)!);
+    writeJson(false);
   }
   if (searchTrials > 0) {
     // One TPE study per task over the CPU recipe space at this bench's size (resolution, epochs and
@@ -168,32 +228,53 @@ for (const task of tasks) {
     for (let n = 0; n < searchTrials; n++) {
       const asked = study.ask();
       if (!asked) break;
+      // The seeded sampler proposes the same parameters after the same tells, so a recorded trial is
+      // replayed (told its recorded value) and the search goes on exactly where it stopped.
+      let spec: TrialSpec | undefined;
+      let specError = '';
       try {
-        const result = await runTrial(specFromParams(baseOf(searchSeed), asked.params));
-        searchMs.push(result.durationMs);
-        study.tell(asked.id, result.outOfFoldBalancedAccuracy.mean);
-        console.log(`  search ${task.name} trial ${asked.id}: ${result.outOfFoldBalancedAccuracy.mean.toFixed(3)} ${JSON.stringify(asked.params)}`);
+        spec = specFromParams(baseOf(searchSeed), asked.params);
       } catch (error) {
+        specError = (error as Error).message;
+      }
+      const key = spec ? keyOf(task.name, 'search-trial', spec, { index: n }) : runKey({ task: task.name, majority, minority, kind: 'search-trial', index: n, params: asked.params, epochs, searchSeed });
+      usedKeys.add(key);
+      const run = await progress.once(key, async () => {
+        try {
+          if (!spec) throw new Error(specError);
+          const result = await runTrial(spec);
+          return { value: result.outOfFoldBalancedAccuracy.mean, durationMs: result.durationMs };
+        } catch (error) {
+          return { value: null, durationMs: 0, error: (error as Error).message };
+        }
+      });
+      searchMs.push(run.durationMs);
+      if (run.value === null) {
         study.tell(asked.id, { state: 'failed' });
-        console.log(`  search ${task.name} trial ${asked.id} failed: ${(error as Error).message}`);
+        console.log(`  search ${task.name} trial ${asked.id} failed: ${run.error}${run.reused ? ' (recorded)' : ''}`);
+      } else {
+        study.tell(asked.id, run.value);
+        console.log(`  search ${task.name} trial ${asked.id}: ${run.value.toFixed(3)} ${JSON.stringify(asked.params)}${run.reused ? ' (recorded)' : ''}`);
       }
     }
     const best = study.best();
     if (best) {
       const values: number[] = [];
       const ms: number[] = [];
+      let reused = 0;
       for (const seed of seeds) {
-        const result = await runTrial(specFromParams(baseOf(seed), best.params));
-        values.push(result.outOfFoldBalancedAccuracy.mean);
-        ms.push(result.durationMs);
+        const spec = specFromParams(baseOf(seed), best.params);
+        const run = await figure(keyOf(task.name, 'searched-best', spec), () => runTrial(spec));
+        values.push(run.value!);
+        ms.push(run.durationMs);
+        if (run.reused) reused++;
       }
-      rows.push(row(task.name, `searched best (${searchTrials} TPE)`, values, ms, { ...best.params, searchSeed, searchValue: best.value, searchMinutes: searchMs.reduce((a, b) => a + b, 0) / 60000 }));
+      rows.push(row(task.name, `searched best (${searchTrials} TPE)`, values, ms, reused, { ...best.params, searchSeed, searchValue: best.value, searchMinutes: searchMs.reduce((a, b) => a + b, 0) / 60000 }));
       print(rows.at(-1)!);
+      writeJson(false);
       console.log(`  best params: ${JSON.stringify(best.params)}`);
     }
   }
 }
-const settings = { majority, minority, epochs, resolution: RESOLUTION, seeds, searchTrials, quick, backend: 'wasm', folds: 3 };
-mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify({ settings, rows, wallMinutes: (Date.now() - started) / 60000 }, null, 2)}\n`);
-console.log(`wrote ${out} (${((Date.now() - started) / 60000).toFixed(1)} min)`);
+writeJson(true);
+console.log(`wrote ${out} (${((Date.now() - started) / 60000).toFixed(1)} min; ${progress.ran} runs now, ${progress.reused} reused from ${progressPath})`);

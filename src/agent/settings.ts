@@ -4,7 +4,7 @@
  * guesses that would overwrite the coordinator's choice.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Transport } from '../transport/types.ts';
+import { MissingBucketError, type KvStore, type Transport } from '../transport/types.ts';
 import { queueSettingsCodec } from '../transport/messages.ts';
 import { SETTINGS_BUCKET, trialQueueSettingsKey } from '../transport/subjects.ts';
 
@@ -20,10 +20,16 @@ export async function queueSettingsFromServer(
   onWait: () => void = () => undefined,
   pollMs = 1_000,
 ): Promise<QueueSettingsValue> {
-  const kv = await transport.kv(SETTINGS_BUCKET, queueSettingsCodec);
+  // Bound, never created: the settings bucket is the coordinators' (an agent has no right to create
+  // it), and before the first coordinator on this server starts it does not exist yet: wait.
+  let kv: KvStore<QueueSettingsValue> | undefined;
   let waited = false;
   for (;;) {
-    const entry = await kv.get(trialQueueSettingsKey(study));
+    kv ??= await transport.kv(SETTINGS_BUCKET, queueSettingsCodec, { bindOnly: true }).catch((error: unknown) => {
+      if (error instanceof MissingBucketError) return undefined;
+      throw error;
+    });
+    const entry = await kv?.get(trialQueueSettingsKey(study));
     if (entry) return { ackWaitMs: entry.value.ackWaitMs, maxAttempts: entry.value.maxAttempts };
     if (!waited) onWait();
     waited = true;

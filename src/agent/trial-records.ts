@@ -6,7 +6,7 @@
 import { openStudyRecordKv, verifiedRecordCodec } from '../transport/auth/index.ts';
 import { studyRecordCodec, type StoredTrial, type StudyRecordValue } from '../transport/messages.ts';
 import { trialKey } from '../transport/subjects.ts';
-import type { KvStore, Transport } from '../transport/types.ts';
+import { MissingBucketError, type KvStore, type Transport } from '../transport/types.ts';
 
 export class TrialRecords {
   private readonly kvs = new Map<string, Promise<KvStore<StudyRecordValue>>>();
@@ -21,10 +21,16 @@ export class TrialRecords {
     let kv = this.kvs.get(study);
     if (!kv) {
       const codec = verifiedRecordCodec(studyRecordCodec, { study, coordinatorKey: this.coordinatorKeyOf(study) });
-      kv = openStudyRecordKv(this.transport, study, codec, ({ key, reason }) => this.log(`refused KV record ${key} of study '${study}': ${reason}`));
+      kv = openStudyRecordKv(this.transport, study, codec, ({ key, reason }) => this.log(`refused KV record ${key} of study '${study}': ${reason}`), { bindOnly: true });
+      kv.catch(() => this.kvs.delete(study)); // not kept: the next trial of the study tries again
       this.kvs.set(study, kv);
     }
-    const entry = await (await kv).get(trialKey(trialId));
+    // No bucket, no record of this trial: nothing says it is finished.
+    const store = await kv.catch((error: unknown) => {
+      if (error instanceof MissingBucketError) return undefined;
+      throw error;
+    });
+    const entry = await store?.get(trialKey(trialId));
     return entry?.value.type === 'trial' ? entry.value : undefined;
   }
 }

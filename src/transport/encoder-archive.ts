@@ -51,7 +51,7 @@ export function studyEncoderStores(transport: Pick<Transport, 'objects'>): (stud
   const open = (study: string): Promise<ObjectEncoderStore> => {
     let store = opened.get(study);
     if (!store) {
-      store = transport.objects(encoderBucketName(study)).then(objectEncoderStore);
+      store = transport.objects(encoderBucketName(study), { bindOnly: true }).then(objectEncoderStore); // the coordinator made it
       store.catch(() => opened.delete(study));
       opened.set(study, store);
     }

@@ -122,11 +122,28 @@ export interface Codec<T> {
 export interface Transport {
   /** `name` is a stream name (see subjects.ts). */
   workQueue<T>(name: string, codec: Codec<T>, options: WorkQueueOptions): Promise<WorkQueue<T>>;
-  /** Opens a bucket, creating it on first use. */
-  kv<T>(bucket: string, codec: Codec<T>): Promise<KvStore<T>>;
+  /** Opens a bucket, creating it on first use (unless `bindOnly`). */
+  kv<T>(bucket: string, codec: Codec<T>, options?: OpenOptions): Promise<KvStore<T>>;
   /** The names of the buckets that exist (so a reader can refuse a mistyped name without creating one). */
   kvBuckets(): Promise<string[]>;
   bus<T>(codec: Codec<T>): Bus<T>;
-  objects(bucket: string): Promise<ObjectStore>;
+  objects(bucket: string, options?: OpenOptions): Promise<ObjectStore>;
   close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /**
+   * Open only a bucket or store that exists, never create it: what an agent does, since its server
+   * rights (configs/nats-least-privilege.conf) include no STREAM.CREATE. A missing one rejects with
+   * MissingBucketError.
+   */
+  readonly bindOnly?: boolean;
+}
+
+/** `bindOnly` asked for a bucket or object store the server does not have (yet). */
+export class MissingBucketError extends Error {
+  constructor(readonly bucket: string) {
+    super(`bucket '${bucket}' does not exist on the server (it is created by the study's coordinator)`);
+    this.name = 'MissingBucketError';
+  }
 }

@@ -30,6 +30,8 @@ test('two agents, separate caches, one key: the first pretrains and publishes, t
     work: { kind: 'training', spec }, resources: { class: 'cpu', memoryBytes: 1 },
     attemptOffset: 0, maxAttempts: 1, retryDelayMs: 0, ackWaitMs: 60_000,
   });
+  // The study's coordinator makes its encoder bucket (coordinator.ts); agents only bind to it.
+  await (await server.connect()).objects(encoderBucketName('simclr'));
   const [a, b] = [await agentRunner('a'), await agentRunner('b')];
   const phases = (progress: TrialProgress[]): number => progress.filter((p) => p.phase === 'pretrain').length;
   const progressA: TrialProgress[] = [];

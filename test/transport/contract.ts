@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { zodCodec } from '../../src/transport/codec.ts';
+import { MissingBucketError } from '../../src/transport/types.ts';
 import { rawCodec, unique, until, withTransport, type MakeTransport } from './contract-harness.ts';
 import { runWorkQueueContract } from './contract-queue.ts';
 
@@ -42,6 +43,21 @@ function runKvContract(make: MakeTransport): void {
       assert.equal(await kv.get('trial.1'), undefined);
       assert.ok((await kv.create('trial.1', { state: 'waiting' })) !== undefined, 'create after delete');
       assert.equal(await kv.get('absent'), undefined);
+    }));
+
+  test('bindOnly opens a bucket or object store that exists and never creates one', () =>
+    withTransport(make, async ({ transport }) => {
+      const bucket = unique('KV');
+      await assert.rejects(transport.kv(bucket, codec, { bindOnly: true }), MissingBucketError);
+      assert.ok(!(await transport.kvBuckets()).includes(bucket), 'a failed bind created the bucket');
+      await (await transport.kv(bucket, codec)).put('trial.1', { state: 'made' });
+      const bound = await transport.kv(bucket, codec, { bindOnly: true });
+      assert.deepEqual((await bound.get('trial.1'))?.value, { state: 'made' });
+      assert.ok((await bound.put('trial.2', { state: 'bound' })) > 0);
+      const store = unique('OBJ');
+      await assert.rejects(transport.objects(store, { bindOnly: true }), MissingBucketError);
+      await (await transport.objects(store)).put('x', new Uint8Array([4, 5]));
+      assert.equal(await (await transport.objects(store, { bindOnly: true })).has('x'), true);
     }));
 
   test('kv list returns the current entries under a prefix', () =>

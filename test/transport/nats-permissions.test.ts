@@ -18,9 +18,9 @@ import { Agent, inProcessRunner, queueSettingsFromServer } from '../../src/agent
 import { parseStudyConfig } from '../../src/config/study.ts';
 import { runCoordinator } from '../../src/coordinator/index.ts';
 import { connectNats } from '../../src/transport/index.ts';
-import { mintJoinCredential, newStudySigner } from '../../src/transport/auth/index.ts';
+import { bytesCodec, mintJoinCredential, newStudySigner } from '../../src/transport/auth/index.ts';
 import { findNatsServer, startNatsServer, type RunningNatsServer } from '../../src/transport/nats/server.ts';
-import { DATASET_BUCKET, encoderBucketName, pruneSubject, queueSubject, studyBucketName, trialQueueName } from '../../src/transport/subjects.ts';
+import { DATASET_BUCKET, encoderBucketName, pruneSubject, queueSubject, SETTINGS_BUCKET, studyBucketName, trialQueueName, trialQueueSettingsKey } from '../../src/transport/subjects.ts';
 import { objectEncoderStore, studyEncoderStores } from '../../src/transport/encoder-archive.ts';
 import { ENCODER_OBJECT_SUFFIX } from '../../src/core/names.ts';
 
@@ -91,6 +91,8 @@ test('configs/nats-least-privilege.conf: an agent of study demo can serve it and
     await refused('a KV write to the study bucket', kv.put('trial.0000', '{}'));
     await refused('publishing a trial', js.publish(queueSubject(trialQueueName('demo', 'cpu')), '{}'));
     await refused('purging a trial queue', (await jetstreamManager(nc, { timeout: 1_500 })).streams.purge(trialQueueName('demo', 'cpu')));
+    // No STREAM.CREATE at all (an existing bucket needs only STREAM.INFO to open): no new bucket.
+    await refused('creating a KV bucket', new Kvm(js).create(studyBucketName('other')));
     nc.publish(pruneSubject('demo', '0000'), '{}');
     nc.publish('$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.SKEWER_TRIALS_demo_cpu.workers', '{}');
     nc.subscribe('skewer.prune.other.>');
@@ -104,6 +106,27 @@ test('configs/nats-least-privilege.conf: an agent of study demo can serve it and
     assert.match(text, /Permissions Violation for Subscription to "skewer\.prune\.other\.>"/i);
   } finally {
     await nc.close();
+  }
+  // The dataset store: the owner's (`skewer search --server` publishes into it); the agent binds to it
+  // and reads (binding to a bucket nobody made is the transport contract's test).
+  const ownerAgain = await connectNats({ servers: url, ...OWNER });
+  const datasetName = 'a'.repeat(64);
+  try {
+    await (await ownerAgain.objects(DATASET_BUCKET)).put(datasetName, new Uint8Array([1, 2, 3]));
+  } finally {
+    await ownerAgain.close();
+  }
+  const binder = await connectNats({ servers: url, ...AGENT });
+  try {
+    const datasets = await binder.objects(DATASET_BUCKET, { bindOnly: true });
+    assert.equal(await datasets.has(datasetName), true);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of (await datasets.get(datasetName))!) chunks.push(chunk);
+    assert.deepEqual([...Buffer.concat(chunks)], [1, 2, 3]);
+    const settings = await binder.kv(SETTINGS_BUCKET, bytesCodec, { bindOnly: true });
+    assert.ok(await settings.get(trialQueueSettingsKey('demo')), 'the coordinator\'s queue settings are readable');
+  } finally {
+    await binder.close();
   }
   // Encoders: the coordinator made demo's encoder bucket; the agent publishes into it and reads it back.
   const encoderDir = path.join(dir, 'encoder');

@@ -21,6 +21,7 @@ import { decodeJoinToken, type JoinCredential } from '../../transport/auth/index
 import { defaultDatasetCache, resolveDataset } from '../../transport/dataset-archive.ts';
 import { studyEncoderStores } from '../../transport/encoder-archive.ts';
 import { DATASET_BUCKET } from '../../transport/subjects.ts';
+import type { ObjectStore } from '../../transport/types.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
 import type { RegisterCommand } from './register.ts';
 
@@ -108,7 +109,14 @@ export const register: RegisterCommand = (program) => {
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigterm);
     try {
-      const objects = await transport.objects(DATASET_BUCKET);
+      // Bound, never created (an agent has no right to create streams), and opened on the first
+      // trial that needs a dataset: an agent may start before any study published one.
+      let objects: Promise<ObjectStore> | undefined;
+      const datasetObjects = (): Promise<ObjectStore> =>
+        (objects ??= transport.objects(DATASET_BUCKET, { bindOnly: true }).catch((error: unknown) => {
+          objects = undefined;
+          throw error;
+        }));
       const verified = new Map<string, string>();
       const agent = new Agent({
         transport,
@@ -122,7 +130,7 @@ export const register: RegisterCommand = (program) => {
         runner: childProcessRunner({ env: { SKEWER_BACKEND: capabilities.backend }, encoderStore: studyEncoderStores(transport) }),
         heartbeatMs,
         queueSettings: (study) => queueSettingsFromServer(transport, study, stop.signal, () => log(`waiting for study ${study} to start on this server…`)),
-        resolveDataset: async (trial) => (trial.dataset ? resolveDataset(objects, trial.dataset, flags.cacheDir, verified) : undefined),
+        resolveDataset: async (trial) => (trial.dataset ? resolveDataset(await datasetObjects(), trial.dataset, flags.cacheDir, verified) : undefined),
         log,
       });
       log(

@@ -13,7 +13,7 @@
  * copied under another key is refused by these rules; an older genuine revision written back is
  * not detected (records.ts says why).
  */
-import type { Codec, KvEntry, KvStore, Transport } from '../types.ts';
+import type { Codec, KvEntry, KvStore, OpenOptions, Transport } from '../types.ts';
 import { studyRecordCodec, type StudyRecordValue } from '../messages.ts';
 import { AGENT_KEY_PREFIX, RERUN_KEY_PREFIX, STUDY_KEY, TRIAL_KEY_PREFIX, agentKey, rerunKey, studyBucketName, trialKey } from '../subjects.ts';
 
@@ -108,14 +108,15 @@ export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecord
   };
 }
 
-/** Opens study `study`'s bucket on `transport` as `studyRecordKv` (the bucket is created if missing). */
+/** Opens study `study`'s bucket on `transport` as `studyRecordKv` (created if missing, unless `bindOnly`). */
 export async function openStudyRecordKv(
   transport: Transport,
   study: string,
   codec: Codec<StudyRecordValue>,
   onRefused: RefusalHandler,
+  options: OpenOptions = {},
 ): Promise<KvStore<StudyRecordValue>> {
-  return studyRecordKv(await transport.kv(studyBucketName(study), bytesCodec), codec, onRefused);
+  return studyRecordKv(await transport.kv(studyBucketName(study), bytesCodec, options), codec, onRefused);
 }
 
 /** What the study record says before anything is verified: its claimed signer, and its value if it parses. */

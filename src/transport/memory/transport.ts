@@ -1,5 +1,5 @@
 import { logInvalidMessage, type InvalidMessageHandler } from '../codec.ts';
-import type { Transport } from '../types.ts';
+import { MissingBucketError, type Transport } from '../types.ts';
 import { memoryBus, MemoryBusState } from './bus.ts';
 import type { Channel } from './channel.ts';
 import { MemoryBucketState, memoryKv } from './kv.ts';
@@ -43,11 +43,13 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       return memoryWorkQueue(name, state, codec, onInvalid);
     },
     kvBuckets: async () => [...buckets.keys()].sort(),
-    async kv(bucket, codec) {
+    async kv(bucket, codec, openOptions) {
+      if (openOptions?.bindOnly && !buckets.has(bucket)) throw new MissingBucketError(bucket);
       return memoryKv(bucket, open(buckets, bucket, () => new MemoryBucketState()), codec, onInvalid, watchChannels);
     },
     bus: (codec) => memoryBus(busState, codec, onInvalid),
-    async objects(bucket) {
+    async objects(bucket, openOptions) {
+      if (openOptions?.bindOnly && !objectStores.has(bucket)) throw new MissingBucketError(bucket);
       return memoryObjects(open(objectStores, bucket, () => new MemoryObjectState()));
     },
     async close() {

@@ -1,7 +1,7 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv';
 import { decodeOrReport, type InvalidMessageHandler } from '../codec.ts';
-import type { Codec, KvEntry, KvStore } from '../types.ts';
+import { MissingBucketError, type Codec, type KvEntry, type KvStore } from '../types.ts';
 import { storageType } from './streams.ts';
 
 /** A compare-and-set that lost: the key moved on (or exists, for create). */
@@ -35,7 +35,20 @@ export async function natsKvBuckets(js: JetStreamClient): Promise<string[]> {
   return names.sort();
 }
 
-/** A JetStream KV bucket (created on first use, kept afterwards). Revisions are stream sequences. */
+/**
+ * Binds to an existing bucket with only STREAM.INFO (no STREAM.CREATE right needed), taking the
+ * stream's own direct-get setting so reads use the API the bucket answers.
+ */
+async function bindKv(js: JetStreamClient, bucket: string): Promise<KV> {
+  const jsm = await js.jetstreamManager();
+  const info = await jsm.streams.info(`KV_${bucket}`).catch((error: unknown) => {
+    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) throw new MissingBucketError(bucket);
+    throw error;
+  });
+  return new Kvm(js).open(bucket, { allow_direct: info.config.allow_direct ?? false });
+}
+
+/** A JetStream KV bucket (created on first use, kept afterwards, or only bound). Revisions are stream sequences. */
 export async function natsKv<T>(
   js: JetStreamClient,
   bucket: string,
@@ -43,8 +56,9 @@ export async function natsKv<T>(
   storage: 'file' | 'memory',
   onInvalid: InvalidMessageHandler,
   closing: AbortSignal,
+  bindOnly = false,
 ): Promise<KvStore<T>> {
-  const kv: KV = await new Kvm(js).create(bucket, { storage: storageType(storage) });
+  const kv: KV = bindOnly ? await bindKv(js, bucket) : await new Kvm(js).create(bucket, { storage: storageType(storage) });
   const decode = (key: string, bytes: Uint8Array): T | undefined =>
     decodeOrReport(codec, bytes, `kv ${bucket} key ${key}`, onInvalid)?.value;
 

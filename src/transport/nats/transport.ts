@@ -44,10 +44,10 @@ export async function connectNatsTransport(options: NatsTransportOptions): Promi
       checkQueueOptions(name, queueOptions.ackWaitMs, queueOptions.maxAttempts);
       return natsWorkQueue(context, name, codec, queueOptions);
     },
-    kv: (bucket, codec) => natsKv(context.js, bucket, codec, context.storage, context.onInvalid, context.closing),
+    kv: (bucket, codec, openOptions) => natsKv(context.js, bucket, codec, context.storage, context.onInvalid, context.closing, openOptions?.bindOnly ?? false),
     kvBuckets: () => natsKvBuckets(context.js),
     bus: (codec) => natsBus(connection, codec, context),
-    objects: (bucket) => natsObjects(context.js, bucket, context.storage),
+    objects: (bucket, openOptions) => natsObjects(context.js, bucket, context.storage, openOptions?.bindOnly ?? false),
     async close() {
       if (closing.signal.aborted) return;
       closing.abort();

@@ -13,6 +13,7 @@
  * outcomes, reports, heartbeats and goodbyes with its granted key. A forged or replayed trial, or
  * one naming another study than its queue's, is rejected with the reason logged.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SkewerError } from '../core/errors.ts';
 import { pruningValueOf, type BatchProgress, type TrialProgress } from '../core/result.ts';
 import { isFinished, type IntermediateReport } from '../core/trial.ts';
@@ -52,6 +53,12 @@ export interface AgentOptions {
   /** One line per notable thing (trial taken, finished, failed). */
   readonly log?: (line: string) => void;
   readonly clock?: () => number;
+  /**
+   * When a study's settings or one of its queues cannot be opened (a lost connection, a missing
+   * right, a stream the server refuses), that queue alone is retried after firstMs, doubling up to
+   * maxMs; the other queues keep serving. Default 1 s to 30 s.
+   */
+  readonly queueRetry?: { readonly firstMs: number; readonly maxMs: number };
 }
 
 interface Running {
@@ -120,16 +127,21 @@ export class Agent {
     const beat = setInterval(() => this.heartbeat(), this.options.heartbeatMs);
     const inFlight = new Set<Promise<void>>();
     try {
-      // Each joined study's queues, opened with its own settings (a study not started yet waits alone).
+      // Each joined study's queues, opened with its own settings (a study not started yet waits alone);
+      // one that fails to open is retried on its own, never taking the agent or the others down.
       const classes = this.options.capabilities.classes;
       await Promise.all(
         this.gate.studies.map(async (study) => {
-          const settings = await this.options.queueSettings(study);
+          const settings = await this.retrying(`the queue settings of study ${study}`, stop, () => this.options.queueSettings(study));
+          if (!settings) return;
           await Promise.all(
-            classes.map(async (resourceClass) => {
-              const queue = await this.options.transport.workQueue(trialQueueName(study, resourceClass), envelopeCodec, settings);
-              await this.pull(queue, study, resourceClass, stop, inFlight);
-            }),
+            classes.map((resourceClass) =>
+              this.retrying(`trial queue ${trialQueueName(study, resourceClass)}`, stop, async () => {
+                const queue = await this.options.transport.workQueue(trialQueueName(study, resourceClass), envelopeCodec, settings);
+                await this.pull(queue, study, resourceClass, stop, inFlight);
+                return true;
+              }),
+            ),
           );
         }),
       );
@@ -144,6 +156,27 @@ export class Agent {
       }
       this.lifecycle.to('stopped');
     }
+  }
+
+  /**
+   * `attempt()`'s value, trying again after each failure with a bounded, doubling delay (logged with
+   * the reason); undefined once `stop` aborts.
+   */
+  private async retrying<T>(what: string, stop: AbortSignal, attempt: () => Promise<T>): Promise<T | undefined> {
+    const { firstMs, maxMs } = this.options.queueRetry ?? { firstMs: 1_000, maxMs: 30_000 };
+    for (let failures = 0; !stop.aborted; failures++) {
+      const startedAt = Date.now();
+      try {
+        return await attempt();
+      } catch (error) {
+        if (stop.aborted) break;
+        if (Date.now() - startedAt > maxMs) failures = 0; // it served a while: start the backoff again
+        const delayMs = Math.min(maxMs, firstMs * 2 ** failures);
+        this.log(`could not open ${what}: ${(error as Error).message ?? String(error)}; trying again in ${(delayMs / 1000).toFixed(1)} s (the agent's other queues keep serving)`);
+        await sleep(delayMs, undefined, { signal: stop }).catch(() => undefined);
+      }
+    }
+    return undefined;
   }
 
   private async pull(queue: WorkQueue<Envelope>, study: string, resourceClass: ResourceClass, stop: AbortSignal, inFlight: Set<Promise<void>>): Promise<void> {

@@ -113,13 +113,70 @@ test('stop drains: the agent is draining while its trial finishes, then stopped'
   await transport.close();
 });
 
-test('a run() whose queues cannot open rejects and leaves the agent stopped', async () => {
+test('a queue that cannot open is retried with a bounded backoff while the other queues serve; failing settings too', async () => {
+  const transport = createMemoryTransport({ onInvalid: () => undefined });
+  const nativeQueue = trialQueueName('unit', 'native');
+  let nativeFailures = 0;
+  let settingsFailures = 0;
+  // The native queue fails to open three times (say, a right the server refused), then opens.
+  const flaky: Transport = {
+    ...transport,
+    workQueue: async (name, codec, options) => {
+      if (name === nativeQueue && nativeFailures < 3) {
+        nativeFailures++;
+        throw new Error('permissions violation (test)');
+      }
+      return transport.workQueue(name, codec, options);
+    },
+  };
+  const cpu = await transport.workQueue(trialQueueName('unit', 'cpu'), envelopeCodec, { ackWaitMs: 1_000, maxAttempts: 3 });
+  const native = await transport.workQueue(nativeQueue, envelopeCodec, { ackWaitMs: 1_000, maxAttempts: 3 });
+  await cpu.publish('unit.c.1', keys.trial({ ...trialMessage(1_000), trialId: 'c' }));
+  await native.publish('unit.n.1', keys.trial({ ...trialMessage(1_000), trialId: 'n', resources: { class: 'native', memoryBytes: 0 } }));
+  const ran: string[] = [];
+  const runner: TrialRunner = { kind: 'in-process', run: async (trial) => (ran.push(trial.trialId), { value: 0.5 }) };
+  const log: string[] = [];
+  const agent = new Agent({
+    transport: flaky, name: 'a1', joins: [keys.agent()], slots: 2, capabilities: { ...WASM, classes: ['cpu', 'native'] }, runner, heartbeatMs: 1_000,
+    queueSettings: async () => {
+      if (settingsFailures++ < 1) throw new Error('no connection (test)');
+      return { ackWaitMs: 1_000, maxAttempts: 3 };
+    },
+    queueRetry: { firstMs: 20, maxMs: 80 },
+    log: (line) => log.push(line),
+  });
+  const stop = new AbortController();
+  const running = agent.run(stop.signal);
+  await until(() => ran.length === 2, 'both trials to run');
+  assert.equal(ran[0], 'c', 'the cpu queue served while the native one was failing');
+  assert.equal(agent.state, 'running');
+  const retries = log.filter((line) => line.startsWith('could not open'));
+  assert.equal(retries.length, 4, log.join('\n'));
+  assert.match(retries[0]!, /the queue settings of study unit: no connection \(test\); trying again in 0\.0 s/);
+  assert.deepEqual(retries.slice(1).map((line) => line.match(/in ([\d.]+) s/)?.[1]), ['0.0', '0.0', '0.1'], 'doubling from 20 ms, bounded by 80 ms');
+  assert.ok(retries.slice(1).every((line) => line.includes(`trial queue ${nativeQueue}: permissions violation (test)`)));
+  stop.abort();
+  await running;
+  assert.equal(agent.state, 'stopped');
+  assert.deepEqual((await outcomes(transport)).map((m) => m.type === 'trial-outcome' && `${m.trialId} ${m.outcome}`).sort(), ['c complete', 'n complete']);
+  await transport.close();
+});
+
+test('an agent stopped while a queue keeps failing returns at once, stopped', async () => {
   const transport = createMemoryTransport({ onInvalid: () => undefined });
   const agent = new Agent({
     transport, name: 'a1', joins: [keys.agent()], slots: 1, capabilities: WASM, runner: heldRunner(), heartbeatMs: 1_000,
     queueSettings: async () => Promise.reject(new Error('no queue settings on the server')),
+    queueRetry: { firstMs: 60_000, maxMs: 60_000 },
   });
-  await assert.rejects(agent.run(new AbortController().signal), /no queue settings on the server/);
+  const stop = new AbortController();
+  const running = agent.run(stop.signal);
+  await sleep(50);
+  assert.equal(agent.state, 'running', 'a failing queue does not end the agent');
+  const stoppedAt = Date.now();
+  stop.abort();
+  await running;
+  assert.ok(Date.now() - stoppedAt < 1_000, 'the backoff wait ends with stop');
   assert.equal(agent.state, 'stopped');
   await transport.close();
 });

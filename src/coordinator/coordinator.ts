@@ -25,9 +25,11 @@ import {
   type BusMessage,
   type ResultMessage,
   type StoredTrial,
+  type StudyRecordValue,
   type TrialMessage,
 } from '../transport/messages.ts';
 import { encoderBucketName, heartbeatSubjectsOf, reportSubjectsOf, resultQueueName, studyBucketName } from '../transport/subjects.ts';
+import type { KvStore } from '../transport/types.ts';
 import { AgentRegistry } from './agents.ts';
 import { eventFromRerun, eventsFromAgentChange, eventsFromTrialChange, replayHistory, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { judgeExhaustion } from './exhaustion.ts';
@@ -138,6 +140,9 @@ class Coordinator {
       this.fail = reject;
     });
     const stop = new AbortController();
+    // Over NATS, a watch of the whole bucket: its records pass through studyRecordKv, which refuses
+    // and restores one written back to an older version (or deleted) while the study runs.
+    if (!this.options.kv) void this.guardRecords(kv, stop.signal);
     const onAbort = (): void => this.done();
     signal.addEventListener('abort', onAbort, { once: true });
     const onDrain = (): void => this.kick();
@@ -174,6 +179,16 @@ class Coordinator {
     const after = complete ? trials : await this.store.trials();
     const best = bestOf(after, this.policy.direction);
     return { trials: after, finished: complete, ...(best && { best }) };
+  }
+
+  private async guardRecords(kv: KvStore<StudyRecordValue>, signal: AbortSignal): Promise<void> {
+    try {
+      for await (const _ of kv.watch('', signal)) {
+        // Nothing to do here: checking (and restoring) is the bucket's own.
+      }
+    } catch (error) {
+      if (!signal.aborted) this.log(`the study bucket's watch ended: ${(error as Error).message}; rolled-back records are restored when next read`);
+    }
   }
 
   private async openStudy(): Promise<void> {

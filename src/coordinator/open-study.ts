@@ -27,7 +27,10 @@ export async function openSignedBucket(
 ): Promise<KvStore<StudyRecordValue>> {
   const raw = await transport.kv(studyBucketName(study), bytesCodec);
   if (mode === 'resume') await prepareResume(raw, signer, log);
-  return studyRecordKv(raw, signedRecordCodec(studyRecordCodec, signer), ({ key, reason }) => log(`refused KV record ${key}: ${reason}`));
+  return studyRecordKv(raw, signedRecordCodec(studyRecordCodec, signer), ({ key, reason }) => log(`refused KV record ${key}: ${reason}`), {
+    restore: true,
+    onRestored: ({ key, found, rev }) => log(`restored KV record ${key} as rev ${rev} (the bucket held ${found === undefined ? 'no record' : `rev ${found}`})`),
+  });
 }
 
 export async function openStudyRecord(

@@ -41,11 +41,32 @@ export function decodeOrReport<T>(
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** A format whose documents carry their version in `field`; this skewer reads up to `current`. */
+export interface VersionedFormat {
+  readonly field: string;
+  readonly current: number;
+  /** What the format is, for the message: 'message protocol', 'KV record format'. */
+  readonly what: string;
+}
+
+/**
+ * A document of a later version than this skewer reads is refused as such, before its schema is
+ * checked: "written by a newer skewer", not a list of fields it does not know.
+ */
+export function refuseNewer(json: unknown, format: VersionedFormat): void {
+  const version = json && typeof json === 'object' ? (json as Record<string, unknown>)[format.field] : undefined;
+  if (typeof version === 'number' && Number.isInteger(version) && version > format.current) {
+    throw new InvalidMessageError(
+      `written by a newer skewer (${format.what} ${version}; this skewer reads up to ${format.current}): upgrade skewer here to read it`,
+    );
+  }
+}
+
 /**
  * JSON on the wire, validated by `schema` both ways: `encode` refuses a value that is not a
  * valid T (a bug in the sender), `decode` throws `InvalidMessageError` naming the bad field.
  */
-export function zodCodec<S extends z.ZodType>(schema: S): Codec<z.output<S>> {
+export function zodCodec<S extends z.ZodType>(schema: S, versioned?: VersionedFormat): Codec<z.output<S>> {
   return {
     encode(value) {
       const checked = schema.safeParse(value);
@@ -68,6 +89,7 @@ export function zodCodec<S extends z.ZodType>(schema: S): Codec<z.output<S>> {
         const preview = text.length > 80 ? `${text.slice(0, 80)}…` : text;
         throw new InvalidMessageError(`not JSON (${(error as Error).message}): ${JSON.stringify(preview)}`);
       }
+      if (versioned) refuseNewer(json, versioned);
       const parsed = schema.safeParse(json);
       if (!parsed.success) throw new InvalidMessageError(z.prettifyError(parsed.error));
       return parsed.data;

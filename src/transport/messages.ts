@@ -18,7 +18,7 @@ import { TRIAL_STATES } from '../core/trial.ts';
 import { ParamValueSchema } from '../config/space.ts';
 import { TrialSpecSchema } from '../config/trial.ts';
 import { BatchProgressSchema, TrialProgressSchema, TrialResultSchema } from '../core/result.ts';
-import { zodCodec } from './codec.ts';
+import { zodCodec, type VersionedFormat } from './codec.ts';
 import { RESOURCE_CLASSES } from './subjects.ts';
 
 /** Bumped on an incompatible change; a peer speaking another version is rejected, not misread. */
@@ -184,6 +184,12 @@ export const AttemptRecordSchema = z.strictObject({
 export const StoredTrialSchema = z.strictObject({
   v: version,
   type: z.literal('trial'),
+  /**
+   * The record's version under its key: 1 when first written, +1 on every write, signed with the
+   * rest. A reader refuses a record whose rev is below one it read before (an older genuine
+   * revision written back: study-records.ts); absent in records older than it and in embedded journals.
+   */
+  rev: z.number().int().min(1).optional(),
   id: name,
   number: z.number().int().min(0),
   state: z.enum(TRIAL_STATES),
@@ -210,6 +216,8 @@ export const StoredTrialSchema = z.strictObject({
 export const StoredStudySchema = z.strictObject({
   v: version,
   type: z.literal('study'),
+  /** The record's version under its key (StoredTrialSchema.rev). */
+  rev: z.number().int().min(1).optional(),
   name,
   /** The StudyConfig as validated by src/config/study.ts; re-parsed by readers. */
   config: z.record(z.string(), z.unknown()),
@@ -224,6 +232,8 @@ export const StoredStudySchema = z.strictObject({
 export const StoredAgentSchema = z.strictObject({
   v: version,
   type: z.literal('agent'),
+  /** The record's version under its key (StoredTrialSchema.rev). */
+  rev: z.number().int().min(1).optional(),
   info: AgentInfoSchema,
   lastHeartbeat: timestamp,
   lost: z.boolean(),
@@ -240,6 +250,8 @@ export const StoredAgentSchema = z.strictObject({
 export const StoredRerunSchema = z.strictObject({
   v: version,
   type: z.literal('rerun'),
+  /** The record's version under its key (StoredTrialSchema.rev). */
+  rev: z.number().int().min(1).optional(),
   trialId: name,
   attempt,
   agent: name,
@@ -285,7 +297,7 @@ export const CoordinatorLeaseSchema = z.strictObject({
   ttlMs: z.number().int().min(1),
 });
 export type CoordinatorLease = z.infer<typeof CoordinatorLeaseSchema>;
-export const coordinatorLeaseCodec = zodCodec(CoordinatorLeaseSchema);
+export const coordinatorLeaseCodec = zodCodec(CoordinatorLeaseSchema, { field: 'v', current: PROTOCOL_VERSION, what: 'message protocol' });
 
 /** The results queues' settings: the same for every study, so agents and coordinators agree. */
 export const RESULT_QUEUE_OPTIONS = { ackWaitMs: 30_000, maxAttempts: 1_000 } as const;
@@ -309,8 +321,10 @@ export type StoredRerun = z.infer<typeof StoredRerunSchema>;
 export type StudyRecordValue = z.infer<typeof StudyRecordValueSchema>;
 export type QueueSettings = z.infer<typeof QueueSettingsSchema>;
 
-export const trialCodec = zodCodec(TrialMessageSchema);
-export const resultCodec = zodCodec(ResultMessageSchema);
-export const busCodec = zodCodec(BusMessageSchema);
-export const studyRecordCodec = zodCodec(StudyRecordValueSchema);
-export const queueSettingsCodec = zodCodec(QueueSettingsSchema);
+/** Every message and record of this protocol carries `v`; a later one is refused as a newer skewer's. */
+const PROTOCOL: VersionedFormat = { field: 'v', current: PROTOCOL_VERSION, what: 'message protocol' };
+export const trialCodec = zodCodec(TrialMessageSchema, PROTOCOL);
+export const resultCodec = zodCodec(ResultMessageSchema, PROTOCOL);
+export const busCodec = zodCodec(BusMessageSchema, PROTOCOL);
+export const studyRecordCodec = zodCodec(StudyRecordValueSchema, PROTOCOL);
+export const queueSettingsCodec = zodCodec(QueueSettingsSchema, PROTOCOL);

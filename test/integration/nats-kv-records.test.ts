@@ -3,7 +3,8 @@
 // key of its own, a genuine record copied under another key, one squatting on the key of a trial
 // the coordinator has yet to make). The study runs as it would untouched; `status` and the reader
 // refuse and count every planted record; `--resume` ignores them; an unsigned legacy study is
-// refused by readers until its owner's resume adopts it.
+// refused by readers until its owner's resume adopts it; a record written back to an older genuine
+// version while the study runs is restored by its coordinator.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
@@ -150,6 +151,53 @@ test('an unsigned legacy study is refused by readers until its owner resumes it,
     assert.equal(snapshot.state, 'finished');
     assert.equal(snapshot.integrity.refused.length, 0);
   } finally {
+    await transport.close();
+  }
+});
+
+test('a record written back to an older genuine version during a live study is refused and restored by its coordinator', async () => {
+  const study = 'rollback';
+  const config = studyConfig(study, 8);
+  const signer = newStudySigner(study);
+  const transport = await connectNats({ servers: nats.server.url, onStatus: () => {} });
+  const nc = await connect({ servers: nats.server.url });
+  const log: string[] = [];
+  try {
+    const bucket = await new Kvm(jetstream(nc)).create(studyBucketName(study));
+    const payloadOf = (bytes: Uint8Array) => JSON.parse(JSON.parse(new TextDecoder().decode(bytes)).payload) as StoredTrial;
+    // Mallory keeps trial 0000's first genuine record (waiting), and writes it back once the trial is complete.
+    let rolledBack = false;
+    const watcher = (async () => {
+      let first: Uint8Array | undefined;
+      for await (const entry of await bucket.watch({ key: trialKey('0000') })) {
+        if (entry.operation !== 'PUT') continue;
+        first ??= entry.value;
+        if (!rolledBack && payloadOf(entry.value).state === 'complete') {
+          rolledBack = true;
+          await bucket.put(trialKey('0000'), first);
+        }
+        // After the written-back copy (rev 1, waiting): the next record of the key is the restore.
+        else if (rolledBack && payloadOf(entry.value).rev !== payloadOf(first).rev) return payloadOf(entry.value);
+      }
+      return undefined;
+    })();
+    const outcome = await runWithAgent(transport, config, signer, 'new', log);
+    assert.equal(outcome.finished, true);
+    assert.ok(rolledBack, 'the test wrote the old record back');
+    const restored = await Promise.race([watcher, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000))]);
+    assert.equal(restored?.state, 'complete', log.join('\n'));
+    assert.ok(restored.rev! > 2, `restored above every rev written (rev ${restored.rev})`);
+    assert.ok(log.some((l) => /^restored KV record trial\.0000 as rev \d+ \(the bucket held rev 1\)$/.test(l)), log.join('\n'));
+    assert.ok(log.some((l) => /^refused KV record trial\.0000: refused an older version of the record \(rev 1; rev \d+ was read before\): rolled back, restored$/.test(l)), log.join('\n'));
+    assert.equal(outcome.trials.find((t) => t.id === '0000')?.state, 'complete');
+    // Its watch also saw every one of its own writes arrive late: none of those was taken for a rollback.
+    assert.equal(log.filter((l) => l.startsWith('restored KV record')).length, 1, log.join('\n'));
+    // What a reader reads afterwards is the restored, complete trial.
+    const snapshot = await (await openStudyReader({ study, transport, trust: { coordinatorKey: signer.publicKey, source: '--study-key' }, log: () => {} })).snapshot();
+    assert.equal(snapshot.trials.find((t) => t.id === '0000')?.state, 'complete');
+    assert.equal(snapshot.integrity.refused.length, 0);
+  } finally {
+    await nc.close();
     await transport.close();
   }
 });

@@ -39,7 +39,7 @@ export const EnvelopeSchema = z.strictObject({
 export type Envelope = z.infer<typeof EnvelopeSchema>;
 
 /** What transports carry: the envelope, checked for shape only (trust.ts checks the rest). */
-export const envelopeCodec = zodCodec(EnvelopeSchema);
+export const envelopeCodec = zodCodec(EnvelopeSchema, { field: 'auth', current: AUTH_VERSION, what: 'message envelope format' });
 
 /** The bytes a signature covers. */
 export function signedBytes(envelope: Omit<Envelope, 'sig' | 'auth'>): Uint8Array {

@@ -3,28 +3,31 @@
  * study's coordinator key, so that a client able to write the bucket (a server without
  * configs/nats-least-privilege.conf) cannot plant a trial or study record that readers believe.
  *
- *   { kv: 1, study, signer, payload, sig }
+ *   { kv: 2, study, signer, payload, sig }
  *
  * `payload` is the inner codec's JSON text, kept as text so the bytes verified are the bytes
  * parsed; `sig` is the coordinator's nkeys (Ed25519) signature over
- * ['skewer-kv-v1', study, signer, payload] (keys.ts' primitives; no cryptography of our own).
+ * ['skewer-kv-v2', study, signer, payload] (keys.ts' primitives; no cryptography of our own).
+ * Format 2 (this one) added the rerun record and the per-key version `rev` in the payload;
+ * format 1 records (signed over 'skewer-kv-v1') are still read. A record of a later format is
+ * refused as "written by a newer skewer", not as unsigned.
  * A record signed by any other key, for another study, or altered by one byte fails `decode` with
  * an `InvalidMessageError` naming why, and transports drop it (logged, never applied).
  *
- * Not covered: the KV key itself and the revision. A genuine record copied under another key, or
- * an older genuine revision written back, still verifies; readers check that a trial record's id
- * matches its key (the payload names it), and rollback to an older genuine revision is not detected.
+ * Not covered here: the KV key and the revision. Readers check that a record's id matches its key
+ * (study-records.ts), and that a key's `rev` never goes back (an older genuine revision written
+ * back is refused, and the coordinator restores the newer one).
  */
 import { z } from 'zod';
 import { NAME_PATTERN, NAME_RULE } from '../../core/names.ts';
-import { InvalidMessageError } from '../codec.ts';
+import { InvalidMessageError, refuseNewer } from '../codec.ts';
 import type { Codec } from '../types.ts';
 import { verifyWith, type StudySigner } from './keys.ts';
 
-export const KV_RECORD_VERSION = 1 as const;
+export const KV_RECORD_VERSION = 2 as const;
 
 const SignedRecordSchema = z.strictObject({
-  kv: z.literal(KV_RECORD_VERSION),
+  kv: z.union([z.literal(1), z.literal(KV_RECORD_VERSION)]),
   study: z.string().regex(NAME_PATTERN, NAME_RULE),
   signer: z.string().regex(/^A[A-Z2-7]{55}$/, 'an nkeys account public key (A…)'),
   payload: z.string().min(2),
@@ -34,8 +37,8 @@ const SignedRecordSchema = z.strictObject({
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function recordBytes(study: string, signer: string, payload: string): Uint8Array {
-  return encoder.encode(JSON.stringify(['skewer-kv-v1', study, signer, payload]));
+function recordBytes(format: number, study: string, signer: string, payload: string): Uint8Array {
+  return encoder.encode(JSON.stringify([`skewer-kv-v${format}`, study, signer, payload]));
 }
 
 /** Who may read: the study and the coordinator public key its records must be signed by. */
@@ -51,12 +54,13 @@ function verifyRecord<T>(inner: Codec<T>, trust: RecordTrust, bytes: Uint8Array)
   } catch {
     throw new InvalidMessageError('refused an unsigned KV record (not a signed record: not JSON text)');
   }
+  refuseNewer(json, { field: 'kv', current: KV_RECORD_VERSION, what: 'KV record format' });
   const parsed = SignedRecordSchema.safeParse(json);
   if (!parsed.success) throw new InvalidMessageError(`refused an unsigned KV record (${z.prettifyError(parsed.error).split('\n')[0]})`);
   const record = parsed.data;
   if (record.study !== trust.study) throw new InvalidMessageError(`refused a KV record signed for study '${record.study}', not '${trust.study}'`);
   if (record.signer !== trust.coordinatorKey) throw new InvalidMessageError(`refused a KV record signed by ${record.signer}, not by study '${trust.study}'s coordinator key`);
-  if (!verifyWith(record.signer, recordBytes(record.study, record.signer, record.payload), record.sig)) {
+  if (!verifyWith(record.signer, recordBytes(record.kv, record.study, record.signer, record.payload), record.sig)) {
     throw new InvalidMessageError(`refused a KV record whose signature does not verify (altered or forged)`);
   }
   return inner.decode(encoder.encode(record.payload));
@@ -68,7 +72,7 @@ export function signedRecordCodec<T>(inner: Codec<T>, signer: StudySigner): Code
   return {
     encode(value) {
       const payload = decoder.decode(inner.encode(value));
-      const sig = Buffer.from(signer.key.sign(recordBytes(signer.study, signer.publicKey, payload))).toString('base64url');
+      const sig = Buffer.from(signer.key.sign(recordBytes(KV_RECORD_VERSION, signer.study, signer.publicKey, payload))).toString('base64url');
       return encoder.encode(JSON.stringify({ kv: KV_RECORD_VERSION, study: signer.study, signer: signer.publicKey, payload, sig }));
     },
     decode: (bytes) => verifyRecord(inner, trust, bytes),

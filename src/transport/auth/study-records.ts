@@ -11,7 +11,7 @@
  * `agent.<name>` the agent <name>, `rerun.<trial>.<attempt>.<agent>.<startedAt>` that late run of a
  * trial; anything else in the bucket is refused. A genuine record
  * copied under another key is refused by these rules; an older genuine revision written back is
- * not detected (records.ts says why).
+ * refused by its `rev` (studyRecordKv below says when that can be seen).
  */
 import type { Codec, KvEntry, KvStore, OpenOptions, Transport } from '../types.ts';
 import { studyRecordCodec, type StudyRecordValue } from '../messages.ts';
@@ -46,8 +46,41 @@ export function keyMismatch(key: string, value: StudyRecordValue): string | unde
   return `no study record belongs under key ${key}`;
 }
 
-/** The study's records over `raw`, decoded by `codec` (signed or verified) and key-checked. */
-export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecordValue>, onRefused: RefusalHandler): KvStore<StudyRecordValue> {
+export interface StudyRecordKvOptions {
+  /**
+   * The coordinator's side (its codec signs): a record rolled back to an older genuine version,
+   * or deleted, is written back as the newest version it knows (restored), not only refused.
+   */
+  readonly restore?: boolean;
+  /** Told of each restore (key, the rev it found, the rev written). */
+  readonly onRestored?: (restored: { key: string; found: number | undefined; rev: number }) => void;
+}
+
+const revOf = (value: StudyRecordValue): number => value.rev ?? 0;
+
+/**
+ * The study's records over `raw`, decoded by `codec` (signed or verified) and key-checked.
+ *
+ * Versions: every write stamps the record's `rev` (its key's last known rev + 1; signed with the
+ * payload), and every record read is compared with the newest version of its key this process
+ * has read or written. One below it (an older genuine revision written back by whoever can write
+ * the bucket) or a record gone from under its key is refused with the reason, and the newer
+ * version is what get/list/watch give instead; with `restore` (the coordinator) it is also
+ * written back, at a higher rev. What no reader can see: a rollback done before it first read
+ * the key (a fresh `skewer status` trusts the bucket as it finds it; the live coordinator's own
+ * watch restores such a record within moments).
+ */
+export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecordValue>, onRefused: RefusalHandler, options: StudyRecordKvOptions = {}): KvStore<StudyRecordValue> {
+  /**
+   * The newest version of each key seen by this process, and the bucket revision it was seen at:
+   * the anchor that rollbacks are measured against. An older rev at an older revision is a stale
+   * copy (a watch replaying history); at a newer revision it was written back: a rollback.
+   */
+  const newest = new Map<string, { value: StudyRecordValue; revision: number }>();
+  const note = (key: string, value: StudyRecordValue, revision: number): void => {
+    const known = newest.get(key);
+    if (!known || revOf(value) > revOf(known.value) || (revOf(value) === revOf(known.value) && revision >= known.revision)) newest.set(key, { value, revision });
+  };
   const decode = (key: string, bytes: Uint8Array): StudyRecordValue | undefined => {
     let value: StudyRecordValue;
     try {
@@ -61,48 +94,103 @@ export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecord
     onRefused({ key, reason: `refused ${mismatch}` });
     return undefined;
   };
-  const entryOf = (entry: KvEntry<Uint8Array> | undefined): KvEntry<StudyRecordValue> | undefined => {
-    if (!entry) return undefined;
-    const value = decode(entry.key, entry.value);
-    return value === undefined ? undefined : { key: entry.key, value, revision: entry.revision };
-  };
-  const encode = (key: string, value: StudyRecordValue): Uint8Array => {
+  const encode = (key: string, value: StudyRecordValue, rev: number): { bytes: Uint8Array; stamped: StudyRecordValue } => {
     const mismatch = keyMismatch(key, value);
     if (mismatch !== undefined) throw new Error(`refusing to write ${mismatch}`); // a bug of ours, never data
-    return codec.encode(value);
+    const stamped = { ...value, rev } as StudyRecordValue;
+    return { bytes: codec.encode(stamped), stamped };
   };
+  const nextRev = (key: string, value: StudyRecordValue): number => Math.max(revOf(newest.get(key)?.value ?? value), revOf(value)) + 1;
+
+  /** Writes `known` back over what sits at `revision` (undefined: nothing), at a rev above both. */
+  const restore = async (key: string, known: StudyRecordValue, found: StudyRecordValue | undefined, revision: number | undefined): Promise<KvEntry<StudyRecordValue>> => {
+    const rev = Math.max(revOf(known), found ? revOf(found) : 0) + 1;
+    const { bytes, stamped } = encode(key, known, rev);
+    const written = revision === undefined ? await raw.create(key, bytes) : await raw.update(key, bytes, revision);
+    if (written === undefined) return { key, value: known, revision: revision ?? 0 }; // raced: the next read looks again
+    note(key, stamped, written);
+    options.onRestored?.({ key, found: found && revOf(found), rev });
+    return { key, value: stamped, revision: written };
+  };
+
+  /** The record to believe for `key`, given what the bucket holds (`entry`, undefined: nothing). */
+  const checked = async (key: string, entry: KvEntry<Uint8Array> | undefined): Promise<KvEntry<StudyRecordValue> | undefined> => {
+    const value = entry && decode(key, entry.value);
+    if (entry && value === undefined) return undefined; // refused (unsigned, forged, misplaced)
+    const known = newest.get(key);
+    if (value !== undefined && (!known || revOf(value) >= revOf(known.value))) {
+      note(key, value, entry!.revision);
+      return { key, value, revision: entry!.revision };
+    }
+    if (!known) return undefined;
+    // Older than what we know, but no newer in the bucket than it: a copy from before (history).
+    if (entry && entry.revision <= known.revision) return { key, value: known.value, revision: known.revision };
+    onRefused({
+      key,
+      reason: value
+        ? `refused an older version of the record (rev ${revOf(value)}; rev ${revOf(known.value)} was read before): rolled back${options.restore ? ', restored' : ''}`
+        : `refused the record's deletion (rev ${revOf(known.value)} was read before)${options.restore ? ', restored' : ''}`,
+    });
+    if (options.restore) return restore(key, known.value, value, entry?.revision);
+    return { key, value: known.value, revision: entry?.revision ?? known.revision };
+  };
+
   return {
-    get: async (key) => entryOf(await raw.get(key)),
+    get: async (key) => checked(key, await raw.get(key)),
     async create(key, value) {
-      const bytes = encode(key, value);
+      const { bytes, stamped } = encode(key, value, nextRev(key, value));
       const created = await raw.create(key, bytes);
-      if (created !== undefined) return created;
+      if (created !== undefined) {
+        note(key, stamped, created);
+        return created;
+      }
       // Taken: by a genuine record (someone else won), or by a refused one, which we write over.
       const there = await raw.get(key);
       if (!there || decode(key, there.value) !== undefined) return undefined;
-      return raw.update(key, bytes, there.revision);
+      const written = await raw.update(key, bytes, there.revision);
+      if (written !== undefined) note(key, stamped, written);
+      return written;
     },
     async update(key, value, expectedRevision) {
-      return raw.update(key, encode(key, value), expectedRevision);
+      const { bytes, stamped } = encode(key, value, nextRev(key, value));
+      const written = await raw.update(key, bytes, expectedRevision);
+      if (written !== undefined) note(key, stamped, written);
+      return written;
     },
-    put: (key, value) => raw.put(key, encode(key, value)),
-    delete: (key) => raw.delete(key),
+    async put(key, value) {
+      // A put does not read first: learn the key's rev once, so a restarted writer stays above it.
+      if (!newest.has(key)) await checked(key, await raw.get(key));
+      const { bytes, stamped } = encode(key, value, nextRev(key, value));
+      const written = await raw.put(key, bytes);
+      note(key, stamped, written);
+      return written;
+    },
+    async delete(key) {
+      await raw.delete(key);
+      newest.delete(key);
+    },
     async list(prefix) {
       const out: Array<KvEntry<StudyRecordValue>> = [];
+      const present = new Set<string>();
       for (const entry of await raw.list(prefix)) {
-        const decoded = entryOf(entry);
+        present.add(entry.key);
+        const decoded = await checked(entry.key, entry);
         if (decoded) out.push(decoded);
+      }
+      // Keys this process knew that are gone from the bucket.
+      for (const key of [...newest.keys()]) {
+        if (key.startsWith(prefix) && !present.has(key)) {
+          const decoded = await checked(key, undefined);
+          if (decoded) out.push(decoded);
+        }
       }
       return out;
     },
     async *watch(prefix, signal) {
       for await (const entry of raw.watch(prefix, signal)) {
-        if (entry.value === null) {
-          yield { ...entry, value: null };
-          continue;
-        }
-        const value = decode(entry.key, entry.value);
-        if (value !== undefined) yield { ...entry, value };
+        const decoded = await checked(entry.key, entry.value === null ? undefined : { key: entry.key, value: entry.value, revision: entry.revision });
+        if (decoded) yield { ...decoded, initial: entry.initial };
+        else if (entry.value === null) yield { ...entry, value: null };
       }
     },
   };

@@ -35,6 +35,7 @@ import { eventFromRerun, eventsFromAgentChange, eventsFromTrialChange, replayHis
 import { judgeExhaustion } from './exhaustion.ts';
 import { OutageGuard } from './guard.ts';
 import { openSignedBucket, openStudyRecord, recordStop } from './open-study.ts';
+import { SerialPump } from './serial-pump.ts';
 import { consumeResults } from './results-consumer.ts';
 import { applyStarted, closeOpenAttempt } from './outcomes.ts';
 import { PruneRelay } from './prune-relay.ts';
@@ -72,8 +73,11 @@ class Coordinator {
   private store!: TrialStore;
   private relay!: PruneRelay;
   private exhausted = false;
-  private pumping: Promise<void> | undefined;
-  private pumpAgain = false;
+  private readonly pumper = new SerialPump(
+    () => this.pump(),
+    (work) => this.guard.run('pump', work),
+    () => this.closed,
+  );
   private startedAt = 0;
   /** Set when run() ends: late callbacks (a result applied after the stop) start nothing. */
   private closed = false;
@@ -166,7 +170,7 @@ class Coordinator {
       stop.abort();
       for (const cleanup of this.cleanups) cleanup();
       this.dispatcher.close();
-      await this.pumping?.catch(() => undefined);
+      await this.pumper.current?.catch(() => undefined);
     }
     const trials = await this.store.trials();
     const complete = this.isComplete(trials);
@@ -323,26 +327,7 @@ class Coordinator {
 
   /** Runs `pump` now or right after the current one: never two at once (the sampler asks in order). */
   private kick(): void {
-    if (this.closed) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = new Promise<void>((resolve) => {
-      this.guard.run('pump', async () => {
-        try {
-          do {
-            this.pumpAgain = false;
-            await this.pump();
-          } while (this.pumpAgain && !this.closed);
-        } finally {
-          // Cleared in the same step as the last pumpAgain check: a kick in between would set
-          // pumpAgain on a pump that has already decided to stop, and be lost (the study stalled).
-          this.pumping = undefined;
-          resolve();
-        }
-      });
-    });
+    this.pumper.kick();
   }
 
   private async pump(): Promise<void> {

@@ -13,7 +13,6 @@
  * outcomes, reports, heartbeats and goodbyes with its granted key. A forged or replayed trial, or
  * one naming another study than its queue's, is rejected with the reason logged.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SkewerError } from '../core/errors.ts';
 import { pruningValueOf, type BatchProgress, type TrialProgress } from '../core/result.ts';
 import { isFinished, type IntermediateReport } from '../core/trial.ts';
@@ -34,6 +33,7 @@ import { LeaseKeeper } from './lease-keeper.ts';
 import { AgentLifecycle, type AgentState } from './lifecycle.ts';
 import { TrialFailure } from './protocol.ts';
 import type { TrialRunner } from './runner.ts';
+import { DEFAULT_QUEUE_RETRY, retrying } from './retrying.ts';
 import { SlotPool } from './slots.ts';
 import { TrialRecords } from './trial-records.ts';
 
@@ -130,17 +130,18 @@ export class Agent {
       // Each joined study's queues, opened with its own settings (a study not started yet waits alone);
       // one that fails to open is retried on its own, never taking the agent or the others down.
       const classes = this.options.capabilities.classes;
+      const delays = this.options.queueRetry ?? DEFAULT_QUEUE_RETRY;
       await Promise.all(
         this.gate.studies.map(async (study) => {
-          const settings = await this.retrying(`the queue settings of study ${study}`, stop, () => this.options.queueSettings(study));
+          const settings = await retrying(`the queue settings of study ${study}`, stop, () => this.options.queueSettings(study), delays, this.log);
           if (!settings) return;
           await Promise.all(
             classes.map((resourceClass) =>
-              this.retrying(`trial queue ${trialQueueName(study, resourceClass)}`, stop, async () => {
+              retrying(`trial queue ${trialQueueName(study, resourceClass)}`, stop, async () => {
                 const queue = await this.options.transport.workQueue(trialQueueName(study, resourceClass), envelopeCodec, settings);
                 await this.pull(queue, study, resourceClass, stop, inFlight);
                 return true;
-              }),
+              }, delays, this.log),
             ),
           );
         }),
@@ -156,27 +157,6 @@ export class Agent {
       }
       this.lifecycle.to('stopped');
     }
-  }
-
-  /**
-   * `attempt()`'s value, trying again after each failure with a bounded, doubling delay (logged with
-   * the reason); undefined once `stop` aborts.
-   */
-  private async retrying<T>(what: string, stop: AbortSignal, attempt: () => Promise<T>): Promise<T | undefined> {
-    const { firstMs, maxMs } = this.options.queueRetry ?? { firstMs: 1_000, maxMs: 30_000 };
-    for (let failures = 0; !stop.aborted; failures++) {
-      const startedAt = Date.now();
-      try {
-        return await attempt();
-      } catch (error) {
-        if (stop.aborted) break;
-        if (Date.now() - startedAt > maxMs) failures = 0; // it served a while: start the backoff again
-        const delayMs = Math.min(maxMs, firstMs * 2 ** failures);
-        this.log(`could not open ${what}: ${(error as Error).message ?? String(error)}; trying again in ${(delayMs / 1000).toFixed(1)} s (the agent's other queues keep serving)`);
-        await sleep(delayMs, undefined, { signal: stop }).catch(() => undefined);
-      }
-    }
-    return undefined;
   }
 
   private async pull(queue: WorkQueue<Envelope>, study: string, resourceClass: ResourceClass, stop: AbortSignal, inFlight: Set<Promise<void>>): Promise<void> {

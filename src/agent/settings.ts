@@ -4,7 +4,7 @@
  * guesses that would overwrite the coordinator's choice.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MissingBucketError, type KvStore, type Transport } from '../transport/types.ts';
+import { unlessMissing, type KvStore, type Transport } from '../transport/types.ts';
 import { queueSettingsCodec } from '../transport/messages.ts';
 import { SETTINGS_BUCKET, trialQueueSettingsKey } from '../transport/subjects.ts';
 
@@ -25,10 +25,7 @@ export async function queueSettingsFromServer(
   let kv: KvStore<QueueSettingsValue> | undefined;
   let waited = false;
   for (;;) {
-    kv ??= await transport.kv(SETTINGS_BUCKET, queueSettingsCodec, { bindOnly: true }).catch((error: unknown) => {
-      if (error instanceof MissingBucketError) return undefined;
-      throw error;
-    });
+    kv ??= await unlessMissing(transport.kv(SETTINGS_BUCKET, queueSettingsCodec, { bindOnly: true }));
     const entry = await kv?.get(trialQueueSettingsKey(study));
     if (entry) return { ackWaitMs: entry.value.ackWaitMs, maxAttempts: entry.value.maxAttempts };
     if (!waited) onWait();

@@ -6,7 +6,7 @@
 import { openStudyRecordKv, verifiedRecordCodec } from '../transport/auth/index.ts';
 import { studyRecordCodec, type StoredTrial, type StudyRecordValue } from '../transport/messages.ts';
 import { trialKey } from '../transport/subjects.ts';
-import { MissingBucketError, type KvStore, type Transport } from '../transport/types.ts';
+import { unlessMissing, type KvStore, type Transport } from '../transport/types.ts';
 
 export class TrialRecords {
   private readonly kvs = new Map<string, Promise<KvStore<StudyRecordValue>>>();
@@ -26,10 +26,7 @@ export class TrialRecords {
       this.kvs.set(study, kv);
     }
     // No bucket, no record of this trial: nothing says it is finished.
-    const store = await kv.catch((error: unknown) => {
-      if (error instanceof MissingBucketError) return undefined;
-      throw error;
-    });
+    const store = await unlessMissing(kv);
     const entry = await store?.get(trialKey(trialId));
     return entry?.value.type === 'trial' ? entry.value : undefined;
   }

@@ -24,6 +24,8 @@ import { RESOURCE_CLASSES } from './subjects.ts';
 /** Bumped on an incompatible change; a peer speaking another version is rejected, not misread. */
 export const PROTOCOL_VERSION = 1 as const;
 const version = z.literal(PROTOCOL_VERSION);
+/** Every message and record of this protocol carries `v`; a later one is refused as a newer skewer's. */
+const PROTOCOL: VersionedFormat = { field: 'v', current: PROTOCOL_VERSION, what: 'message protocol' };
 
 const name = z.string().regex(NAME_PATTERN, NAME_RULE);
 const timestamp = z.number().int().nonnegative();
@@ -297,7 +299,7 @@ export const CoordinatorLeaseSchema = z.strictObject({
   ttlMs: z.number().int().min(1),
 });
 export type CoordinatorLease = z.infer<typeof CoordinatorLeaseSchema>;
-export const coordinatorLeaseCodec = zodCodec(CoordinatorLeaseSchema, { field: 'v', current: PROTOCOL_VERSION, what: 'message protocol' });
+export const coordinatorLeaseCodec = zodCodec(CoordinatorLeaseSchema, PROTOCOL);
 
 /** The results queues' settings: the same for every study, so agents and coordinators agree. */
 export const RESULT_QUEUE_OPTIONS = { ackWaitMs: 30_000, maxAttempts: 1_000 } as const;
@@ -321,8 +323,6 @@ export type StoredRerun = z.infer<typeof StoredRerunSchema>;
 export type StudyRecordValue = z.infer<typeof StudyRecordValueSchema>;
 export type QueueSettings = z.infer<typeof QueueSettingsSchema>;
 
-/** Every message and record of this protocol carries `v`; a later one is refused as a newer skewer's. */
-const PROTOCOL: VersionedFormat = { field: 'v', current: PROTOCOL_VERSION, what: 'message protocol' };
 export const trialCodec = zodCodec(TrialMessageSchema, PROTOCOL);
 export const resultCodec = zodCodec(ResultMessageSchema, PROTOCOL);
 export const busCodec = zodCodec(BusMessageSchema, PROTOCOL);

@@ -147,3 +147,11 @@ export class MissingBucketError extends Error {
     this.name = 'MissingBucketError';
   }
 }
+
+/** What a `bindOnly` open gives, or undefined where the bucket does not exist (yet); other errors pass. */
+export async function unlessMissing<T>(opening: Promise<T>): Promise<T | undefined> {
+  return opening.catch((error: unknown) => {
+    if (error instanceof MissingBucketError) return undefined;
+    throw error;
+  });
+}

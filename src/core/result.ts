@@ -214,8 +214,14 @@ export type TrialProgress = z.infer<typeof TrialProgressSchema>;
  * Where a trial is inside an epoch: `batch` of `batches` trained (1-based) in epoch `epoch` (from 0)
  * of fold `fold` (from 0). Sent throttled on the bus and shown live; never stored (one per batch
  * would bloat the journal), so it is lost on a restart and the next epoch report takes over.
+ *
+ * `stage` says which training it is: absent for the supervised epochs; `pretrain` for SimCLR
+ * pretraining before the folds (fold 0 of 1; `epochs` are the pretraining's); `crt` for the
+ * classifier re-training after fold `fold`'s epochs (`epochs` are cRT's). A trial runs them in the
+ * order pretrain, then per fold its epochs and its cRT (see batchOrder).
  */
 export const BatchProgressSchema = z.strictObject({
+  stage: z.enum(['pretrain', 'crt']).optional(),
   fold: z.number().int().min(0),
   folds: z.number().int().min(1),
   epoch: z.number().int().min(0),
@@ -224,6 +230,20 @@ export const BatchProgressSchema = z.strictObject({
   batches: z.number().int().min(1),
 });
 export type BatchProgress = z.infer<typeof BatchProgressSchema>;
+
+/**
+ * Where a batch, or the epoch an epoch report closes, sits in a trial's run, as a tuple to compare
+ * in order: [fold (pretraining is -1), stage within the fold (epochs 0, cRT 1), epoch, batch].
+ */
+export function batchOrder(at: { readonly stage?: 'pretrain' | 'crt' | undefined; readonly fold: number; readonly epoch: number; readonly batch?: number }): readonly number[] {
+  return [at.stage === 'pretrain' ? -1 : at.fold, at.stage === 'crt' ? 1 : 0, at.epoch, at.batch ?? Number.POSITIVE_INFINITY];
+}
+
+/** Lexicographic comparison of two batchOrder tuples: negative when a comes first. */
+export function compareBatchOrder(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return a.length - b.length;
+}
 
 /** The value a pruner compares for this report (older agents sent only the fold's own value). */
 export function pruningValueOf(progress: TrialProgress): number {

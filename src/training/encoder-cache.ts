@@ -23,7 +23,7 @@ import { saveLayersModel } from '../models/index.ts';
 import type { PreparedTrial } from './prepare.ts';
 import { withKeyLock } from './encoder-lock.ts';
 import { throwIfAborted } from './fit.ts';
-import { pretrainSimclr, type PretrainProgress } from './simclr.ts';
+import { pretrainSimclr, type PretrainOptions, type PretrainProgress } from './simclr.ts';
 
 const COMPLETE_MARKER = '.skewer-complete';
 
@@ -44,6 +44,7 @@ export interface ObtainEncoderOptions {
   readonly store?: EncoderStore;
   readonly signal?: AbortSignal;
   readonly onEpoch?: (progress: PretrainProgress) => void;
+  readonly onBatch?: PretrainOptions['onBatch'];
   readonly log?: (line: string) => void;
   /** A pretraining lock untouched this long is taken over (default 60 s). */
   readonly lockStaleMs?: number;
@@ -107,7 +108,7 @@ async function obtainLocked(trial: PreparedTrial, settings: SimclrSettings, key:
       return { key, path: dir, source: 'store' };
     }
     const started = performance.now();
-    const pretrained = await pretrainSimclr(trial, settings, { ...(options.signal && { signal: options.signal }), ...(options.onEpoch && { onEpoch: options.onEpoch }) });
+    const pretrained = await pretrainSimclr(trial, settings, { ...(options.signal && { signal: options.signal }), ...(options.onEpoch && { onEpoch: options.onEpoch }), ...(options.onBatch && { onBatch: options.onBatch }) });
     try {
       await saveLayersModel(pretrained.encoder, partial);
     } finally {

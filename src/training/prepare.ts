@@ -115,7 +115,7 @@ export interface Training {
   /** Trains one epoch; returns the mean loss. */
   epoch(epoch: number, signal: AbortSignal | undefined, where: string, onBatch?: EpochSettings['onBatch']): Promise<number>;
   /** After the epochs: the cRT stage (`classifierRetrain`) and the head's tau-normalisation, when on. */
-  finish(signal: AbortSignal | undefined, where: string): Promise<void>;
+  finish(signal: AbortSignal | undefined, where: string, onBatch?: (epoch: number, epochs: number, batch: number, batches: number) => void): Promise<void>;
   /** Class probabilities on `items`; non-finite ones throw a DivergenceError naming `where`. */
   predict(items: readonly ImageItem[], signal?: AbortSignal, where?: string): Promise<Predictions>;
   dispose(): void;
@@ -191,7 +191,7 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
       const batches = epoch === 0 ? firstEpoch : plan(epoch);
       return trainEpoch(classifier, optimizer, batches, { ...epochSettings(lossOf(epoch, batches), dataRng.fork(`epoch${epoch}`), where, signal), watch, ...(onBatch && { onBatch }) });
     },
-    finish: async (signal, where) => {
+    finish: async (signal, where, onBatch) => {
       if (spec.classifierRetrain) {
         // cRT: the head alone, plain cross-entropy on class-balanced batches, with its own optimizer.
         const headOptimizer = createOptimizer(spec.optimizer, spec.learningRate);
@@ -201,7 +201,13 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
           for (let e = 0; e < spec.classifierRetrain.epochs; e++) {
             const batches = planWith('balanced-batch', e, `${spec.seed}/${label}/crt`);
             const stage = `${where}, classifier re-training epoch ${e + 1}/${spec.classifierRetrain.epochs}`;
-            await trainEpoch(classifier, headOptimizer, batches, { ...epochSettings(plainLoss, dataRng.fork(`crt${e}`), stage, signal), stage: 'head', watch: headWatch });
+            const epochs = spec.classifierRetrain.epochs;
+            await trainEpoch(classifier, headOptimizer, batches, {
+              ...epochSettings(plainLoss, dataRng.fork(`crt${e}`), stage, signal),
+              stage: 'head',
+              watch: headWatch,
+              ...(onBatch && { onBatch: (batch: number, count: number) => onBatch(e, epochs, batch, count) }),
+            });
           }
         } finally {
           headOptimizer.dispose();

@@ -61,6 +61,7 @@ export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Pro
       ...(options.signal && { signal: options.signal }),
       onEpoch: (p) =>
         options.onProgress?.({ phase: 'pretrain', fold: 0, folds: 1, epoch: p.epoch, epochs: p.epochs, step: 0, loss: p.loss, validationValue: Number.NaN, validationBalancedAccuracy: Number.NaN }),
+      ...(options.onBatch && { onBatch: batchReporter(options.onBatch, { stage: 'pretrain', fold: 0, folds: 1 }) }),
     });
   }
   const trial: PreparedTrial = encoder ? { ...prepared, encoderPath: encoder.path } : prepared;
@@ -115,14 +116,8 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
     let ran = 0;
     for (let epoch = 0; epoch < spec.epochs; epoch++) {
       const where = `fold ${fold + 1}/${spec.folds}, epoch ${epoch + 1}/${spec.epochs}`;
-      const { onBatch } = options;
-      const throttle = new BatchThrottle();
-      const loss = await training.epoch(
-        epoch,
-        options.signal,
-        where,
-        onBatch && ((batch, batches) => throttle.shouldReport(batch, batches) && onBatch({ fold, folds: spec.folds, epoch, epochs: spec.epochs, batch, batches })),
-      );
+      const report = options.onBatch && batchReporter(options.onBatch, { fold, folds: spec.folds });
+      const loss = await training.epoch(epoch, options.signal, where, report && ((batch, batches) => report(epoch, spec.epochs, batch, batches)));
       const predictions = await training.predict(validation, options.signal, `${where}, validation`);
       const evaluation = evaluatePredictions(predictions);
       const value = metricValue(spec.metric, predictions, evaluation);
@@ -167,7 +162,7 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
     if (spec.classifierRetrain || spec.headTauNorm > 0) {
       // The second stage changes the model after its last epoch (the schema refuses it with early
       // stopping), so the fold is scored on what the finished model predicts.
-      await training.finish(options.signal, `fold ${fold + 1}/${spec.folds}`);
+      await training.finish(options.signal, `fold ${fold + 1}/${spec.folds}`, options.onBatch && batchReporter(options.onBatch, { stage: 'crt', fold, folds: spec.folds }));
       const predictions = await training.predict(validation, options.signal, `fold ${fold + 1}/${spec.folds}, after the second stage`);
       counted = { ...counted!, predictions, value: metricValue(spec.metric, predictions) };
       options.log?.(`fold ${fold + 1}: after ${spec.classifierRetrain ? `cRT (${spec.classifierRetrain.epochs} epochs)` : ''}${spec.headTauNorm > 0 ? ` tau-norm ${spec.headTauNorm}` : ''}: ${counted.value.toFixed(3)}`);
@@ -183,4 +178,15 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
   } finally {
     training.dispose();
   }
+}
+
+/**
+ * Throttled batch reports for one stage of a trial (the supervised epochs of a fold, its cRT, or
+ * pretraining): one throttle per stage, so each epoch's first batch shows at once.
+ */
+function batchReporter(onBatch: (progress: BatchProgress) => void, at: Pick<BatchProgress, 'stage' | 'fold' | 'folds'>): (epoch: number, epochs: number, batch: number, batches: number) => void {
+  const throttle = new BatchThrottle();
+  return (epoch, epochs, batch, batches) => {
+    if (throttle.shouldReport(batch, batches)) onBatch({ ...at, epoch, epochs, batch, batches });
+  };
 }

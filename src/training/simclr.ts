@@ -30,6 +30,8 @@ export interface PretrainProgress {
 export interface PretrainOptions {
   readonly signal?: AbortSignal;
   readonly onEpoch?: (progress: PretrainProgress) => void;
+  /** After each batch (1-based) of epoch `epoch` (from 0). */
+  readonly onBatch?: (epoch: number, epochs: number, batch: number, batches: number) => void;
 }
 
 /** A classifier model and its encoder (the backbone up to the features; shares the model's layers). */
@@ -113,6 +115,7 @@ export async function pretrainSimclr(trial: PreparedTrial, settings: SimclrSetti
           }
           total += value;
           index++;
+          options.onBatch?.(epoch, settings.epochs, index, batches.length);
         } finally {
           tf.dispose([batch.x, batch.y]);
         }

@@ -55,9 +55,15 @@ export function formatParams(params: Params): string {
     .join(' ');
 }
 
-/** Where an attempt is inside an epoch, 1-based: `fold 1/3 · epoch 1/5 · batch 12/40`. */
+/**
+ * Where an attempt is inside an epoch, 1-based: `fold 1/3 · epoch 1/5 · batch 12/40`, with the
+ * stage when it is not the supervised epochs: `pretrain epoch 2/10 · batch 3/8`,
+ * `fold 1/3 · cRT epoch 1/2 · batch 4/9`.
+ */
 export function batchLabel(batch: BatchProgress): string {
-  return `fold ${batch.fold + 1}/${batch.folds} · epoch ${batch.epoch + 1}/${batch.epochs} · batch ${batch.batch}/${batch.batches}`;
+  const where = `epoch ${batch.epoch + 1}/${batch.epochs} · batch ${batch.batch}/${batch.batches}`;
+  if (batch.stage === 'pretrain') return `pretrain ${where}`;
+  return `fold ${batch.fold + 1}/${batch.folds} · ${batch.stage === 'crt' ? 'cRT ' : ''}${where}`;
 }
 
 /** A bar `[███░░░]` of `width` cells (inside the brackets) filled to done/total. */

@@ -4,7 +4,7 @@
  */
 import type { StudyEvent } from '../core/events.ts';
 import { metricLabel } from '../core/metric.ts';
-import { formatClock, formatDuration, formatParams, formatScore, formatSummary } from './format.ts';
+import { batchLabel, formatClock, formatDuration, formatParams, formatScore, formatSummary } from './format.ts';
 import { scoreLabel, studyProgress } from './selectors.ts';
 import { reduceStudyView, type StudyViewState, initialStudyView } from './view-state.ts';
 
@@ -36,6 +36,15 @@ export function formatPlainEvent(event: StudyEvent, before: StudyViewState, afte
       const p = event.progress;
       if (p.phase === 'pretrain') return `${time} ${trialLabel(after, event.trialId)} pretrain epoch ${p.epoch + 1}/${p.epochs}: NT-Xent ${p.loss.toFixed(4)}`;
       return `${time} ${trialLabel(after, event.trialId)} fold ${p.fold + 1}/${p.folds} epoch ${p.epoch + 1}/${p.epochs}: val ${scoreLabel(after)} ${formatScore(p.validationValue)}, loss ${p.loss.toFixed(4)}`;
+    }
+    case 'trial-batch': {
+      // Batches are live detail the plain log leaves out, except where a stage with no epoch
+      // report of its own begins: SimCLR pretraining's first epoch and a fold's cRT.
+      const shown = after.trials.get(event.trialId)?.batch;
+      const was = before.trials.get(event.trialId)?.batch;
+      if (!shown?.stage || shown === was || (was?.stage === shown.stage && was.fold === shown.fold)) return undefined;
+      const stage = shown.stage === 'pretrain' ? 'SimCLR pretraining' : 'classifier re-training (cRT)';
+      return `${time} ${trialLabel(after, event.trialId)} ${stage} under way: ${batchLabel(shown)}`;
     }
     case 'trial-requeued':
       return `${time} ${trialLabel(after, event.trialId)} back to waiting: ${event.reason}`;

@@ -5,7 +5,7 @@
  */
 import { bestOf, type Direction } from '../core/direction.ts';
 import type { AgentInfo, RerunOutcome, StudyEvent } from '../core/events.ts';
-import type { BatchProgress, TrialProgress, TrialResult } from '../core/result.ts';
+import { batchOrder, compareBatchOrder, type BatchProgress, type TrialProgress, type TrialResult } from '../core/result.ts';
 import type { Params, TrialState } from '../core/trial.ts';
 
 export interface TrialView {
@@ -138,12 +138,10 @@ function finishTrial(state: StudyViewState, event: Extract<StudyEvent, { type: '
  * than the batch already shown: a repeated, reordered or stale one changes nothing.
  */
 export function isBatchNewer(batch: BatchProgress, trial: Pick<TrialView, 'progress' | 'batch'>): boolean {
-  const epochAt = (p: { fold: number; epoch: number; epochs: number }): number => p.fold * p.epochs + p.epoch;
+  const at = batchOrder(batch);
   const { progress } = trial;
-  if (progress && progress.phase !== 'pretrain' && epochAt(batch) <= epochAt(progress)) return false;
-  const shown = trial.batch;
-  if (!shown) return true;
-  return epochAt(batch) > epochAt(shown) || (epochAt(batch) === epochAt(shown) && batch.batch > shown.batch);
+  if (progress && compareBatchOrder(at, batchOrder({ ...progress, stage: progress.phase })) <= 0) return false;
+  return !trial.batch || compareBatchOrder(at, batchOrder(trial.batch)) > 0;
 }
 
 /** Drops the batch shown once an epoch report has closed its epoch. */

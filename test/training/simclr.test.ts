@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { batchOrder, compareBatchOrder, type BatchProgress } from '../../src/core/result.ts';
 import { createRng } from '../../src/core/rng.ts';
 import { simclrViews } from '../../src/data/index.ts';
 import { LeanAdamOptimizer } from '../../src/training/adam.ts';
@@ -84,10 +85,19 @@ test('SimCLR pretrains once per key: the second obtainEncoder reads it from disk
 
 test('runTrial with simclr: pretrain progress first, the second trial with the same key does not pretrain', async () => {
   const { runTrial } = await import('../../src/training/run-trial.ts');
-  const spec = tinySpec(await tinyDataset(), { pretraining: { method: 'simclr', epochs: 1, batchSize: 8, projectionDim: 8 } });
+  const spec = tinySpec(await tinyDataset(), { pretraining: { method: 'simclr', epochs: 1, batchSize: 8, projectionDim: 8 }, classifierRetrain: { epochs: 1 } });
   const encoderCacheDir = await mkdtemp(path.join(tmpdir(), 'skewer-encoders-'));
   const phases: Array<string | undefined> = [];
-  const steps = await countAdamSteps(() => runTrial(spec, { encoderCacheDir, onProgress: (p) => phases.push(p.phase) }));
+  const batches: BatchProgress[] = [];
+  const steps = await countAdamSteps(() => runTrial(spec, { encoderCacheDir, onProgress: (p) => phases.push(p.phase), onBatch: (b) => batches.push(b) }));
+  // Batch progress covers every stage, in the order they run: pretraining, then per fold its epochs and its cRT.
+  const stages = [...new Set(batches.map((b) => `${b.stage ?? 'train'}@${b.stage === 'pretrain' ? '-' : b.fold}`))];
+  assert.deepEqual(stages, ['pretrain@-', 'train@0', 'crt@0', 'train@1', 'crt@1'], JSON.stringify(batches));
+  for (let i = 1; i < batches.length; i++) assert.ok(compareBatchOrder(batchOrder(batches[i - 1]!), batchOrder(batches[i]!)) < 0, JSON.stringify(batches.slice(i - 1, i + 1)));
+  const pretrain = batches.find((b) => b.stage === 'pretrain')!;
+  assert.deepEqual({ fold: pretrain.fold, folds: pretrain.folds, epochs: pretrain.epochs, batch: pretrain.batch }, { fold: 0, folds: 1, epochs: 1, batch: 1 });
+  assert.ok(pretrain.batches >= 2 && batches.filter((b) => b.stage === 'pretrain').every((b) => b.batch < b.batches));
+  assert.ok(batches.filter((b) => b.stage === 'crt').every((b) => b.epochs === 1 && b.folds === spec.folds));
   const first = steps.value;
   assert.equal(first.pretraining?.source, 'pretrained');
   // Pretraining, the linear evaluation's heads and the supervised folds all step the lean Adam.

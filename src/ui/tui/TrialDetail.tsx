@@ -65,7 +65,7 @@ export function TrialDetail({ trial, now, width }: { trial: TrialView; now: numb
         {` · attempts ${trial.attempts} · agent ${trial.agent ?? '—'} · ${formatDuration(durationOf(trial, now))}${trial.result ? ` · ${trial.result.backend}` : ''}`}
       </Text>
       <Text wrap="wrap">{`params ${params.join(' ') || '(none)'}`}</Text>
-      {trial.state === 'running' && trial.batch ? <Text wrap="truncate">{`training ${batchLabel(trial.batch)}`}</Text> : null}
+      {trial.state === 'running' && trial.batch ? <Text wrap="truncate">{`${trial.batch.stage ? '' : 'training '}${batchLabel(trial.batch)}`}</Text> : null}
       {trial.result ? <FoldTable result={trial.result} width={width} /> : null}
       {!trial.result && trial.value !== undefined ? <Text>{`value ${formatScore(trial.value)}`}</Text> : null}
       {trial.error ? (

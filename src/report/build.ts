@@ -5,7 +5,7 @@
  */
 import type { StudyConfig } from '../config/study.ts';
 import { bestOf, type Direction } from '../core/direction.ts';
-import type { StoredAgent, StoredTrial } from '../transport/messages.ts';
+import type { StoredAgent, StoredRerun, StoredTrial } from '../transport/messages.ts';
 import type { StudyReader } from '../coordinator/index.ts';
 import { valueNameOf } from '../objectives/index.ts';
 import { bestTrialCharts, confusionChart } from './charts/best.ts';
@@ -61,6 +61,8 @@ export interface ReportInput {
   readonly direction: Direction;
   readonly trials: readonly StoredTrial[];
   readonly agents: readonly StoredAgent[];
+  /** Late runs of finished trials (drawn on the timeline and listed under it). */
+  readonly reruns?: readonly StoredRerun[];
   readonly retrain?: RetrainReport;
   /** Grad-CAM overlays of the retrain's holdout, made by the caller (the report command runs the model). */
   readonly overlays?: HoldoutOverlays;
@@ -68,8 +70,8 @@ export interface ReportInput {
 }
 
 export async function reportInputOf(reader: StudyReader, retrain?: RetrainReport, overlays?: HoldoutOverlays): Promise<ReportInput> {
-  const { trials, agents } = await reader.snapshot(); // one read of the store for both
-  return { study: reader.name, config: reader.config(), direction: reader.direction, trials, agents, ...(retrain ? { retrain } : {}), ...(overlays ? { overlays } : {}) };
+  const { trials, agents, reruns } = await reader.snapshot(); // one read of the store for all
+  return { study: reader.name, config: reader.config(), direction: reader.direction, trials, agents, reruns, ...(retrain ? { retrain } : {}), ...(overlays ? { overlays } : {}) };
 }
 
 function overlayGallery(o: HoldoutOverlays): Gallery {
@@ -117,6 +119,22 @@ function retrainSection(report: RetrainReport): Section {
   };
 }
 
+/** The timeline, and under it one row per late run of a finished trial (none: a line saying so). */
+function timelineSection(trials: readonly StoredTrial[], agents: readonly StoredAgent[], reruns: readonly StoredRerun[]): Section {
+  const numbers = new Map(trials.map((t) => [t.id, t.number]));
+  const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+  const listed = reruns.filter((r) => numbers.has(r.trialId));
+  const trialsRerun = new Set(listed.map((r) => r.trialId)).size;
+  const facts = listed.map((r): readonly [string, string] => [
+    `trial #${numbers.get(r.trialId)} attempt ${r.attempt}`,
+    `on ${r.agent}, ${clock(r.startedAt)}-${clock(r.endedAt)} UTC, ended ${r.outcome}${r.value !== undefined ? ` (value ${r.value.toFixed(4)})` : ''}${r.error ? `: ${r.error}` : ''}; not applied, the first result is kept`,
+  ]);
+  const notes = listed.length
+    ? [`${trialsRerun} trial${trialsRerun === 1 ? '' : 's'} ran more than once (${listed.length} late run${listed.length === 1 ? '' : 's'}: a lease that expired while its agent still worked, or a server restart that redelivered it). Each is listed below and drawn dashed on the timeline.`]
+    : ['No trial ran more than once.'];
+  return { id: 'timeline', title: 'Timeline per agent', charts: [timelineChart(trials, agents, listed)], notes, facts };
+}
+
 export function buildReport(input: ReportInput): ReportModel {
   const { config, direction, trials, agents } = input;
   const valueLabel = valueNameOf(config).label;
@@ -139,7 +157,7 @@ export function buildReport(input: ReportInput): ReportModel {
   } else {
     sections.push({ id: 'best', title: 'Best trial', charts: [], notes: [best ? `Trial #${best.number} has no training result to draw.` : 'No complete trial yet.'], ...(input.overlays && { gallery: overlayGallery(input.overlays) }) });
   }
-  sections.push({ id: 'timeline', title: 'Timeline per agent', charts: [timelineChart(trials, agents)], notes: [] });
+  sections.push(timelineSection(trials, agents, input.reruns ?? []));
   if (input.retrain) sections.push(retrainSection(input.retrain));
   return {
     study: input.study,

@@ -12,7 +12,9 @@ import { buildReport, readRetrainReport, renderReportHtml } from '../../src/repo
 import { inlineJson } from '../../src/report/html.ts';
 import { paramAxes } from '../../src/report/params.ts';
 import { renderSvg } from '../../src/report/render.ts';
-import { reportAgents, reportConfig, reportTrials } from './fixture.ts';
+import { openStudyReader } from '../../src/coordinator/index.ts';
+import { reportInputOf } from '../../src/report/index.ts';
+import { reportAgents, reportConfig, reportTrials, writeReportStudy } from './fixture.ts';
 
 const config = reportConfig('analysis');
 const trials = reportTrials(config);
@@ -104,4 +106,24 @@ test('the HTML is self-contained: nothing fetched, data inlined safely, a figure
   assert.equal(html.match(/<figure class="chart"/g)?.length, charts);
   assert.equal(html.match(/<svg /g)?.length, charts);
   assert.match(html, /<script type="application\/json" id="skewer-data">/);
+});
+
+test('the timeline section lists every late run read from the stored study, and says so when there is none', async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'skewer-report-reruns-'));
+  await writeReportStudy(root, 'reruns-study');
+  const input = await reportInputOf(await openStudyReader({ study: 'reruns-study', root }));
+  assert.equal(input.reruns?.length, 1, 'the reader hands the stored rerun record to the report');
+  const section = buildReport(input).sections.find((s) => s.id === 'timeline')!;
+  assert.deepEqual(section.notes, [
+    '1 trial ran more than once (1 late run: a lease that expired while its agent still worked, or a server restart that redelivered it). Each is listed below and drawn dashed on the timeline.',
+  ]);
+  assert.equal(section.facts?.length, 1);
+  const [key, value] = section.facts![0]!;
+  assert.equal(key, 'trial #4 attempt 1');
+  assert.match(value, /^on agent-b, \d\d:\d\d:\d\d-\d\d:\d\d:\d\d UTC, ended complete \(value 0\.6100\); not applied, the first result is kept$/);
+  const html = renderReportHtml(buildReport(input));
+  assert.match(html, /<th>trial #4 attempt 1<\/th>/);
+  const none = buildReport({ ...input, reruns: [] }).sections.find((s) => s.id === 'timeline')!;
+  assert.deepEqual(none.notes, ['No trial ran more than once.']);
+  assert.equal(none.facts?.length, 0);
 });

@@ -59,6 +59,10 @@ test('skewer report writes a page that Chromium shows with every chart, no reque
     await page.screenshot({ path: 'test-output/report.png', fullPage: true });
     await page.locator('#chart-parallel').screenshot({ path: 'test-output/report-parallel.png' });
     await page.locator('#holdout-gradcam').screenshot({ path: 'test-output/report-gradcam.png' });
+    // The late run of trial 4 is drawn on the timeline and listed under it.
+    assert.ok(await page.locator('#chart-timeline text', { hasText: '#4 re-run' }).count() === 1, 'the timeline draws the late run');
+    assert.equal(await page.locator('th', { hasText: 'trial #4 attempt 1' }).count(), 1, 'the late run is listed');
+    await page.locator('#chart-timeline').screenshot({ path: 'test-output/report-timeline.png' });
     assert.deepEqual(requests, [], 'the page fetched nothing');
     assert.deepEqual(problems, [], 'the console stayed clean');
   } finally {

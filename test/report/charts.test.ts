@@ -5,11 +5,11 @@ import { historyChart, bestSoFar } from '../../src/report/charts/history.ts';
 import { intermediateChart, foldBoundaries } from '../../src/report/charts/intermediate.ts';
 import { parallelChart } from '../../src/report/charts/parallel.ts';
 import { sliceChart } from '../../src/report/charts/slices.ts';
-import { timelineChart } from '../../src/report/charts/timeline.ts';
+import { RERUN_SERIES, timelineChart } from '../../src/report/charts/timeline.ts';
 import { recallChart, recallPoints } from '../../src/report/charts/recall.ts';
 import { NOT_SET, notSetPosition, paramAxes } from '../../src/report/params.ts';
 import { renderSvg, type Chart } from '../../src/report/render.ts';
-import { EPOCHS, FOLDS, reportAgents, reportConfig, reportTrials } from './fixture.ts';
+import { EPOCHS, FOLDS, reportAgents, reportConfig, reportReruns, reportTrials } from './fixture.ts';
 
 const config = reportConfig('charts');
 const trials = reportTrials(config);
@@ -113,4 +113,28 @@ test('timeline: every attempt is a bar on its agent row, retries labelled, lost 
   assert.equal(labels.length, attempts, 'one labelled bar per attempt');
   assert.ok(labels.includes('#4 a2'), 'the retried trial shows its second attempt');
   assert.ok(texts(svg).includes('agent-b (lost)'));
+});
+
+test('timeline: a late run of a finished trial is a dashed bar of its own series on its agent\'s row, labelled re-run', () => {
+  const reruns = reportReruns(trials);
+  const chart = timelineChart(trials, reportAgents(), reruns);
+  const series = opt(chart).series as Array<{ name: string; data: unknown[][] }>;
+  const late = series.find((s) => s.name === RERUN_SERIES);
+  assert.ok(late, series.map((s) => s.name).join(', '));
+  assert.equal(late.data.length, 1);
+  const [row, start, end, label] = late.data[0]!;
+  assert.deepEqual(opt(chart).yAxis.data, ['agent-a (left)', 'agent-b (lost)', 'agent-b: late runs'], 'the late run has a row of its own under its agent');
+  assert.equal(opt(chart).yAxis.data[row as number], 'agent-b: late runs');
+  assert.equal(label, '#4 re-run');
+  assert.ok((end as number) - (start as number) > 0.7 && (end as number) - (start as number) < 0.8, 'it ran 45 s');
+  assert.ok(opt(chart).legend.data.includes(RERUN_SERIES));
+  // The attempts are unchanged beside it, and the caption says what the dashed bars are.
+  assert.equal(series.filter((s) => s.name !== RERUN_SERIES).reduce((n, s) => n + s.data.length, 0), trials.reduce((n, t) => n + t.attempts.length, 0));
+  assert.match(chart.caption, /2 agents;.* 1 dashed bar on a late-runs row: a trial that ran again after it had finished/);
+  const svg = renderSvg(chart);
+  assertCleanSvg(svg);
+  assert.ok(texts(svg).includes('#4 re-run'));
+  assert.match(svg, /stroke-dasharray/);
+  // Without late runs there is no such series.
+  assert.ok(!(opt(timelineChart(trials, reportAgents())).series as Array<{ name: string }>).some((s) => s.name === RERUN_SERIES));
 });

@@ -2,7 +2,8 @@
  * A realistic stored study for report tests, built without training: 24 trials of a space with a
  * log range (learningRate), a conditional range (focalGamma, only with loss focal) and categoricals
  * in a declared order; complete, pruned and failed trials with intermediate reports over 3 folds
- * of 4 epochs; two agents (one lost), one trial retried; every complete result carries pooled
+ * of 4 epochs; two agents (one lost), one trial retried, whose lost first attempt also finished late
+ * (a rerun record); every complete result carries pooled
  * out-of-fold predictions. All of it from one seeded rng. `writeReportStudy` stores it as the
  * embedded journal, as `skewer search` would.
  */
@@ -13,8 +14,8 @@ import type { TrialResult } from '../../src/core/result.ts';
 import { createRng } from '../../src/core/rng.ts';
 import type { Params } from '../../src/core/trial.ts';
 import { createMemoryTransport } from '../../src/transport/index.ts';
-import { studyRecordCodec, type StoredAgent, type StoredTrial, type StudyRecordValue } from '../../src/transport/messages.ts';
-import { STUDY_KEY, agentKey, studyBucketName, trialKey } from '../../src/transport/subjects.ts';
+import { studyRecordCodec, type StoredAgent, type StoredRerun, type StoredTrial, type StudyRecordValue } from '../../src/transport/messages.ts';
+import { STUDY_KEY, agentKey, rerunKey, studyBucketName, trialKey } from '../../src/transport/subjects.ts';
 import { T0, makeResult } from '../ui/fixtures/study-events.ts';
 
 export const EPOCHS = 4;
@@ -111,13 +112,24 @@ export function reportAgents(): StoredAgent[] {
   ];
 }
 
+/**
+ * Trial 4's first attempt, lost on agent-b, kept running there and finished after attempt 2 had:
+ * its late outcome is recorded, not applied.
+ */
+export function reportReruns(trials: readonly StoredTrial[]): StoredRerun[] {
+  const first = trials.find((t) => t.number === 4)!.attempts[0]!;
+  return [{ v: 1, type: 'rerun', trialId: 't-4', attempt: first.attempt, agent: first.agent, startedAt: first.startedAt, endedAt: first.startedAt + 45_000, outcome: 'complete', value: 0.61, at: first.startedAt + 45_100 }];
+}
+
 /** Stores the fixture study as an embedded journal under `root` (what `skewer report --dir root` reads). */
 export async function writeReportStudy(root: string, name: string): Promise<StudyConfig> {
   const config = reportConfig(name, root);
   const transport = createMemoryTransport();
   const kv = journaledKv(await transport.kv<StudyRecordValue>(studyBucketName(name), studyRecordCodec), studyDir(name, root));
   await kv.put(STUDY_KEY, { v: 1, type: 'study', name, config: config as unknown as Record<string, unknown>, state: 'finished', createdAt: T0, updatedAt: T0 + 1_000_000 });
-  for (const trial of reportTrials(config)) await kv.put(trialKey(trial.id), trial);
+  const trials = reportTrials(config);
+  for (const trial of trials) await kv.put(trialKey(trial.id), trial);
+  for (const rerun of reportReruns(trials)) await kv.put(rerunKey(rerun.trialId, rerun.attempt, rerun.agent, rerun.startedAt), rerun);
   for (const agent of reportAgents()) await kv.put(agentKey(agent.info.name), agent);
   await transport.close();
   return config;

@@ -19,11 +19,12 @@ import { UserError } from '../core/errors.ts';
 import { isFinished } from '../core/trial.ts';
 import { bestOf } from '../core/direction.ts';
 import type { StudyConfig } from '../config/study.ts';
-import { Gate, StudyTrust, envelopeCodec, type Envelope } from '../transport/auth/index.ts';
+import { Gate, StudyTrust, envelopeCodec, type Envelope, type RecordRefusal } from '../transport/auth/index.ts';
 import {
   RESULT_QUEUE_OPTIONS,
   type BusMessage,
   type ResultMessage,
+  type StoredStudy,
   type StoredTrial,
   type StudyRecordValue,
   type TrialMessage,
@@ -34,7 +35,8 @@ import { AgentRegistry } from './agents.ts';
 import { eventFromRerun, eventsFromAgentChange, eventsFromTrialChange, replayHistory, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { judgeExhaustion } from './exhaustion.ts';
 import { OutageGuard } from './guard.ts';
-import { openSignedBucket, openStudyRecord, recordStop } from './open-study.ts';
+import { checkAnchorBeforeResume, openSignedBucket, openStudyRecord, recordStop } from './open-study.ts';
+import { AnchorKeeper } from './record-anchor.ts';
 import { SerialPump } from './serial-pump.ts';
 import { consumeResults } from './results-consumer.ts';
 import { applyStarted, closeOpenAttempt } from './outcomes.ts';
@@ -117,12 +119,27 @@ class Coordinator {
 
   async run(signal: AbortSignal): Promise<StudyOutcome> {
     const { transport, config } = this.options;
-    const kv = this.options.kv ?? (await openSignedBucket(transport, config.name, this.options.signer, this.options.mode, this.log));
+    const anchored: RecordRefusal[] = [];
+    const signed = this.options.kv ? undefined : await openSignedBucket(transport, config.name, this.options.signer, this.options.mode, this.log, (r) => r.anchored && anchored.push(r));
+    const kv = this.options.kv ?? signed!;
     this.store = new TrialStore(kv, this.clock);
+    const { anchorDir } = this.options;
+    let anchorId = signed && anchorDir !== undefined && this.options.mode === 'resume' ? await checkAnchorBeforeResume(signed, anchored, anchorDir, this.options.signer, config.name, this.log) : undefined;
     // The study's encoder bucket exists before an agent looks for it: under least privilege agents
     // may write it but not create it (configs/nats-least-privilege.conf).
     await transport.objects(encoderBucketName(config.name));
-    await this.openStudy();
+    const record = await this.openStudy();
+    anchorId ??= { study: config.name, coordinatorKey: this.options.signer.publicKey, createdAt: record.createdAt };
+    const keeper = signed && anchorDir !== undefined ? new AnchorKeeper(signed, anchorDir, anchorId, this.log) : undefined;
+    keeper?.start();
+    try {
+      return await this.runOpened(kv, signal);
+    } finally {
+      await keeper?.stop();
+    }
+  }
+
+  private async runOpened(kv: KvStore<StudyRecordValue>, signal: AbortSignal): Promise<StudyOutcome> {
     this.startedAt = this.clock();
     const stored = await this.store.trials();
     for (const trial of stored) this.trials.set(trial.id, trial);
@@ -195,10 +212,11 @@ class Coordinator {
     }
   }
 
-  private async openStudy(): Promise<void> {
+  private async openStudy(): Promise<StoredStudy> {
     const { config, mode, signer } = this.options;
     const record = await openStudyRecord(this.store, config, mode, signer.publicKey, this.log);
     this.emit(studyStartedEvent(record, this.clock()));
+    return record;
   }
 
   // ------------------------------------------------------------------ listening

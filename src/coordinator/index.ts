@@ -24,3 +24,4 @@ export { lockStudyDir, LOCK_FILE, type StudyLock } from './lock.ts';
 export { acquireStudyLease, DEFAULT_LEASE_TTL_MS, type StudyLease, type StudyLeaseOptions } from './study-lease.ts';
 export { COORDINATOR_KEY_FILE, coordinatorKeyPath, loadStudySigner } from './study-key.ts';
 export { OutageWatch, DEFAULT_OUTAGE_LIMIT_MS, type ConnectionState, type OutageWatchOptions } from './outage-watch.ts';
+export { AnchorKeeper, anchorPath, defaultAnchorDir, loadAnchor, saveAnchor, type AnchorIdentity } from './record-anchor.ts';

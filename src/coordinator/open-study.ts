@@ -5,10 +5,11 @@
  */
 import type { StudyConfig } from '../config/study.ts';
 import { UserError } from '../core/errors.ts';
-import { bytesCodec, prepareResume, signedRecordCodec, studyRecordKv, type StudySigner } from '../transport/auth/index.ts';
+import { bytesCodec, prepareResume, signedRecordCodec, studyRecordKv, type RecordRefusal, type StudyRecordKv, type StudySigner } from '../transport/auth/index.ts';
 import { studyRecordCodec, type StoredStudy, type StudyRecordValue } from '../transport/messages.ts';
 import type { KvStore, Transport } from '../transport/types.ts';
-import { studyBucketName } from '../transport/subjects.ts';
+import { STUDY_KEY, studyBucketName } from '../transport/subjects.ts';
+import { anchorPath, loadAnchor, type AnchorIdentity } from './record-anchor.ts';
 import type { AgentRegistry } from './agents.ts';
 import { closeOpenAttempt } from './outcomes.ts';
 import type { TrialStore } from './store.ts';
@@ -24,10 +25,15 @@ export async function openSignedBucket(
   signer: StudySigner,
   mode: 'new' | 'resume',
   log: (line: string) => void,
-): Promise<KvStore<StudyRecordValue>> {
+  onRefused?: (refusal: RecordRefusal) => void,
+): Promise<StudyRecordKv> {
   const raw = await transport.kv(studyBucketName(study), bytesCodec);
   if (mode === 'resume') await prepareResume(raw, signer, log);
-  return studyRecordKv(raw, signedRecordCodec(studyRecordCodec, signer), ({ key, reason }) => log(`refused KV record ${key}: ${reason}`), {
+  const refused = (refusal: RecordRefusal): void => {
+    log(`refused KV record ${refusal.key}: ${refusal.reason}`);
+    onRefused?.(refusal);
+  };
+  return studyRecordKv(raw, signedRecordCodec(studyRecordCodec, signer), refused, {
     restore: true,
     onRestored: ({ key, found, rev }) => log(`restored KV record ${key} as rev ${rev} (the bucket held ${found === undefined ? 'no record' : `rev ${found}`})`),
   });
@@ -77,4 +83,30 @@ export async function recordStop(store: TrialStore, localAgents: AgentRegistry |
   for (const agent of await store.agents()) {
     if (localAgents.markLeft(agent.info.name)) await store.putAgent(localAgents.record(agent.info.name)!);
   }
+}
+
+/**
+ * Before a resume over a transport: seeds `kv` with this machine's anchor of the study and reads
+ * every record once against it. Records rolled back or deleted since this machine last read or
+ * wrote them stop the resume before it writes anything: resuming on them would re-run finished
+ * trials, or lose them, in silence. Returns the anchor's identity for the AnchorKeeper.
+ */
+export async function checkAnchorBeforeResume(kv: StudyRecordKv, anchored: readonly RecordRefusal[], dir: string, signer: StudySigner, study: string, log: (line: string) => void): Promise<AnchorIdentity | undefined> {
+  const record = (await kv.get(STUDY_KEY))?.value;
+  if (record?.type !== 'study') return undefined; // openStudyRecord says there is nothing to resume
+  const id: AnchorIdentity = { study, coordinatorKey: signer.publicKey, createdAt: record.createdAt };
+  const revs = await loadAnchor(dir, id, log);
+  kv.anchorWith(revs);
+  await kv.list('');
+  const problems = [...anchored.map(({ key, reason }) => `${key}: ${reason}`)];
+  const studyRev = revs.get(STUDY_KEY);
+  if (studyRev !== undefined && (record.rev ?? 0) < studyRev) problems.unshift(`${STUDY_KEY}: rev ${record.rev ?? 0}; this machine read rev ${studyRev} of it before`);
+  if (problems.length === 0) return id;
+  throw new UserError(
+    `study '${study}': ${problems.length} record${problems.length === 1 ? ' is' : 's are'} older on the server than this machine last read or wrote (rolled back or deleted while no coordinator ran): ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`,
+    {
+      where: studyBucketName(study),
+      hint: `Nothing was resumed or written. If the server's data was restored from an older copy on purpose, delete ${anchorPath(dir, id)} and resume again (finished trials whose records went back run again). Otherwise a client that can write the bucket did it: restrict the server (configs/nats-least-privilege.conf).`,
+    },
+  );
 }

@@ -15,6 +15,12 @@ export interface CoordinatorOptions {
   readonly kv?: KvStore<StudyRecordValue>;
   /** `new` refuses an existing study; `resume` continues one (and refuses a missing one). */
   readonly mode: 'new' | 'resume';
+  /**
+   * Over a transport (no `kv`): where this machine keeps the newest rev of each of the study's
+   * records (record-anchor.ts; the CLI passes defaultAnchorDir()). A resume refuses to start on
+   * records rolled back or deleted since, and the anchor is kept up to date while the study runs.
+   */
+  readonly anchorDir?: string;
   readonly onEvent?: (event: StudyEvent) => void;
   readonly dataset?: DatasetRef;
   /** The queues are new (embedded resume): unfinished trials are queued again. */

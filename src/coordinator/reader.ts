@@ -69,6 +69,11 @@ export type StudyReaderTarget =
       readonly trust?: ReaderTrust;
       /** Where refused records are logged (default: stderr). */
       readonly log?: (line: string) => void;
+      /**
+       * Where this machine keeps what it read of the study's records (record-anchor.ts; the CLI
+       * passes defaultAnchorDir()): a record rolled back or deleted since is refused. None: believed as found.
+       */
+      readonly anchorDir?: string;
     }
   | { readonly study: string; readonly root?: string };
 
@@ -82,7 +87,7 @@ export async function openStudyReader(target: StudyReaderTarget): Promise<StudyR
   if ('transport' in target) {
     await assertStudyOnServer(target.transport, target.study);
     const log = target.log ?? ((line: string) => process.stderr.write(`skewer: ${line}\n`));
-    const bucket = await openVerifiedBucket(target.transport, target.study, target.trust, log);
+    const bucket = await openVerifiedBucket(target.transport, target.study, target.trust, log, target.anchorDir);
     if (!bucket) throw missing(target.study, `bucket ${studyBucketName(target.study)}`);
     return kvReader(target.study, bucket);
   }
@@ -203,7 +208,9 @@ async function kvReader(name: string, bucket: VerifiedBucket): Promise<StudyRead
   if (!entry || entry.value.type !== 'study') throw missing(name, `bucket ${studyBucketName(name)}`);
   const snapshot = async () => {
     bucket.beginRead();
-    return split((await kv.list('')).map((e) => e.value));
+    const records = split((await kv.list('')).map((e) => e.value));
+    await bucket.endRead();
+    return records;
   };
   const changes = async function* (signal: AbortSignal): AsyncGenerator<RecordChange> {
     // The study record as it started leads the stream (study-started first); its current state

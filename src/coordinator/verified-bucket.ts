@@ -20,6 +20,7 @@ import {
 } from '../transport/auth/index.ts';
 import { studyRecordCodec, type StudyRecordValue } from '../transport/messages.ts';
 import { STUDY_KEY, studyBucketName } from '../transport/subjects.ts';
+import { anchorPath, loadAnchor, saveAnchor } from './record-anchor.ts';
 import type { KvStore, Transport } from '../transport/types.ts';
 
 /** What a reader trusts the study's records to be signed by, and where that came from. */
@@ -47,17 +48,26 @@ export interface VerifiedBucket {
   readonly kv: KvStore<StudyRecordValue>;
   /** Starts a fresh count of refusals (call before a full read of the bucket). */
   beginRead(): void;
+  /** After a full read: saves what it read as this machine's anchor (when the reader has one). */
+  endRead(): Promise<void>;
   integrity(): RecordIntegrity;
 }
 
 const resumeHint = (study: string): string =>
   `If the study was run by a skewer before signed KV records, resume it once with this version where it was started (\`skewer search --resume ${study} --server …\`): its coordinator signs its records. Otherwise a client that can write the bucket planted it: restrict the server (configs/nats-least-privilege.conf).`;
 
+/**
+ * `anchorDir`: where this machine keeps what it read of the study's records before
+ * (record-anchor.ts). With it, a record first read here below the rev an earlier read saw, or
+ * gone, is refused: a rollback while nobody watched. Without it (tests, library use) a reader
+ * believes the bucket as it finds it, as before.
+ */
 export async function openVerifiedBucket(
   transport: Transport,
   study: string,
   trust: ReaderTrust | undefined,
   log: (line: string) => void,
+  anchorDir?: string,
 ): Promise<VerifiedBucket | undefined> {
   const bucket = studyBucketName(study);
   const raw = await transport.kv(bucket, bytesCodec);
@@ -77,8 +87,19 @@ export async function openVerifiedBucket(
     log(`refused KV record ${key} of study '${study}': ${reason}`);
   };
   const kv = studyRecordKv(raw, verifiedRecordCodec(studyRecordCodec, { study, coordinatorKey }), onRefused);
+  // The anchor is chosen by the record's unverified claim (its createdAt); the record itself is
+  // verified next, against the anchor too: a study record rolled back is refused like any other.
+  const claimed = claim.value?.type === 'study' ? claim.value.createdAt : undefined;
+  const anchor = anchorDir !== undefined && claimed !== undefined ? { dir: anchorDir, id: { study, coordinatorKey, createdAt: claimed } } : undefined;
+  if (anchor) kv.anchorWith(await loadAnchor(anchor.dir, anchor.id, log));
+  const anchoredHint = anchor
+    ? ` This machine read a newer version before: if the server's data was restored from an older copy on purpose, delete ${anchorPath(anchor.dir, anchor.id)} to accept it.`
+    : '';
   if (!(await kv.get(STUDY_KEY))) {
     const why = refused.get(STUDY_KEY) ?? 'not a study record';
+    if (/this machine read rev/.test(why)) {
+      throw new UserError(`the study record of '${study}' was rolled back on the server: ${why}`, { where: `${bucket} key ${STUDY_KEY}`, hint: `A client that can write the bucket wrote an older genuine version back.${anchoredHint}` });
+    }
     throw new UserError(
       trust
         ? `the study record of '${study}' is not signed by the study key ${coordinatorKey.slice(0, 8)}… (from ${trust.source}): ${why}`
@@ -97,10 +118,20 @@ export async function openVerifiedBucket(
     source: trust?.source ?? 'the study record itself',
     refused: [...refused].map(([key, reason]) => ({ key, reason })),
   });
+  let warned = false;
   return {
     kv,
     beginRead: () => {
       refused = new Map();
+    },
+    endRead: async () => {
+      if (!anchor) return;
+      try {
+        await saveAnchor(anchor.dir, anchor.id, kv.revs());
+      } catch (error) {
+        if (!warned) log(`record anchor ${anchorPath(anchor.dir, anchor.id)} not saved: ${(error as Error).message}`);
+        warned = true;
+      }
     },
     integrity,
   };

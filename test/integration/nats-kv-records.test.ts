@@ -4,15 +4,21 @@
 // the coordinator has yet to make). The study runs as it would untouched; `status` and the reader
 // refuse and count every planted record; `--resume` ignores them; an unsigned legacy study is
 // refused by readers until its owner's resume adopts it; a record written back to an older genuine
-// version while the study runs is restored by its coordinator.
+// version while the study runs is restored by its coordinator; one rolled back (or deleted) while no
+// coordinator runs is refused by a later reader or resume on a machine that read it before (its
+// record anchor), and believed, as documented, by a machine that never did.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { Agent, inProcessRunner } from '../../src/agent/index.ts';
 import { parseStudyConfig, queueDeliveriesOf, type StudyConfig } from '../../src/config/study.ts';
-import { openStudyReader, runCoordinator, type StudyOutcome } from '../../src/coordinator/index.ts';
+import { anchorPath, openStudyReader, runCoordinator, type StudyOutcome } from '../../src/coordinator/index.ts';
+import { UserError } from '../../src/core/errors.ts';
 import { statusTable } from '../../src/cli/commands/status.ts';
 import { connectNats, type Transport } from '../../src/transport/index.ts';
 import { mintJoinCredential, newStudySigner, signedRecordCodec, type StudySigner } from '../../src/transport/auth/index.ts';
@@ -39,7 +45,7 @@ function plantedTrial(id: string, value = -1e6): StoredTrial {
   };
 }
 
-async function runWithAgent(transport: Transport, config: StudyConfig, signer: StudySigner, mode: 'new' | 'resume', log: string[]): Promise<StudyOutcome> {
+async function runWithAgent(transport: Transport, config: StudyConfig, signer: StudySigner, mode: 'new' | 'resume', log: string[], anchorDir?: string): Promise<StudyOutcome> {
   const stop = new AbortController();
   const agent = new Agent({
     transport, name: 'genuine', joins: [mintJoinCredential(signer)], slots: 1,
@@ -49,7 +55,7 @@ async function runWithAgent(transport: Transport, config: StudyConfig, signer: S
     log: (line) => log.push(`agent: ${line}`),
   }).run(stop.signal);
   try {
-    return await runCoordinator({ config, transport, signer, mode, log: (line) => log.push(line) }, new AbortController().signal);
+    return await runCoordinator({ config, transport, signer, mode, log: (line) => log.push(line), ...(anchorDir && { anchorDir }) }, new AbortController().signal);
   } finally {
     stop.abort();
     await agent;
@@ -196,6 +202,74 @@ test('a record written back to an older genuine version during a live study is r
     const snapshot = await (await openStudyReader({ study, transport, trust: { coordinatorKey: signer.publicKey, source: '--study-key' }, log: () => {} })).snapshot();
     assert.equal(snapshot.trials.find((t) => t.id === '0000')?.state, 'complete');
     assert.equal(snapshot.integrity.refused.length, 0);
+  } finally {
+    await nc.close();
+    await transport.close();
+  }
+});
+
+test('records rolled back or deleted while no coordinator runs: refused by a reader and a resume on a machine that read them before; believed by one that never did', async () => {
+  const study = 'offline-rollback';
+  const config = studyConfig(study, 3);
+  const signer = newStudySigner(study);
+  const transport = await connectNats({ servers: nats.server.url, onStatus: () => {} });
+  const nc = await connect({ servers: nats.server.url });
+  const owner = mkdtempSync(path.join(tmpdir(), 'skewer-anchor-owner-'));
+  const stranger = mkdtempSync(path.join(tmpdir(), 'skewer-anchor-stranger-'));
+  const log: string[] = [];
+  const trust = { coordinatorKey: signer.publicKey, source: '--study-key' };
+  try {
+    // History kept, so the test can take a trial's first genuine record (waiting) from the server.
+    const bucket = await new Kvm(jetstream(nc)).create(studyBucketName(study), { history: 16 });
+    const outcome = await runWithAgent(transport, config, signer, 'new', log, owner);
+    assert.equal(outcome.finished, true);
+    const anchor = JSON.parse(readFileSync(anchorPath(owner, { study, coordinatorKey: signer.publicKey, createdAt: 0 }), 'utf8'));
+    assert.ok(anchor.revs[trialKey('0000')] >= 3, `the coordinator anchored its last writes: ${JSON.stringify(anchor.revs)}`);
+    // The coordinator is gone. Mallory writes trial 0000's first record back and deletes trial 0001.
+    const versions = [];
+    for await (const entry of await bucket.history({ key: trialKey('0000') })) versions.push(entry);
+    const payloadOf = (bytes: Uint8Array) => JSON.parse(JSON.parse(new TextDecoder().decode(bytes)).payload) as StoredTrial;
+    assert.equal(payloadOf(versions[0]!.value).state, 'waiting');
+    await bucket.put(trialKey('0000'), versions[0]!.value);
+    await bucket.delete(trialKey('0001'));
+
+    // The owner's machine read the newer records: it refuses both, and says why.
+    const lines: string[] = [];
+    const reader = await openStudyReader({ study, transport, trust, log: (l) => lines.push(l), anchorDir: owner });
+    const seen = await reader.snapshot();
+    assert.deepEqual(seen.trials.map((t) => t.id), ['0002'], 'neither the rolled-back nor the deleted trial is shown as if genuine');
+    const reasons = new Map(seen.integrity.refused.map((r) => [r.key, r.reason]));
+    assert.match(reasons.get(trialKey('0000')) ?? '', /^refused an older version of the record \(rev 1; this machine read rev \d+ of it before\): rolled back while nobody here watched$/);
+    assert.match(reasons.get(trialKey('0001')) ?? '', /^refused the record's deletion \(this machine read rev \d+ of it before\)$/);
+    assert.ok(lines.some((l) => l.startsWith(`refused KV record ${trialKey('0000')} of study '${study}'`)), lines.join('\n'));
+    const table = await statusTable(reader);
+    assert.match(table, /2 KV records refused/, table);
+
+    // A machine that never read the study believes what the server holds: the documented limit.
+    const fresh = await (await openStudyReader({ study, transport, trust, log: () => {}, anchorDir: stranger })).snapshot();
+    assert.deepEqual(fresh.trials.map((t) => [t.id, t.state]), [['0000', 'waiting'], ['0002', 'complete']]);
+    assert.equal(fresh.integrity.refused.length, 0);
+
+    // The owner's resume stops before it writes anything, naming the records and what to do.
+    const before = (await bucket.get(trialKey('0000')))!.revision;
+    await assert.rejects(runWithAgent(transport, config, signer, 'resume', [], owner), (error: unknown) => {
+      assert.ok(error instanceof UserError, String(error));
+      assert.match(error.message, /^study 'offline-rollback': 2 records are older on the server than this machine last read or wrote \(rolled back or deleted while no coordinator ran\): trial\.0000: refused an older version/);
+      assert.match(error.message, /trial\.0001: refused the record's deletion/);
+      assert.match(error.hint ?? '', /Nothing was resumed or written\. If the server's data was restored from an older copy on purpose, delete .*skewer_study_offline-rollback\.A[A-Z0-9]{15}\.json and resume again/);
+      return true;
+    });
+    assert.equal((await bucket.get(trialKey('0000')))!.revision, before, 'the refused resume wrote nothing');
+
+    // The study record itself written back (running instead of finished) is refused as well.
+    const studies = [];
+    for await (const entry of await bucket.history({ key: STUDY_KEY })) studies.push(entry);
+    await bucket.put(STUDY_KEY, studies[0]!.value);
+    await assert.rejects(openStudyReader({ study, transport, trust, log: () => {}, anchorDir: owner }), (error: unknown) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, /^the study record of 'offline-rollback' was rolled back on the server: refused an older version of the record \(rev 1; this machine read rev \d+ of it before\)/);
+      return true;
+    });
   } finally {
     await nc.close();
     await transport.close();

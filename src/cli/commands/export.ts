@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openStudyReader, valueNameOf, type StudyReader } from '../../coordinator/index.ts';
+import { defaultAnchorDir, openStudyReader, valueNameOf, type StudyReader } from '../../coordinator/index.ts';
 import { UserError } from '../../core/errors.ts';
 import { connectNats, type Transport } from '../../transport/index.ts';
 import { exportRecipes, formatRecipes, writeRecipes, type ExportFormat } from '../../export/index.ts';
@@ -34,7 +34,7 @@ export async function openReaderFromFlags(study: string, flags: StudyLocationFla
   const trust = readerTrustFromFlags(study, { ...flags, ...(flags.dir && { dir: path.resolve(flags.dir) }) });
   const transport: Transport = await connectNats(nats);
   try {
-    const reader = await openStudyReader({ study, transport, ...(trust && { trust }) });
+    const reader = await openStudyReader({ study, transport, ...(trust && { trust }), anchorDir: defaultAnchorDir() });
     // Once, before any output: a live UI or a report shows only what verified.
     for (const line of integrityLines((await reader.snapshot()).integrity)) process.stderr.write(`skewer: ${line}\n`);
     return { reader, close: () => transport.close() };

@@ -5,7 +5,7 @@
  */
 import { UserError } from '../../core/errors.ts';
 import { metricId } from '../../core/metric.ts';
-import { countReruns, openStudyReader, valueNameOf, type RerunCount, type StoredTrial, type StudyReader } from '../../coordinator/index.ts';
+import { countReruns, defaultAnchorDir, openStudyReader, valueNameOf, type RerunCount, type StoredTrial, type StudyReader } from '../../coordinator/index.ts';
 import { connectNats, type Transport } from '../../transport/index.ts';
 import { addNatsConnectionOptions, natsOptionsFromFlags, type NatsFlags } from '../nats-flags.ts';
 import { addStudyKeyOption, integrityLines, readerTrustFromFlags } from '../study-trust.ts';
@@ -31,7 +31,7 @@ export const register: RegisterCommand = (program) => {
       transport = nats ? await connectNats(nats) : undefined;
       if (!transport && flags.studyKey) throw new UserError('--study-key needs --server', { where: '--study-key', hint: 'An embedded study is read from its journal here.' });
       const trust = transport ? readerTrustFromFlags(study, flags) : undefined;
-      const reader = await openStudyReader(transport ? { study, transport, ...(trust && { trust }) } : { study, root: flags.dir });
+      const reader = await openStudyReader(transport ? { study, transport, ...(trust && { trust }), anchorDir: defaultAnchorDir() } : { study, root: flags.dir });
       process.stdout.write(flags.json ? `${JSON.stringify(await statusDocument(reader), null, 2)}\n` : await statusTable(reader));
     } finally {
       await transport?.close();

@@ -23,6 +23,7 @@ export {
   studyRecordKv,
   type RecordRefusal,
   type RefusalHandler,
+  type StudyRecordKv,
   type StudyRecordClaim,
 } from './study-records.ts';
 export { prepareResume } from './legacy-records.ts';

@@ -21,6 +21,12 @@ import { AGENT_KEY_PREFIX, RERUN_KEY_PREFIX, STUDY_KEY, TRIAL_KEY_PREFIX, agentK
 export interface RecordRefusal {
   readonly key: string;
   readonly reason: string;
+  /**
+   * Refused against the anchor (what this machine read or wrote in an earlier process:
+   * anchorWith): the bucket holds an older version of the record, or none, so it was rolled back
+   * or deleted while nobody here watched. Nothing newer is known to restore it with.
+   */
+  readonly anchored?: true;
 }
 
 export type RefusalHandler = (refusal: RecordRefusal) => void;
@@ -58,6 +64,19 @@ export interface StudyRecordKvOptions {
 
 const revOf = (value: StudyRecordValue): number => value.rev ?? 0;
 
+/** A study's records (studyRecordKv) with the revisions this process knows, to persist and seed. */
+export interface StudyRecordKv extends KvStore<StudyRecordValue> {
+  /**
+   * Seeds the newest rev of each key that this machine read or wrote before (a RecordAnchor,
+   * src/coordinator/record-anchor.ts): from now on a key first read below its anchored rev, or
+   * gone from the bucket, is refused (`anchored`) instead of believed. Only the revs are known,
+   * not the values, so nothing is restored: the refusal is the signal.
+   */
+  anchorWith(revs: ReadonlyMap<string, number>): void;
+  /** The newest rev of every key this process read, wrote or was anchored with. */
+  revs(): Map<string, number>;
+}
+
 /**
  * The study's records over `raw`, decoded by `codec` (signed or verified) and key-checked.
  *
@@ -70,7 +89,7 @@ const revOf = (value: StudyRecordValue): number => value.rev ?? 0;
  * the key (a fresh `skewer status` trusts the bucket as it finds it; the live coordinator's own
  * watch restores such a record within moments).
  */
-export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecordValue>, onRefused: RefusalHandler, options: StudyRecordKvOptions = {}): KvStore<StudyRecordValue> {
+export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecordValue>, onRefused: RefusalHandler, options: StudyRecordKvOptions = {}): StudyRecordKv {
   /**
    * The newest version of each key seen by this process, and the bucket revision it was seen at:
    * the anchor that rollbacks are measured against. An older rev at an older revision is a stale
@@ -100,7 +119,9 @@ export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecord
     const stamped = { ...value, rev } as StudyRecordValue;
     return { bytes: codec.encode(stamped), stamped };
   };
-  const nextRev = (key: string, value: StudyRecordValue): number => Math.max(revOf(newest.get(key)?.value ?? value), revOf(value)) + 1;
+  /** Revs read or written by earlier processes on this machine (anchorWith). */
+  let anchored: ReadonlyMap<string, number> = new Map();
+  const nextRev = (key: string, value: StudyRecordValue): number => Math.max(revOf(newest.get(key)?.value ?? value), revOf(value), anchored.get(key) ?? 0) + 1;
 
   /** Writes `known` back over what sits at `revision` (undefined: nothing), at a rev above both. */
   const restore = async (key: string, known: StudyRecordValue, found: StudyRecordValue | undefined, revision: number | undefined): Promise<KvEntry<StudyRecordValue>> => {
@@ -118,6 +139,17 @@ export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecord
     const value = entry && decode(key, entry.value);
     if (entry && value === undefined) return undefined; // refused (unsigned, forged, misplaced)
     const known = newest.get(key);
+    const floor = known ? undefined : anchored.get(key);
+    if (floor !== undefined && (value === undefined || revOf(value) < floor)) {
+      onRefused({
+        key,
+        anchored: true,
+        reason: value
+          ? `refused an older version of the record (rev ${revOf(value)}; this machine read rev ${floor} of it before): rolled back while nobody here watched`
+          : `refused the record's deletion (this machine read rev ${floor} of it before)`,
+      });
+      return undefined;
+    }
     if (value !== undefined && (!known || revOf(value) >= revOf(known.value))) {
       note(key, value, entry!.revision);
       return { key, value, revision: entry!.revision };
@@ -136,6 +168,14 @@ export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecord
   };
 
   return {
+    anchorWith(revs) {
+      anchored = new Map(revs);
+    },
+    revs() {
+      const out = new Map(anchored);
+      for (const [key, { value }] of newest) out.set(key, Math.max(out.get(key) ?? 0, revOf(value)));
+      return out;
+    },
     get: async (key) => checked(key, await raw.get(key)),
     async create(key, value) {
       const { bytes, stamped } = encode(key, value, nextRev(key, value));
@@ -168,6 +208,7 @@ export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecord
     async delete(key) {
       await raw.delete(key);
       newest.delete(key);
+      if (anchored.has(key)) anchored = new Map([...anchored].filter(([k]) => k !== key));
     },
     async list(prefix) {
       const out: Array<KvEntry<StudyRecordValue>> = [];
@@ -177,8 +218,8 @@ export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecord
         const decoded = await checked(entry.key, entry);
         if (decoded) out.push(decoded);
       }
-      // Keys this process knew that are gone from the bucket.
-      for (const key of [...newest.keys()]) {
+      // Keys this process (or, through the anchor, this machine) knew that are gone from the bucket.
+      for (const key of new Set([...newest.keys(), ...anchored.keys()])) {
         if (key.startsWith(prefix) && !present.has(key)) {
           const decoded = await checked(key, undefined);
           if (decoded) out.push(decoded);
@@ -203,7 +244,7 @@ export async function openStudyRecordKv(
   codec: Codec<StudyRecordValue>,
   onRefused: RefusalHandler,
   options: OpenOptions = {},
-): Promise<KvStore<StudyRecordValue>> {
+): Promise<StudyRecordKv> {
   return studyRecordKv(await transport.kv(studyBucketName(study), bytesCodec, options), codec, onRefused);
 }
 

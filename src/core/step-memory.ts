@@ -8,19 +8,22 @@
  *   optimizer   = weights x (OPTIMIZER_PEAK_FACTOR - 1): gradients, Adam's two moments and about one
  *                 more weight-sized set of temporaries the backward pass holds at its peak
  *   activations = (sum of layer output sizes per image) x batch x 4 bytes x the backbone's tape
- *                 factor (tfjs keeps every intermediate of the forward pass, batch-norm moments,
- *                 swish's sigmoid, concatenation copies, until the backward pass, and gradients of
- *                 the size of the activations live alongside them), plus STEP_FIXED_BYTES
+ *                 factor (tfjs keeps every intermediate of the forward pass, swish's sigmoid,
+ *                 concatenation copies, until the backward pass, and gradients of the size of the
+ *                 activations live alongside them; batch norm keeps only its input and statistics,
+ *                 src/models/backbones/lean-batch-norm.ts), plus STEP_FIXED_BYTES, and never
+ *                 less than STEP_FLOOR_BYTES (a tiny step's own temporaries)
  *   peak        = weights + optimizer + activations: with skewer's Adam (src/training/adam.ts, one
  *                 variable per tidy) the update no longer makes a peak of its own
  *   workspace   = 64 MiB runtime + 10% allocator slack on the peak
  *
- * Calibrated with `npm run bench:memory` (`tf.profile` peak of one steady step of skewer's Adam on
- * wasm, every backbone at 32, 96 and 160 px, batch 1, 2 and 4): the measured peak is linear in the
- * batch at every resolution, its intercept 5.06-5.11x the weight bytes for every backbone and its
- * slope the tape factor times the activation bytes. The constants are those fits rounded up, so the
- * peak (estimate without workspace) stays inside STEP_MEMORY_BAND of the measurement (1.01-1.15x
- * on all 45 cells), never under: the coordinator routes by it, and an under-estimate sends an agent
+ * Calibrated with `npm run bench:memory` (`tf.profile` peak of one steady step of skewer's Adam and
+ * lean batch norm on wasm, every backbone at 32, 96 and 160 px, batch 1, 2 and 4): the measured
+ * peak is linear in the batch at every resolution (but small-cnn at 32 px, where a floor of about
+ * 5.3 MiB holds), its intercept 4.9-5.0x the weight bytes for every backbone and its slope the tape
+ * factor times the activation bytes. The constants are those fits rounded up, so the peak
+ * (estimate without workspace) stays inside STEP_MEMORY_BAND of the measurement (1.00-1.15x on all
+ * 45 cells), never under: the coordinator routes by it, and an under-estimate sends an agent
  * work it cannot hold; the workspace then adds room for what tf.profile does not see. The table's
  * parameter counts and activation sizes are read off the built models
  * (src/models/backbones/info.ts), which a test keeps in step with it.
@@ -31,12 +34,17 @@ const RUNTIME_BYTES = 64 * MIB;
 const SLACK = 0.1;
 /**
  * Weights, gradients, Adam's moments and the backward pass's other weight-sized temporaries, in
- * weight bytes: measured 5.06-5.11 on every backbone (tfjs' own Adam, which updates every variable
+ * weight bytes: measured 5.06-5.11 on every backbone (4.9-5.0 with lean batch norm) (tfjs' own Adam, which updates every variable
  * in one tidy, peaked at 17.8-17.9; training no longer uses it).
  */
 export const OPTIMIZER_PEAK_FACTOR = 5.2;
-/** Per-step temporaries that do not grow with the batch: small-cnn at 32 px, batch 1 peaks 0.9 MiB above the line. */
+/** Per-step temporaries that do not grow with the batch. */
 const STEP_FIXED_BYTES = 1 * MIB;
+/**
+ * The least a step holds beyond the weight-sized part: small-cnn at 32 px peaks at 5.35 MiB at
+ * batch 1 and 2 alike (its weights and their state are 2 MiB), so its smallest steps are not on the line.
+ */
+const STEP_FLOOR_BYTES = 3.5 * MIB;
 
 /**
  * Where the peak (the estimate less its workspace) must lie relative to a measured step peak: at
@@ -55,15 +63,15 @@ export interface BackboneCost {
 }
 
 export const BACKBONE_COSTS: Readonly<Record<string, BackboneCost>> = {
-  // Tape factors measured at 32 / 96 / 160 px (wasm, skewer's Adam, the slope over batch 1-4):
-  // small-cnn 6.55 at each; mobilenetv2 6.68 / 6.75 / 6.76; densenet121 6.58 / 6.60 / 6.60;
-  // densenet201 6.70 / 6.71 / 6.72; efficientnetb3 7.14 / 7.48 / 7.52 (growing with size: 7.6 leaves
-  // room above 160 px). Each is the largest rounded up.
-  'small-cnn': { params: 98_160, activationValuesPerPixel: 100.5, tapeFactor: 6.6 },
-  mobilenetv2: { params: 2_257_984, activationValuesPerPixel: 437.8, tapeFactor: 6.8 },
-  densenet121: { params: 7_037_504, activationValuesPerPixel: 998.0, tapeFactor: 6.65 },
-  densenet201: { params: 18_321_984, activationValuesPerPixel: 1543.4, tapeFactor: 6.75 },
-  efficientnetb3: { params: 10_783_535, activationValuesPerPixel: 952.9, tapeFactor: 7.6 },
+  // Tape factors measured at 32 / 96 / 160 px (wasm, skewer's Adam and lean batch norm, the slope
+  // over batch 1-4): small-cnn 1.52 (on its floor) / 3.31 / 3.31; mobilenetv2 2.89 / 2.95 / 2.95;
+  // densenet121 2.62 / 2.60 / 2.60; densenet201 2.63 / 2.61 / 2.61; efficientnetb3 4.31 / 4.08 /
+  // 4.05. Each is the largest rounded up. With tfjs-layers' own batch norm they were 6.55-7.52.
+  'small-cnn': { params: 98_160, activationValuesPerPixel: 100.5, tapeFactor: 3.35 },
+  mobilenetv2: { params: 2_257_984, activationValuesPerPixel: 437.8, tapeFactor: 3.0 },
+  densenet121: { params: 7_037_504, activationValuesPerPixel: 998.0, tapeFactor: 2.65 },
+  densenet201: { params: 18_321_984, activationValuesPerPixel: 1543.4, tapeFactor: 2.65 },
+  efficientnetb3: { params: 10_783_535, activationValuesPerPixel: 952.9, tapeFactor: 4.35 },
 };
 
 export interface MemoryEstimate {
@@ -76,7 +84,7 @@ export function stepMemory(params: number, activationValuesPerImage: number, tap
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   const weights = params * BYTES_PER_VALUE;
   const optimizer = (OPTIMIZER_PEAK_FACTOR - 1) * weights;
-  const activations = activationValuesPerImage * batchSize * BYTES_PER_VALUE * tapeFactor + STEP_FIXED_BYTES;
+  const activations = Math.max(STEP_FLOOR_BYTES, activationValuesPerImage * batchSize * BYTES_PER_VALUE * tapeFactor + STEP_FIXED_BYTES);
   const peak = weights + optimizer + activations;
   const workspace = RUNTIME_BYTES + SLACK * peak;
   const round = Math.ceil;

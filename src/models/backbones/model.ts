@@ -7,6 +7,7 @@ import { UserError } from '../../core/errors.ts';
 import { assignWeightsByName, pretrainedWeightsHint, readWeights } from '../weights.ts';
 import { SeededInitialisers } from './init.ts';
 import { SeededDropout } from './layers.ts';
+import { useLeanBatchNorm } from './lean-batch-norm.ts';
 import { buildBackbone, type BackboneName } from './registry.ts';
 
 export interface BuildModelOptions {
@@ -25,6 +26,12 @@ export interface BuildModelOptions {
    * batch-norm layers also stay in inference mode (moving statistics) while training.
    */
   freeze?: number | 'all';
+  /**
+   * How batch-norm layers train: 'lean' (default) keeps only what their gradient needs
+   * (lean-batch-norm.ts: about half the step's peak memory on DenseNet); 'stock' is tfjs-layers'
+   * own path, kept for comparison. Inference is the same either way.
+   */
+  batchNorm?: 'lean' | 'stock';
 }
 
 export const DEFAULT_HEAD_DROPOUT = 0.2;
@@ -77,6 +84,7 @@ export async function buildModel(name: BackboneName, options: BuildModelOptions)
     throw new UserError(`dropout must be in [0, 1), got ${dropout}`, { where: 'dropout' });
   }
   const backbone = buildBackbone(name, { resolution: options.resolution, seed: options.seed });
+  if ((options.batchNorm ?? 'lean') === 'lean') for (const layer of backbone.layers) if (layer.getClassName() === 'BatchNormalization') useLeanBatchNorm(layer);
   if (options.weights) await loadPretrained(backbone, name, options.weights.path);
   if (options.freeze !== undefined) applyFreeze(backbone, options.freeze);
 

@@ -19,7 +19,7 @@ import { UserError } from '../core/errors.ts';
 import { isFinished } from '../core/trial.ts';
 import { bestOf } from '../core/direction.ts';
 import type { StudyConfig } from '../config/study.ts';
-import { Gate, StudyTrust, envelopeCodec, type Envelope, type RecordRefusal } from '../transport/auth/index.ts';
+import { Gate, StudyTrust, envelopeCodec, type Envelope } from '../transport/auth/index.ts';
 import {
   RESULT_QUEUE_OPTIONS,
   type BusMessage,
@@ -35,8 +35,7 @@ import { AgentRegistry } from './agents.ts';
 import { eventFromRerun, eventsFromAgentChange, eventsFromTrialChange, replayHistory, studyFinishedEvent, studyStartedEvent } from './changes.ts';
 import { judgeExhaustion } from './exhaustion.ts';
 import { OutageGuard } from './guard.ts';
-import { checkAnchorBeforeResume, openSignedBucket, openStudyRecord, recordStop } from './open-study.ts';
-import { AnchorKeeper } from './record-anchor.ts';
+import { openCoordinatorBucket, openStudyRecord, recordStop } from './open-study.ts';
 import { SerialPump } from './serial-pump.ts';
 import { consumeResults } from './results-consumer.ts';
 import { applyStarted, closeOpenAttempt } from './outcomes.ts';
@@ -119,21 +118,15 @@ class Coordinator {
 
   async run(signal: AbortSignal): Promise<StudyOutcome> {
     const { transport, config } = this.options;
-    const anchored: RecordRefusal[] = [];
-    const signed = this.options.kv ? undefined : await openSignedBucket(transport, config.name, this.options.signer, this.options.mode, this.log, (r) => r.anchored && anchored.push(r));
-    const kv = this.options.kv ?? signed!;
-    this.store = new TrialStore(kv, this.clock);
-    const { anchorDir } = this.options;
-    let anchorId = signed && anchorDir !== undefined && this.options.mode === 'resume' ? await checkAnchorBeforeResume(signed, anchored, anchorDir, this.options.signer, config.name, this.log) : undefined;
+    const bucket = await openCoordinatorBucket(this.options, this.log);
+    this.store = new TrialStore(bucket.kv, this.clock);
     // The study's encoder bucket exists before an agent looks for it: under least privilege agents
     // may write it but not create it (configs/nats-least-privilege.conf).
     await transport.objects(encoderBucketName(config.name));
-    const record = await this.openStudy();
-    anchorId ??= { study: config.name, coordinatorKey: this.options.signer.publicKey, createdAt: record.createdAt };
-    const keeper = signed && anchorDir !== undefined ? new AnchorKeeper(signed, anchorDir, anchorId, this.log) : undefined;
+    const keeper = bucket.keeperFor(await this.openStudy());
     keeper?.start();
     try {
-      return await this.runOpened(kv, signal);
+      return await this.runOpened(bucket.kv, signal);
     } finally {
       await keeper?.stop();
     }

@@ -9,7 +9,8 @@ import { bytesCodec, prepareResume, signedRecordCodec, studyRecordKv, type Recor
 import { studyRecordCodec, type StoredStudy, type StudyRecordValue } from '../transport/messages.ts';
 import type { KvStore, Transport } from '../transport/types.ts';
 import { STUDY_KEY, studyBucketName } from '../transport/subjects.ts';
-import { anchorPath, loadAnchor, type AnchorIdentity } from './record-anchor.ts';
+import type { CoordinatorOptions } from './options.ts';
+import { AnchorKeeper, anchorPath, loadAnchor, type AnchorIdentity } from './record-anchor.ts';
 import type { AgentRegistry } from './agents.ts';
 import { closeOpenAttempt } from './outcomes.ts';
 import type { TrialStore } from './store.ts';
@@ -86,14 +87,30 @@ export async function recordStop(store: TrialStore, localAgents: AgentRegistry |
 }
 
 /**
- * Before a resume over a transport: seeds `kv` with this machine's anchor of the study and reads
- * every record once against it. Records rolled back or deleted since this machine last read or
- * wrote them stop the resume before it writes anything: resuming on them would re-run finished
- * trials, or lose them, in silence. Returns the anchor's identity for the AnchorKeeper.
+ * The study's records as the coordinator opens them: the given `kv` (embedded: the journal, no
+ * anchor), else the signed bucket on the transport. With `anchorDir`, a resume first reads every
+ * record against this machine's anchor (record-anchor.ts): records rolled back or deleted since it
+ * last read or wrote them stop the resume before it writes anything, since resuming on them would
+ * re-run finished trials, or lose them, in silence. `keeperFor(record)` then keeps that anchor up
+ * to date while the study runs (undefined without an anchor).
  */
-export async function checkAnchorBeforeResume(kv: StudyRecordKv, anchored: readonly RecordRefusal[], dir: string, signer: StudySigner, study: string, log: (line: string) => void): Promise<AnchorIdentity | undefined> {
+export async function openCoordinatorBucket(
+  options: Pick<CoordinatorOptions, 'kv' | 'transport' | 'config' | 'signer' | 'mode' | 'anchorDir'>,
+  log: (line: string) => void,
+): Promise<{ kv: KvStore<StudyRecordValue>; keeperFor(record: StoredStudy): AnchorKeeper | undefined }> {
+  if (options.kv) return { kv: options.kv, keeperFor: () => undefined };
+  const { config, signer, mode, anchorDir } = options;
+  const anchored: RecordRefusal[] = [];
+  const kv = await openSignedBucket(options.transport, config.name, signer, mode, log, (r) => r.anchored && anchored.push(r));
+  if (anchorDir === undefined) return { kv, keeperFor: () => undefined };
+  if (mode === 'resume') await checkAnchorBeforeResume(kv, anchored, anchorDir, signer, config.name, log);
+  return { kv, keeperFor: (record) => new AnchorKeeper(kv, anchorDir, { study: config.name, coordinatorKey: signer.publicKey, createdAt: record.createdAt }, log) };
+}
+
+/** Seeds `kv` with this machine's anchor of the study and reads every record once against it (see above). */
+async function checkAnchorBeforeResume(kv: StudyRecordKv, anchored: readonly RecordRefusal[], dir: string, signer: StudySigner, study: string, log: (line: string) => void): Promise<void> {
   const record = (await kv.get(STUDY_KEY))?.value;
-  if (record?.type !== 'study') return undefined; // openStudyRecord says there is nothing to resume
+  if (record?.type !== 'study') return; // openStudyRecord says there is nothing to resume
   const id: AnchorIdentity = { study, coordinatorKey: signer.publicKey, createdAt: record.createdAt };
   const revs = await loadAnchor(dir, id, log);
   kv.anchorWith(revs);
@@ -101,7 +118,7 @@ export async function checkAnchorBeforeResume(kv: StudyRecordKv, anchored: reado
   const problems = [...anchored.map(({ key, reason }) => `${key}: ${reason}`)];
   const studyRev = revs.get(STUDY_KEY);
   if (studyRev !== undefined && (record.rev ?? 0) < studyRev) problems.unshift(`${STUDY_KEY}: rev ${record.rev ?? 0}; this machine read rev ${studyRev} of it before`);
-  if (problems.length === 0) return id;
+  if (problems.length === 0) return;
   throw new UserError(
     `study '${study}': ${problems.length} record${problems.length === 1 ? ' is' : 's are'} older on the server than this machine last read or wrote (rolled back or deleted while no coordinator ran): ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`,
     {

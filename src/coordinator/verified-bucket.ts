@@ -20,7 +20,7 @@ import {
 } from '../transport/auth/index.ts';
 import { studyRecordCodec, type StudyRecordValue } from '../transport/messages.ts';
 import { STUDY_KEY, studyBucketName } from '../transport/subjects.ts';
-import { anchorPath, loadAnchor, saveAnchor } from './record-anchor.ts';
+import { AnchorKeeper, anchorPath, loadAnchor } from './record-anchor.ts';
 import type { KvStore, Transport } from '../transport/types.ts';
 
 /** What a reader trusts the study's records to be signed by, and where that came from. */
@@ -80,8 +80,11 @@ export async function openVerifiedBucket(
   const coordinatorKey = trust?.coordinatorKey ?? claim.signer;
   let refused = new Map<string, string>();
   const logged = new Set<string>();
-  const onRefused = ({ key, reason }: RecordRefusal): void => {
+  /** Keys refused against this machine's anchor (rolled back or deleted since it read them). */
+  const rolledBack = new Set<string>();
+  const onRefused = ({ key, reason, anchored }: RecordRefusal): void => {
     refused.set(key, reason);
+    if (anchored) rolledBack.add(key);
     if (logged.has(`${key}\n${reason}`)) return;
     logged.add(`${key}\n${reason}`);
     log(`refused KV record ${key} of study '${study}': ${reason}`);
@@ -92,13 +95,13 @@ export async function openVerifiedBucket(
   const claimed = claim.value?.type === 'study' ? claim.value.createdAt : undefined;
   const anchor = anchorDir !== undefined && claimed !== undefined ? { dir: anchorDir, id: { study, coordinatorKey, createdAt: claimed } } : undefined;
   if (anchor) kv.anchorWith(await loadAnchor(anchor.dir, anchor.id, log));
-  const anchoredHint = anchor
-    ? ` This machine read a newer version before: if the server's data was restored from an older copy on purpose, delete ${anchorPath(anchor.dir, anchor.id)} to accept it.`
-    : '';
   if (!(await kv.get(STUDY_KEY))) {
     const why = refused.get(STUDY_KEY) ?? 'not a study record';
-    if (/this machine read rev/.test(why)) {
-      throw new UserError(`the study record of '${study}' was rolled back on the server: ${why}`, { where: `${bucket} key ${STUDY_KEY}`, hint: `A client that can write the bucket wrote an older genuine version back.${anchoredHint}` });
+    if (anchor && rolledBack.has(STUDY_KEY)) {
+      throw new UserError(`the study record of '${study}' was rolled back on the server: ${why}`, {
+        where: `${bucket} key ${STUDY_KEY}`,
+        hint: `A client that can write the bucket wrote an older genuine version back. This machine read a newer version before: if the server's data was restored from an older copy on purpose, delete ${anchorPath(anchor.dir, anchor.id)} to accept it.`,
+      });
     }
     throw new UserError(
       trust
@@ -118,21 +121,14 @@ export async function openVerifiedBucket(
     source: trust?.source ?? 'the study record itself',
     refused: [...refused].map(([key, reason]) => ({ key, reason })),
   });
-  let warned = false;
+  // The same keeper the coordinator runs: it writes only when a rev moved, and says once if it cannot.
+  const keeper = anchor && new AnchorKeeper(kv, anchor.dir, anchor.id, log);
   return {
     kv,
     beginRead: () => {
       refused = new Map();
     },
-    endRead: async () => {
-      if (!anchor) return;
-      try {
-        await saveAnchor(anchor.dir, anchor.id, kv.revs());
-      } catch (error) {
-        if (!warned) log(`record anchor ${anchorPath(anchor.dir, anchor.id)} not saved: ${(error as Error).message}`);
-        warned = true;
-      }
-    },
+    endRead: async () => keeper?.save(),
     integrity,
   };
 }

@@ -34,8 +34,8 @@ const RUNTIME_BYTES = 64 * MIB;
 const SLACK = 0.1;
 /**
  * Weights, gradients, Adam's moments and the backward pass's other weight-sized temporaries, in
- * weight bytes: measured 5.06-5.11 on every backbone (4.9-5.0 with lean batch norm) (tfjs' own Adam, which updates every variable
- * in one tidy, peaked at 17.8-17.9; training no longer uses it).
+ * weight bytes: measured 4.9-5.0 on every backbone (5.06-5.11 before lean batch norm; tfjs' own
+ * Adam, which updates every variable in one tidy, peaked at 17.8-17.9; training no longer uses it).
  */
 export const OPTIMIZER_PEAK_FACTOR = 5.2;
 /** Per-step temporaries that do not grow with the batch. */

@@ -120,7 +120,7 @@ export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecord
     return { bytes: codec.encode(stamped), stamped };
   };
   /** Revs read or written by earlier processes on this machine (anchorWith). */
-  let anchored: ReadonlyMap<string, number> = new Map();
+  let anchored = new Map<string, number>();
   const nextRev = (key: string, value: StudyRecordValue): number => Math.max(revOf(newest.get(key)?.value ?? value), revOf(value), anchored.get(key) ?? 0) + 1;
 
   /** Writes `known` back over what sits at `revision` (undefined: nothing), at a rev above both. */
@@ -208,7 +208,7 @@ export function studyRecordKv(raw: KvStore<Uint8Array>, codec: Codec<StudyRecord
     async delete(key) {
       await raw.delete(key);
       newest.delete(key);
-      if (anchored.has(key)) anchored = new Map([...anchored].filter(([k]) => k !== key));
+      anchored.delete(key);
     },
     async list(prefix) {
       const out: Array<KvEntry<StudyRecordValue>> = [];

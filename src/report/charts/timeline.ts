@@ -47,13 +47,13 @@ export function agentRows(trials: readonly StoredTrial[], agents: readonly Store
   return names;
 }
 
-/** The row a bar is drawn on: its agent's, or for a late run the row under it (see lateRowsOf). */
-const rowKey = (bar: Pick<TimelineBar, 'agent' | 'rerun'>): string => (bar.rerun ? `${bar.agent}\u0000late` : bar.agent);
+/** The row a bar is drawn on: its agent's, or for a late run the row under it (agent names hold no spaces). */
+const rowOf = (bar: Pick<TimelineBar, 'agent' | 'rerun'>): string => (bar.rerun ? `${bar.agent}: late runs` : bar.agent);
 
-/** Row keys in drawing order: each agent, followed by its late-runs row when it has late runs. */
-function rowKeysOf(agentNames: readonly string[], bars: readonly TimelineBar[]): string[] {
+/** Rows in drawing order: each agent, followed by its late-runs row when it has late runs. */
+function rowsOf(agentNames: readonly string[], bars: readonly TimelineBar[]): string[] {
   const late = new Set(bars.filter((b) => b.rerun).map((b) => b.agent));
-  return agentNames.flatMap((name) => (late.has(name) ? [name, rowKey({ agent: name, rerun: true })] : [name]));
+  return agentNames.flatMap((name) => (late.has(name) ? [name, rowOf({ agent: name, rerun: true })] : [name]));
 }
 
 export function timelineBars(trials: readonly StoredTrial[], reruns: readonly StoredRerun[] = []): TimelineBar[] {
@@ -102,9 +102,9 @@ function attemptBar(fill: string, outline = false): CustomSeriesRenderItem {
 export function timelineChart(trials: readonly StoredTrial[], agents: readonly StoredAgent[], reruns: readonly StoredRerun[] = []): Chart {
   const bars = timelineBars(trials, reruns);
   const agentNames = agentRows(trials, agents, reruns);
-  const rows = rowKeysOf(agentNames, bars);
+  const rows = rowsOf(agentNames, bars);
   const status = new Map(agents.map((a) => [a.info.name, a.lost ? ' (lost)' : a.left ? ' (left)' : '']));
-  const labels = rows.map((key) => (key.endsWith('\u0000late') ? `${key.slice(0, -5)}: late runs` : `${key}${status.get(key) ?? ''}`));
+  const labels = rows.map((row) => `${row}${status.get(row) ?? ''}`);
   const attempts = bars.filter((b) => !b.rerun);
   const late = bars.filter((b) => b.rerun);
   const label = (b: TimelineBar): string => `${b.attempt > 1 ? `#${b.trial} a${b.attempt}` : `#${b.trial}`}${b.rerun ? ' re-run' : ''}`;
@@ -115,7 +115,7 @@ export function timelineChart(trials: readonly StoredTrial[], agents: readonly S
     itemStyle: { color: OUTCOME_COLORS[outcome] ?? COLORS.muted },
     encode: { x: [1, 2], y: 0 },
     renderItem: attemptBar(OUTCOME_COLORS[outcome] ?? COLORS.muted),
-    data: attempts.filter((b) => b.outcome === outcome).map((b) => [rows.indexOf(rowKey(b)), b.start, b.end, label(b)]),
+    data: attempts.filter((b) => b.outcome === outcome).map((b) => [rows.indexOf(rowOf(b)), b.start, b.end, label(b)]),
   }));
   if (late.length) {
     series.push({
@@ -124,7 +124,7 @@ export function timelineChart(trials: readonly StoredTrial[], agents: readonly S
       itemStyle: { color: RERUN_COLOR },
       encode: { x: [1, 2], y: 0 },
       renderItem: attemptBar(RERUN_COLOR, true),
-      data: late.map((b) => [rows.indexOf(rowKey(b)), b.start, b.end, label(b)]),
+      data: late.map((b) => [rows.indexOf(rowOf(b)), b.start, b.end, label(b)]),
     });
   }
   const span = Math.max(0.1, ...bars.map((b) => b.end));

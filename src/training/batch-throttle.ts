@@ -45,3 +45,6 @@ export class BatchThrottle {
     this.lastBatch = 0;
   }
 }
+
+/** Told after batch `batch` (1-based) of `batches` in epoch `epoch` (from 0) of `epochs`: a stage's batch progress, unthrottled. */
+export type StageBatchCallback = (epoch: number, epochs: number, batch: number, batches: number) => void;

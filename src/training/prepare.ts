@@ -27,6 +27,7 @@ import { LossWatch } from './divergence.ts';
 import { applyHeadTauNorm } from './head.ts';
 import { classWeights, logitAdjustment, resolveMinorityWeight, type LossSettings } from './losses.ts';
 import type { Predictions } from './metrics.ts';
+import type { StageBatchCallback } from './batch-throttle.ts';
 
 // The spec's enums (src/config cannot import src/data) must stay the data side's enums.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -115,7 +116,7 @@ export interface Training {
   /** Trains one epoch; returns the mean loss. */
   epoch(epoch: number, signal: AbortSignal | undefined, where: string, onBatch?: EpochSettings['onBatch']): Promise<number>;
   /** After the epochs: the cRT stage (`classifierRetrain`) and the head's tau-normalisation, when on. */
-  finish(signal: AbortSignal | undefined, where: string, onBatch?: (epoch: number, epochs: number, batch: number, batches: number) => void): Promise<void>;
+  finish(signal: AbortSignal | undefined, where: string, onBatch?: StageBatchCallback): Promise<void>;
   /** Class probabilities on `items`; non-finite ones throw a DivergenceError naming `where`. */
   predict(items: readonly ImageItem[], signal?: AbortSignal, where?: string): Promise<Predictions>;
   dispose(): void;

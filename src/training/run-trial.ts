@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrialSpec } from '../config/trial.ts';
 import type { BatchProgress, FoldEpochs, TrialProgress, TrialResult } from '../core/result.ts';
-import { BatchThrottle } from './batch-throttle.ts';
+import { BatchThrottle, type StageBatchCallback } from './batch-throttle.ts';
 import { stratifiedHoldOut } from '../data/index.ts';
 import { evaluatePredictions } from './decision.ts';
 import { checkFiniteFigure } from './divergence.ts';
@@ -114,9 +114,9 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
     const running = (value: number): number => (finished.reduce((a, b) => a + b, 0) + value) / (finished.length + 1);
     let sinceBest = 0;
     let ran = 0;
+    const report = options.onBatch && batchReporter(options.onBatch, { fold, folds: spec.folds });
     for (let epoch = 0; epoch < spec.epochs; epoch++) {
       const where = `fold ${fold + 1}/${spec.folds}, epoch ${epoch + 1}/${spec.epochs}`;
-      const report = options.onBatch && batchReporter(options.onBatch, { fold, folds: spec.folds });
       const loss = await training.epoch(epoch, options.signal, where, report && ((batch, batches) => report(epoch, spec.epochs, batch, batches)));
       const predictions = await training.predict(validation, options.signal, `${where}, validation`);
       const evaluation = evaluatePredictions(predictions);
@@ -184,7 +184,7 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
  * Throttled batch reports for one stage of a trial (the supervised epochs of a fold, its cRT, or
  * pretraining): one throttle per stage, so each epoch's first batch shows at once.
  */
-function batchReporter(onBatch: (progress: BatchProgress) => void, at: Pick<BatchProgress, 'stage' | 'fold' | 'folds'>): (epoch: number, epochs: number, batch: number, batches: number) => void {
+function batchReporter(onBatch: (progress: BatchProgress) => void, at: Pick<BatchProgress, 'stage' | 'fold' | 'folds'>): StageBatchCallback {
   const throttle = new BatchThrottle();
   return (epoch, epochs, batch, batches) => {
     if (throttle.shouldReport(batch, batches)) onBatch({ ...at, epoch, epochs, batch, batches });

@@ -16,6 +16,7 @@ import { leanAdam } from './adam.ts';
 import { fitBatchNormMomentum, throwIfAborted } from './fit.ts';
 import { ntXentLoss } from './nt-xent.ts';
 import type { PreparedTrial } from './prepare.ts';
+import type { StageBatchCallback } from './batch-throttle.ts';
 
 /** The layer every classifier's head starts with: its input is the backbone's feature vector. */
 const FEATURES_INPUT_LAYER = 'head_dropout';
@@ -31,7 +32,7 @@ export interface PretrainOptions {
   readonly signal?: AbortSignal;
   readonly onEpoch?: (progress: PretrainProgress) => void;
   /** After each batch (1-based) of epoch `epoch` (from 0). */
-  readonly onBatch?: (epoch: number, epochs: number, batch: number, batches: number) => void;
+  readonly onBatch?: StageBatchCallback;
 }
 
 /** A classifier model and its encoder (the backbone up to the features; shares the model's layers). */

@@ -73,13 +73,15 @@ if (regretRuns && samplerNames.includes(OPTUNA_SAMPLER)) {
  * q-EI step), `gp:qei+global` (q-EI on every ask), `gp:qei+ucb` (q-EI with the local UCB step),
  * `gp:believer` (the believer without a local step), `gp:lp` (local penalisation, no local step),
  * `gp:everyN` (the local UCB step on one ask in N, not every other), `gp:rotate` (the local step
- * anchored on the best observed points in turn, not only the incumbent). Plain `gp` is the default: the kriging
- * believer with the local UCB step on every other ask.
+ * anchored on the best observed points in turn, not only the incumbent), `gp:product` (the default but
+ * with the product kernel, the kernel before the sum-product one). Plain `gp` is the default: the kriging
+ * believer with the local UCB step on every other ask, the sum-product kernel on mixed spaces.
  */
 function samplerFor(name: string): SamplerName | Sampler {
   const [base, variant] = name.split(':');
   if (!variant) return base as SamplerName;
   if (base === 'tpe') return { ...createTpeSampler(tpeVariant(variant)), name };
+  if (variant === 'product') return { ...createGpSampler({ kernel: 'product' }), name };
   const qei = variant.includes('qei');
   const penalised = variant.includes('lp');
   const every = /every(\d+)/.exec(variant)?.[1];

@@ -92,15 +92,16 @@ test('GP: analytic gradients of the marginal likelihood and of log EI match fini
     categoricalDims: 2,
     y: Float64Array.from({ length: n }, () => rng.normal()),
   };
-  const theta = Float64Array.from({ length: 7 }, () => rng.uniform(-1.5, 0.5));
-  const grad = new Float64Array(7);
+  // 3 lengthscales, 2 rates, signal, noise and the sum-product kernel's mix (both kinds of dimension).
+  const theta = Float64Array.from({ length: 8 }, () => rng.uniform(-1.5, 0.5));
+  const grad = new Float64Array(8);
   negativeLogPosterior(data, theta, grad);
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < 8; i++) {
     const up = Float64Array.from(theta);
     const down = Float64Array.from(theta);
     up[i]! += 1e-6;
     down[i]! -= 1e-6;
-    const fd = (negativeLogPosterior(data, up, new Float64Array(7)) - negativeLogPosterior(data, down, new Float64Array(7))) / 2e-6;
+    const fd = (negativeLogPosterior(data, up, new Float64Array(8)) - negativeLogPosterior(data, down, new Float64Array(8))) / 2e-6;
     close(grad[i]!, fd, 1e-4, `d nlp / d theta[${i}]`);
   }
   const posterior = new GpPosterior(data, fitHyperparameters(data));

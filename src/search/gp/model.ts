@@ -1,11 +1,18 @@
 /**
- * A Gaussian process over an encoded mixed space. Kernel:
- *   k(x, x') = signal * Matern52(r) * exp(-sum_c rate_c [x_c != x'_c]),  r^2 = sum_d (x_d - x'_d)^2 / l_d^2
- * ARD Matern-5/2 over unit numeric coordinates (ints and steps as continuous, inactive conditional
- * coordinates imputed), times an exponentiated Hamming kernel over categories (an inactive
- * categorical is its own category). Hyperparameters are fitted by maximising the log marginal
- * likelihood plus weak priors (MAP) with L-BFGS on analytic gradients, from a fixed start, so the
- * fit is a pure function of the data. Targets are standardised by the caller.
+ * A Gaussian process over an encoded mixed space. Kernel, with M the ARD Matern-5/2 over unit
+ * numeric coordinates (ints and steps as continuous, inactive conditional coordinates imputed),
+ * r^2 = sum_d (x_d - x'_d)^2 / l_d^2, and per categorical c the match term
+ * h_c = exp(-rate_c [x_c != x'_c]) (an inactive categorical is its own category):
+ *   product:      k = signal * M(r) * prod_c h_c
+ *   sum-product:  k = signal * (mix * M prod_c h_c + (1 - mix) * (M + sum_c h_c) / (1 + dc))
+ * The sum-product kernel (after CoCaBO, Ru et al. 2020, with CoCaBO's overlap kernel made additive
+ * over the categoricals) is the default where a space has both kinds: in the product alone, two
+ * points that differ in most categoricals are nearly uncorrelated, so with many categorical
+ * dimensions the model cannot learn that one level is better than another across the other
+ * choices; the additive part can, and the fitted `mix` says how much of each the data wants. Both
+ * have k(x, x) = signal. Hyperparameters are fitted by maximising the log marginal likelihood plus
+ * weak priors (MAP) with L-BFGS on analytic gradients, from a fixed start, so the fit is a pure
+ * function of the data. Targets are standardised by the caller.
  */
 import { cholesky, tryCholesky, choleskyInverse, choleskySolve, logDeterminant, solveLower, solveUpper, type Cholesky } from './linalg.ts';
 import { minimize } from './lbfgs.ts';
@@ -28,6 +35,39 @@ export interface GpHyperparameters {
   readonly categoricalRates: Float64Array;
   readonly signal: number;
   readonly noise: number;
+  /**
+   * Weight of the product term in the sum-product kernel of spaces with numeric and categorical
+   * dimensions (CoCaBO's lambda); absent (1) = the product only.
+   */
+  readonly mix?: number;
+}
+
+/**
+ * The kernel of a space with both numeric and categorical dimensions: 'sum-product' (default) adds a
+ * first-order additive part to the product, so an effect of one category is learnt across the
+ * combinations of the others; 'product' is the product alone. Spaces of one kind always get the product.
+ */
+export type GpKernel = 'sum-product' | 'product';
+
+/** Whether theta holds the mix's logit after the noise (the sum-product kernel). */
+const hasMix = (theta: ArrayLike<number>, dn: number, dc: number): boolean => theta.length > dn + dc + 2;
+
+/**
+ * Kernel value from its parts: Matern M = poly * e, Hamming H = exp(-sum_c rate_c [x_c != x'_c]),
+ * and the additive sum S = sum_c exp(-rate_c [x_c != x'_c]) with `share` = 1 / (1 + dc):
+ * signal * (mix M H + (1 - mix) share (M + S)). The product (mix 1) is evaluated in the order it
+ * always was, bit for bit.
+ */
+function mixed(signal: number, mix: number, poly: number, e: number, hamming: number, sum: number, share: number): number {
+  if (mix === 1) return signal * hamming * poly * e;
+  const matern = poly * e;
+  return signal * (mix * matern * hamming + (1 - mix) * share * (matern + sum));
+}
+
+/** The factor of the Matern's input and lengthscale gradients: signal * (mix H + (1 - mix) share) * (5/3) (1 + sqrt5 r) e. */
+function maternFactor(signal: number, mix: number, hamming: number, share: number, r: number, e: number): number {
+  const weight = mix === 1 ? signal * hamming : signal * (mix * hamming + (1 - mix) * share);
+  return weight * (5 / 3) * (1 + SQRT5 * r) * e;
 }
 
 const BOUNDS = {
@@ -35,14 +75,17 @@ const BOUNDS = {
   rate: [Math.log(1e-3), Math.log(20)],
   signal: [Math.log(0.05), Math.log(20)],
   noise: [Math.log(1e-6), Math.log(1)],
+  mixLogit: [-6, 6],
 } as const;
+
+const sigmoid = (u: number) => 1 / (1 + Math.exp(-u));
 
 function unpack(theta: ArrayLike<number>, dn: number, dc: number): GpHyperparameters {
   const lengthscales = new Float64Array(dn);
   for (let d = 0; d < dn; d++) lengthscales[d] = Math.exp(theta[d]!);
   const categoricalRates = new Float64Array(dc);
   for (let c = 0; c < dc; c++) categoricalRates[c] = Math.exp(theta[dn + c]!);
-  return { lengthscales, categoricalRates, signal: Math.exp(theta[dn + dc]!), noise: Math.exp(theta[dn + dc + 1]!) };
+  return { lengthscales, categoricalRates, signal: Math.exp(theta[dn + dc]!), noise: Math.exp(theta[dn + dc + 1]!), ...(hasMix(theta, dn, dc) && { mix: sigmoid(theta[dn + dc + 2]!) }) };
 }
 
 /** Negative log marginal likelihood minus log prior, with gradient over log-hyperparameters. */
@@ -54,6 +97,13 @@ export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Fl
   const pairs = (n * (n - 1)) / 2;
   const gFactor = new Float64Array(pairs);
   const kLatent = new Float64Array(pairs);
+  const mix = h.mix ?? 1;
+  const share = 1 / (1 + dc);
+  const kept = h.categoricalRates.map((rate) => Math.exp(-rate));
+  // d k / d log rate_c = -rate_c (hFactor + (1 - mix) share signal exp(-rate_c)) where x_c != x'_c; d k / d mixLogit = mFactor.
+  const hFactor = new Float64Array(pairs);
+  const mFactor = h.mix === undefined ? undefined : new Float64Array(pairs);
+  const additiveScale = h.signal * (1 - mix) * share;
   let p = 0;
   for (let i = 0; i < n; i++) {
     k[i * n + i] = h.signal + h.noise;
@@ -64,15 +114,27 @@ export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Fl
         r2 += diff * diff * invL2[d]!;
       }
       let mismatch = 0;
-      for (let c = 0; c < dc; c++) if (categorical[i * dc + c] !== categorical[j * dc + c]) mismatch += h.categoricalRates[c]!;
+      let sum = dc;
+      for (let c = 0; c < dc; c++) {
+        if (categorical[i * dc + c] !== categorical[j * dc + c]) {
+          mismatch += h.categoricalRates[c]!;
+          sum -= 1 - kept[c]!;
+        }
+      }
       const r = Math.sqrt(r2);
       const e = Math.exp(-SQRT5 * r);
-      const kc = h.signal * Math.exp(-mismatch);
-      const value = kc * (1 + SQRT5 * r + (5 / 3) * r2) * e;
+      const hamming = Math.exp(-mismatch);
+      const poly = 1 + SQRT5 * r + (5 / 3) * r2;
+      const value = mixed(h.signal, mix, poly, e, hamming, sum, share);
       k[i * n + j] = value;
       k[j * n + i] = value;
       kLatent[p] = value;
-      gFactor[p] = kc * (5 / 3) * (1 + SQRT5 * r) * e;
+      gFactor[p] = maternFactor(h.signal, mix, hamming, share, r, e);
+      if (mFactor) {
+        const matern = poly * e;
+        hFactor[p] = h.signal * mix * matern * hamming;
+        mFactor[p] = h.signal * mix * (1 - mix) * (matern * hamming - share * (matern + sum));
+      } else hFactor[p] = value;
     }
   }
   const chol = tryCholesky(k, n);
@@ -91,6 +153,7 @@ export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Fl
   for (let i = 0; i < n; i++) traceW += inverse[i * n + i]! - alpha[i]! * alpha[i]!;
   p = 0;
   let signalGrad = 0.5 * traceW * h.signal;
+  let mixGrad = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++, p++) {
       const w = inverse[i * n + j]! - alpha[i]! * alpha[j]!;
@@ -100,13 +163,17 @@ export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Fl
         const diff = numeric[i * dn + d]! - numeric[j * dn + d]!;
         grad[d]! += wg * diff * diff * invL2[d]!;
       }
-      const wk = w * kLatent[p]!;
-      for (let c = 0; c < dc; c++) if (categorical[i * dc + c] !== categorical[j * dc + c]) grad[dn + c]! -= wk * h.categoricalRates[c]!;
-      signalGrad += wk;
+      const wh = w * hFactor[p]!;
+      for (let c = 0; c < dc; c++) {
+        if (categorical[i * dc + c] !== categorical[j * dc + c]) grad[dn + c]! -= (mFactor ? w * (hFactor[p]! + additiveScale * kept[c]!) : wh) * h.categoricalRates[c]!;
+      }
+      signalGrad += w * kLatent[p]!;
+      if (mFactor) mixGrad += w * mFactor[p]!;
     }
   }
   grad[dn + dc] = signalGrad;
   grad[dn + dc + 1] = 0.5 * traceW * h.noise;
+  if (mFactor) grad[dn + dc + 2] = mixGrad;
 
   // Weak priors (as log densities over log-parameters): Gamma(3, 6) lengthscales, LogNormal(0, 1)
   // category rates, Gamma(2, 0.15) signal variance; the noise is flat in log space.
@@ -120,17 +187,25 @@ export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Fl
   }
   value -= 2 * theta[dn + dc]! - 0.15 * h.signal;
   grad[dn + dc]! -= 2 - 0.15 * h.signal;
+  // Normal(0, 1.5^2) on the mix's logit: either term can win, neither is forced.
+  if (mFactor) {
+    const u = theta[dn + dc + 2]!;
+    value += (0.5 * u * u) / 2.25;
+    grad[dn + dc + 2]! += u / 2.25;
+  }
   return value;
 }
 
 export interface FitOptions {
   readonly maxIterations?: number;
+  readonly kernel?: GpKernel;
 }
 
 /** MAP hyperparameters from a fixed start (lengthscale 0.3, rate 1, signal 1, noise 1e-3). */
 export function fitHyperparameters(data: GpData, options: FitOptions = {}): GpHyperparameters {
   const { numericDims: dn, categoricalDims: dc } = data;
-  const size = dn + dc + 2;
+  const sumProduct = (options.kernel ?? 'sum-product') === 'sum-product' && dn > 0 && dc > 0;
+  const size = dn + dc + 2 + (sumProduct ? 1 : 0);
   const lower = new Float64Array(size);
   const upper = new Float64Array(size);
   const start = new Float64Array(size);
@@ -138,6 +213,7 @@ export function fitHyperparameters(data: GpData, options: FitOptions = {}): GpHy
   for (let c = 0; c < dc; c++) [lower[dn + c], upper[dn + c], start[dn + c]] = [BOUNDS.rate[0], BOUNDS.rate[1], 0];
   [lower[dn + dc], upper[dn + dc], start[dn + dc]] = [BOUNDS.signal[0], BOUNDS.signal[1], 0];
   [lower[dn + dc + 1], upper[dn + dc + 1], start[dn + dc + 1]] = [BOUNDS.noise[0], BOUNDS.noise[1], Math.log(1e-3)];
+  if (sumProduct) [lower[dn + dc + 2], upper[dn + dc + 2], start[dn + dc + 2]] = [BOUNDS.mixLogit[0], BOUNDS.mixLogit[1], 0];
   const result = minimize((theta, grad) => negativeLogPosterior(data, theta, grad), start, {
     lower,
     upper,
@@ -156,6 +232,9 @@ export class GpPosterior {
   private readonly gStar: Float64Array;
   private readonly v: Float64Array;
   private readonly w: Float64Array;
+  /** exp(-rate_c) and 1 / (1 + dc), for the additive part of the sum-product kernel. */
+  private readonly kept: Float64Array;
+  private readonly share: number;
 
   constructor(
     readonly data: GpData,
@@ -164,6 +243,8 @@ export class GpPosterior {
   ) {
     const { n, numericDims: dn, categoricalDims: dc } = data;
     this.invL2 = hyper.lengthscales.map((l) => 1 / (l * l));
+    this.kept = hyper.categoricalRates.map((rate) => Math.exp(-rate));
+    this.share = 1 / (1 + dc);
     this.kStar = new Float64Array(n);
     this.gStar = new Float64Array(n);
     this.v = new Float64Array(n);
@@ -189,6 +270,7 @@ export class GpPosterior {
     const { n, numericDims: dn, categoricalDims: dc, numeric, categorical } = this.data;
     const rates = this.hyper.categoricalRates;
     const signal = this.hyper.signal;
+    const mix = this.hyper.mix ?? 1;
     for (let j = 0; j < n; j++) {
       let r2 = 0;
       const base = j * dn;
@@ -197,12 +279,18 @@ export class GpPosterior {
         r2 += diff * diff * this.invL2[d]!;
       }
       let mismatch = 0;
-      for (let c = 0; c < dc; c++) if (xCat[c] !== categorical[j * dc + c]) mismatch += rates[c]!;
+      let sum = dc;
+      for (let c = 0; c < dc; c++) {
+        if (xCat[c] !== categorical[j * dc + c]) {
+          mismatch += rates[c]!;
+          sum -= 1 - this.kept[c]!;
+        }
+      }
       const r = Math.sqrt(r2);
       const e = Math.exp(-SQRT5 * r);
-      const kc = mismatch === 0 ? signal : signal * Math.exp(-mismatch);
-      this.kStar[j] = kc * (1 + SQRT5 * r + (5 / 3) * r2) * e;
-      this.gStar[j] = kc * (5 / 3) * (1 + SQRT5 * r) * e;
+      const hamming = mismatch === 0 ? 1 : Math.exp(-mismatch);
+      this.kStar[j] = mixed(signal, mix, 1 + SQRT5 * r + (5 / 3) * r2, e, hamming, sum, this.share);
+      this.gStar[j] = maternFactor(signal, mix, hamming, this.share, r, e);
     }
   }
 

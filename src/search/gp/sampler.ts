@@ -31,10 +31,12 @@ import { warpValues } from './warp.ts';
 import { batchLogEi, drawPending } from './batch.ts';
 import { lipschitzEstimate, penalisedLogEi } from './penalised.ts';
 import { modelSubset } from './subset.ts';
-import { GpPosterior, fitHyperparameters, type GpData, type GpHyperparameters } from './model.ts';
+import { GpPosterior, fitHyperparameters, type GpData, type GpHyperparameters, type GpKernel } from './model.ts';
 
 export interface GpOptions {
   readonly startupTrials?: number;
+  /** The kernel on spaces with numeric and categorical dimensions (model.ts; default 'sum-product'). */
+  readonly kernel?: GpKernel;
   readonly acquisition?: Partial<AcquisitionOptions>;
   /** Anchors for local candidates: this many best observed points. */
   readonly anchors?: number;
@@ -117,7 +119,7 @@ export function createGpSampler(options: GpOptions = {}): Sampler {
     const cached = cache.get(key);
     if (cached) return cached;
     const data = chosen.length === full.n && size === observed.length ? full : buildData(chosen.map((i) => encodeParams(encodingOf(space), prefix[i]!.params)), warpValues(chosen.map((i) => raw[i]!)), full.numericDims, full.categoricalDims);
-    const hyper = fitHyperparameters(data);
+    const hyper = fitHyperparameters(data, { kernel: options.kernel });
     if (cache.size >= 16) cache.clear();
     cache.set(key, hyper);
     return hyper;

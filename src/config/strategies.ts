@@ -58,6 +58,8 @@ export const SamplerConfigSchema = z.discriminatedUnion('type', [
     parallel: z.enum(['believer', 'qei', 'penalised']).optional(),
     /** With trials in flight, every other ask is a local step around the incumbent: 'ucb' (default), 'qei', or false. */
     parallelExploitation: z.union([z.literal(false), z.enum(['ucb', 'qei'])]).optional(),
+    /** Kernel on spaces with numeric and categorical dimensions: 'sum-product' (default) or 'product'. */
+    kernel: z.enum(['sum-product', 'product']).optional(),
     /** Best observed points used as anchors of local candidates. */
     anchors: z.number().int().min(1).max(1000).optional(),
     /** Acquisition optimiser's budget per ask (defaults 300 / 40 / 4 / 40). */

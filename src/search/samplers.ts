@@ -27,12 +27,12 @@ export function createSampler(name: SamplerName | SamplerConfig = DEFAULT_SAMPLE
     case 'random':
       return createRandomSampler();
     case 'tpe': {
-      const { gamma, parallel: _p, parallelExploitation: _e, anchors: _a, acquisition: _q, ...tpe } = options;
+      const { gamma, parallel: _p, parallelExploitation: _e, kernel: _k, anchors: _a, acquisition: _q, ...tpe } = options;
       return createTpeSampler({ ...tpe, ...(gamma === undefined ? {} : { gamma: gammaFraction(gamma) }) });
     }
     case 'gp': {
-      const { startupTrials, parallel, parallelExploitation, anchors, acquisition } = options;
-      return createGpSampler({ startupTrials, parallel, parallelExploitation, anchors, acquisition });
+      const { startupTrials, parallel, parallelExploitation, kernel, anchors, acquisition } = options;
+      return createGpSampler({ startupTrials, parallel, parallelExploitation, kernel, anchors, acquisition });
     }
   }
 }

@@ -35,7 +35,7 @@ function proposals(sampler: unknown): string[] {
 test('every TPE and GP option parses from the study file as written', () => {
   const tpe = { type: 'tpe', startupTrials: 4, candidates: 32, gamma: 0.2, priorWeight: 0.5, bandwidth: 'optuna', bandwidthMagnitude: 0.2, considerEndpoints: true, magicClip: false, conditional: 'joint', constantLiar: false };
   assert.deepEqual(parsed(tpe), tpe);
-  const gp = { type: 'gp', startupTrials: 4, parallel: 'qei', parallelExploitation: false, anchors: 3, acquisition: { randomCandidates: 100, polishStarts: 2 } };
+  const gp = { type: 'gp', startupTrials: 4, parallel: 'qei', parallelExploitation: false, kernel: 'product', anchors: 3, acquisition: { randomCandidates: 100, polishStarts: 2 } };
   assert.deepEqual(parsed(gp), gp);
   assert.equal(parsed({ type: 'gp', parallelExploitation: 'ucb' }).type, 'gp');
 });
@@ -52,6 +52,7 @@ test('an unknown, misplaced or out-of-range sampler option fails with its path',
   refused({ type: 'gp', parallel: 'kriging' }, /sampler\.parallel/);
   refused({ type: 'gp', parallelExploitation: true }, /sampler\.parallelExploitation/);
   refused({ type: 'gp', anchors: 0 }, /sampler\.anchors/);
+  refused({ type: 'gp', kernel: 'additive' }, /sampler\.kernel/);
   refused({ type: 'gp', acquisition: { randomCandidate: 10 } }, /sampler\.acquisition[\s\S]*randomCandidate/);
   refused({ type: 'gp', acquisition: { polishStarts: -1 } }, /sampler\.acquisition\.polishStarts/);
   refused({ type: 'random', startupTrials: 3 }, /sampler[\s\S]*startupTrials/);
@@ -80,4 +81,18 @@ test('the GP options reach the sampler: each changes what a seeded study propose
     assert.deepEqual(run.slice(0, 11), reference.slice(0, 11), `${JSON.stringify(option)} leaves the sequential asks alone`);
     assert.notDeepEqual(run.slice(11), reference.slice(11), `${JSON.stringify(option)} changes the asks made with trials in flight`);
   }
+  // The kernel only differs where a space has both numeric and categorical dimensions.
+  assert.deepEqual(proposals({ ...base, kernel: 'product' }), reference, 'a numeric-only space keeps the product kernel');
+  const mixed = { ...SPACE, arm: { type: 'categorical' as const, values: ['a', 'b', 'c'] } };
+  const mixedProposals = (kernel: string) => {
+    const study = createStudy({ space: mixed, seed: 7, direction: 'minimize', sampler: createSampler(parsed({ ...base, kernel })) });
+    const out: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = study.ask()!;
+      out.push(JSON.stringify(t.params));
+      study.tell(t.id, f(t.params.x1 as number, t.params.x2 as number) + (t.params.arm === 'b' ? 0 : 5));
+    }
+    return out;
+  };
+  assert.notDeepEqual(mixedProposals('product'), mixedProposals('sum-product'), 'on a mixed space the kernel changes the proposals');
 });

@@ -163,9 +163,10 @@ export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Fl
         const diff = numeric[i * dn + d]! - numeric[j * dn + d]!;
         grad[d]! += wg * diff * diff * invL2[d]!;
       }
-      const wh = w * hFactor[p]!;
       for (let c = 0; c < dc; c++) {
-        if (categorical[i * dc + c] !== categorical[j * dc + c]) grad[dn + c]! -= (mFactor ? w * (hFactor[p]! + additiveScale * kept[c]!) : wh) * h.categoricalRates[c]!;
+        if (categorical[i * dc + c] === categorical[j * dc + c]) continue;
+        const dk = mFactor ? hFactor[p]! + additiveScale * kept[c]! : hFactor[p]!;
+        grad[dn + c]! -= w * dk * h.categoricalRates[c]!;
       }
       signalGrad += w * kLatent[p]!;
       if (mFactor) mixGrad += w * mFactor[p]!;
@@ -201,7 +202,7 @@ export interface FitOptions {
   readonly kernel?: GpKernel;
 }
 
-/** MAP hyperparameters from a fixed start (lengthscale 0.3, rate 1, signal 1, noise 1e-3). */
+/** MAP hyperparameters from a fixed start (lengthscale 0.3, rate 1, signal 1, noise 1e-3, mix 0.5). */
 export function fitHyperparameters(data: GpData, options: FitOptions = {}): GpHyperparameters {
   const { numericDims: dn, categoricalDims: dc } = data;
   const sumProduct = (options.kernel ?? 'sum-product') === 'sum-product' && dn > 0 && dc > 0;

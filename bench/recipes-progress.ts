@@ -17,6 +17,8 @@ export interface RecordedRun {
   durationMs: number;
   commit: string;
   error?: string;
+  /** Other figures of the run, by name (a SimCLR run's linear evaluation). */
+  extra?: Record<string, number>;
 }
 
 /** A key that does not depend on the order object fields were written in. */
@@ -81,14 +83,14 @@ export class ProgressFile {
   }
 
   /** The recorded run for `key`, or runs `fn` and records it before returning. */
-  async once(key: string, fn: () => Promise<{ value: number | null; durationMs: number; error?: string }>): Promise<RecordedRun & { reused: boolean }> {
+  async once(key: string, fn: () => Promise<{ value: number | null; durationMs: number; error?: string; extra?: Record<string, number> }>): Promise<RecordedRun & { reused: boolean }> {
     const known = this.#runs.get(key);
     if (known) {
       this.reused++;
       return { ...known, reused: true };
     }
     const result = await fn();
-    const run: RecordedRun = { key, value: result.value, durationMs: result.durationMs, commit: this.#commit, ...(result.error !== undefined && { error: result.error }) };
+    const run: RecordedRun = { key, value: result.value, durationMs: result.durationMs, commit: this.#commit, ...(result.error !== undefined && { error: result.error }), ...(result.extra && { extra: result.extra }) };
     appendFileSync(this.#file, `${JSON.stringify(run)}\n`);
     this.#runs.set(key, run);
     this.ran++;

@@ -117,6 +117,8 @@ interface Row {
   /** Runs of this row taken from the progress file rather than run now. */
   reused: number;
   params?: Record<string, unknown>;
+  /** SimCLR rows: the linear evaluation protocol's out-of-fold-threshold balanced accuracy (encoder frozen, logistic head), per seed. */
+  linearEvaluation?: { values: number[]; mean: number; sd: number };
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -133,7 +135,8 @@ const row = (task: string, recipe: string, values: number[], ms: number[], reuse
 });
 const print = (r: Row) =>
   console.log(
-    `${r.task.padEnd(22)} ${r.recipe.padEnd(22)} ${r.mean.toFixed(3)} ± ${r.sd.toFixed(3)}  (${r.values.map((v) => v.toFixed(3)).join(' ')})  ${r.minutesPerRun.toFixed(2)} min/run${r.reused ? `  [${r.reused} of ${r.values.length} from ${progressPath}]` : ''}`,
+    `${r.task.padEnd(22)} ${r.recipe.padEnd(22)} ${r.mean.toFixed(3)} ± ${r.sd.toFixed(3)}  (${r.values.map((v) => v.toFixed(3)).join(' ')})  ${r.minutesPerRun.toFixed(2)} min/run${r.reused ? `  [${r.reused} of ${r.values.length} from ${progressPath}]` : ''}` +
+      (r.linearEvaluation ? `\n${''.padEnd(23)}${'  linear evaluation'.padEnd(22)} ${r.linearEvaluation.mean.toFixed(3)} ± ${r.linearEvaluation.sd.toFixed(3)}  (${r.linearEvaluation.values.map((v) => v.toFixed(3)).join(' ')})` : ''),
   );
 
 const base = (dir: string, minorityClass: string, seed: number): TrialSpecInput => ({
@@ -182,12 +185,13 @@ const keyOf = (task: string, kind: string, spec: TrialSpec, extra: Record<string
   const { path: _folder, ...datasetRest } = dataset as { path: string } & Record<string, unknown>;
   return runKey({ task, majority, minority, kind, trainer: TRAINER_REVISION, spec: { ...rest, dataset: datasetRest }, ...extra });
 };
-/** One figure: from the progress file when its key is there, else run now and recorded. */
-const figure = async (key: string, fn: () => Promise<{ outOfFoldBalancedAccuracy: { mean: number }; durationMs: number }>) => {
+/** One figure: from the progress file when its key is there, else run now and recorded (with a SimCLR run's linear evaluation). */
+const figure = async (key: string, fn: () => Promise<{ outOfFoldBalancedAccuracy: { mean: number }; durationMs: number; pretraining?: { linearEvaluation?: { outOfFoldBalancedAccuracy: { mean: number } } } }>) => {
   usedKeys.add(key);
   const run = await progress.once(key, async () => {
     const result = await fn();
-    return { value: result.outOfFoldBalancedAccuracy.mean, durationMs: result.durationMs };
+    const linear = result.pretraining?.linearEvaluation?.outOfFoldBalancedAccuracy.mean;
+    return { value: result.outOfFoldBalancedAccuracy.mean, durationMs: result.durationMs, ...(linear !== undefined && { extra: { linearEvaluation: linear } }) };
   });
   return run;
 };
@@ -200,15 +204,19 @@ for (const task of tasks) {
   for (const recipe of recipeNames) {
     const values: number[] = [];
     const ms: number[] = [];
+    const linear: number[] = [];
     let reused = 0;
     for (const seed of seeds) {
       const spec = TrialSpecSchema.parse({ ...baseOf(seed), ...structuredClone(RECIPES[recipe]!) });
-      const run = await figure(keyOf(task.name, 'recipe', spec), () => runTrial(spec));
+      // A SimCLR run also records its linear evaluation (runs recorded before it did are run again).
+      const pretrained = spec.pretraining.method === 'simclr';
+      const run = await figure(keyOf(task.name, 'recipe', spec, pretrained ? { records: 'linear-evaluation' } : {}), () => runTrial(spec));
       values.push(run.value!);
       ms.push(run.durationMs);
+      if (run.extra?.linearEvaluation !== undefined) linear.push(run.extra.linearEvaluation);
       if (run.reused) reused++;
     }
-    rows.push(row(task.name, recipe, values, ms, reused));
+    rows.push({ ...row(task.name, recipe, values, ms, reused), ...(linear.length === values.length && { linearEvaluation: { values: linear, mean: mean(linear), sd: sd(linear) } }) });
     print(rows.at(-1)!);
     writeJson(false);
   }

@@ -48,6 +48,17 @@ test('a recorded run is reused by a new reader; an unknown key runs; --fresh sta
   });
 });
 
+test("a run's other figures (a SimCLR run's linear evaluation) are recorded with it and come back on reuse", async () => {
+  await withDir(async (dir) => {
+    const file = path.join(dir, 'p.jsonl');
+    await new ProgressFile(file, 'aaa').once('k', async () => ({ value: 0.8, durationMs: 5, extra: { linearEvaluation: 0.71 } }));
+    const reused = await new ProgressFile(file, 'bbb').once('k', async () => assert.fail('a recorded run is not run again'));
+    assert.deepEqual([reused.reused, reused.value, reused.extra], [true, 0.8, { linearEvaluation: 0.71 }]);
+    await new ProgressFile(file, 'aaa').once('plain', async () => ({ value: 0.6, durationMs: 5 }));
+    assert.equal('extra' in JSON.parse(readFileSync(file, 'utf8').trim().split('\n').at(-1)!), false, 'no extra field where the run has none');
+  });
+});
+
 test('a torn last line is dropped and rewritten away; damage before the end is an error naming the line', async () => {
   await withDir(async (dir) => {
     const file = path.join(dir, 'p.jsonl');

@@ -136,7 +136,7 @@ const row = (task: string, recipe: string, values: number[], ms: number[], reuse
 const print = (r: Row) =>
   console.log(
     `${r.task.padEnd(22)} ${r.recipe.padEnd(22)} ${r.mean.toFixed(3)} ± ${r.sd.toFixed(3)}  (${r.values.map((v) => v.toFixed(3)).join(' ')})  ${r.minutesPerRun.toFixed(2)} min/run${r.reused ? `  [${r.reused} of ${r.values.length} from ${progressPath}]` : ''}` +
-      (r.linearEvaluation ? `\n${''.padEnd(23)}${'  linear evaluation'.padEnd(22)} ${r.linearEvaluation.mean.toFixed(3)} ± ${r.linearEvaluation.sd.toFixed(3)}  (${r.linearEvaluation.values.map((v) => v.toFixed(3)).join(' ')})` : ''),
+      (r.linearEvaluation ? `\n${''.padEnd(25)}${'linear evaluation'.padEnd(20)} ${r.linearEvaluation.mean.toFixed(3)} ± ${r.linearEvaluation.sd.toFixed(3)}  (${r.linearEvaluation.values.map((v) => v.toFixed(3)).join(' ')})` : ''),
   );
 
 const base = (dir: string, minorityClass: string, seed: number): TrialSpecInput => ({

@@ -106,6 +106,13 @@ function samplerFor(name: string): SamplerName | Sampler {
  */
 function tpeVariant(variant: string): TpeOptions {
   const parts = new Set(variant.split('+'));
+  /** The N of a part written `<prefix>N`, if there is one. */
+  const numbered = (prefix: string): number | undefined => {
+    const part = [...parts].find((p) => new RegExp(`^${prefix}\\d+$`).test(p));
+    return part === undefined ? undefined : Number(part.slice(prefix.length));
+  };
+  const candidates = numbered('c');
+  const startupTrials = numbered('s');
   const legacy = parts.has('legacy');
   return {
     ...(legacy || parts.has('joint') ? { conditional: 'joint' as const } : {}),
@@ -114,8 +121,8 @@ function tpeVariant(variant: string): TpeOptions {
     ...(parts.has('noliar') ? { constantLiar: false } : {}),
     ...(parts.has('endpoints') ? { considerEndpoints: true } : {}),
     ...(parts.has('noclip') ? { magicClip: false } : {}),
-    ...([...parts].some((p) => /^c\d+$/.test(p)) ? { candidates: Number([...parts].find((p) => /^c\d+$/.test(p))!.slice(1)) } : {}),
-    ...([...parts].some((p) => /^s\d+$/.test(p)) ? { startupTrials: Number([...parts].find((p) => /^s\d+$/.test(p))!.slice(1)) } : {}),
+    ...(candidates === undefined ? {} : { candidates }),
+    ...(startupTrials === undefined ? {} : { startupTrials }),
   };
 }
 
@@ -254,7 +261,7 @@ function rowOf(objective: string, sampler: string, inFlight: number): Row | unde
 
 /** Median regret at `at` trials of one row, if it was run. */
 function medianAt(objective: string, sampler: string, inFlight: number, at: number): number | undefined {
-  return rows.find((r) => r.objective === objective && r.sampler === sampler && r.inFlight === inFlight)?.checkpoints[at]?.median;
+  return rowOf(objective, sampler, inFlight)?.checkpoints[at]?.median;
 }
 
 /**

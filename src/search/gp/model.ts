@@ -1,23 +1,16 @@
 /**
- * A Gaussian process over an encoded mixed space. Kernel, with M the ARD Matern-5/2 over unit
- * numeric coordinates (ints and steps as continuous, inactive conditional coordinates imputed),
- * r^2 = sum_d (x_d - x'_d)^2 / l_d^2, and per categorical c the match term
- * h_c = exp(-rate_c [x_c != x'_c]) (an inactive categorical is its own category):
- *   product:      k = signal * M(r) * prod_c h_c
- *   sum-product:  k = signal * (mix * M prod_c h_c + (1 - mix) * (M + sum_c h_c) / (1 + dc))
- * The sum-product kernel (after CoCaBO, Ru et al. 2020, with CoCaBO's overlap kernel made additive
- * over the categoricals) is the default where a space has both kinds: in the product alone, two
- * points that differ in most categoricals are nearly uncorrelated, so with many categorical
- * dimensions the model cannot learn that one level is better than another across the other
- * choices; the additive part can, and the fitted `mix` says how much of each the data wants. Both
- * have k(x, x) = signal. Hyperparameters are fitted by maximising the log marginal likelihood plus
- * weak priors (MAP) with L-BFGS on analytic gradients, from a fixed start, so the fit is a pure
- * function of the data. Targets are standardised by the caller.
+ * A Gaussian process over an encoded mixed space, with the kernel of kernel.ts (the product, or
+ * on spaces with numeric and categorical dimensions the sum-product). Numeric coordinates are unit
+ * (ints and steps as continuous, inactive conditional coordinates imputed). Hyperparameters are
+ * fitted by maximising the log marginal likelihood plus weak priors (MAP) with L-BFGS on analytic
+ * gradients, from a fixed start, so the fit is a pure function of the data. Targets are
+ * standardised by the caller.
  */
 import { cholesky, tryCholesky, choleskyInverse, choleskySolve, logDeterminant, solveLower, solveUpper, type Cholesky } from './linalg.ts';
 import { minimize } from './lbfgs.ts';
+import { SQRT5, kernelValue, maternFactor, type GpKernel } from './kernel.ts';
 
-const SQRT5 = Math.sqrt(5);
+export type { GpKernel } from './kernel.ts';
 
 export interface GpData {
   readonly n: number;
@@ -42,33 +35,8 @@ export interface GpHyperparameters {
   readonly mix?: number;
 }
 
-/**
- * The kernel of a space with both numeric and categorical dimensions: 'sum-product' (default) adds a
- * first-order additive part to the product, so an effect of one category is learnt across the
- * combinations of the others; 'product' is the product alone. Spaces of one kind always get the product.
- */
-export type GpKernel = 'sum-product' | 'product';
-
 /** Whether theta holds the mix's logit after the noise (the sum-product kernel). */
 const hasMix = (theta: ArrayLike<number>, dn: number, dc: number): boolean => theta.length > dn + dc + 2;
-
-/**
- * Kernel value from its parts: Matern M = poly * e, Hamming H = exp(-sum_c rate_c [x_c != x'_c]),
- * and the additive sum S = sum_c exp(-rate_c [x_c != x'_c]) with `share` = 1 / (1 + dc):
- * signal * (mix M H + (1 - mix) share (M + S)). The product (mix 1) is evaluated in the order it
- * always was, bit for bit.
- */
-function mixed(signal: number, mix: number, poly: number, e: number, hamming: number, sum: number, share: number): number {
-  if (mix === 1) return signal * hamming * poly * e;
-  const matern = poly * e;
-  return signal * (mix * matern * hamming + (1 - mix) * share * (matern + sum));
-}
-
-/** The factor of the Matern's input and lengthscale gradients: signal * (mix H + (1 - mix) share) * (5/3) (1 + sqrt5 r) e. */
-function maternFactor(signal: number, mix: number, hamming: number, share: number, r: number, e: number): number {
-  const weight = mix === 1 ? signal * hamming : signal * (mix * hamming + (1 - mix) * share);
-  return weight * (5 / 3) * (1 + SQRT5 * r) * e;
-}
 
 const BOUNDS = {
   lengthscale: [Math.log(0.005), Math.log(20)],
@@ -125,7 +93,7 @@ export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Fl
       const e = Math.exp(-SQRT5 * r);
       const hamming = Math.exp(-mismatch);
       const poly = 1 + SQRT5 * r + (5 / 3) * r2;
-      const value = mixed(h.signal, mix, poly, e, hamming, sum, share);
+      const value = kernelValue(h.signal, mix, poly, e, hamming, sum, share);
       k[i * n + j] = value;
       k[j * n + i] = value;
       kLatent[p] = value;
@@ -290,7 +258,7 @@ export class GpPosterior {
       const r = Math.sqrt(r2);
       const e = Math.exp(-SQRT5 * r);
       const hamming = mismatch === 0 ? 1 : Math.exp(-mismatch);
-      this.kStar[j] = mixed(signal, mix, 1 + SQRT5 * r + (5 / 3) * r2, e, hamming, sum, this.share);
+      this.kStar[j] = kernelValue(signal, mix, 1 + SQRT5 * r + (5 / 3) * r2, e, hamming, sum, this.share);
       this.gStar[j] = maternFactor(signal, mix, hamming, this.share, r, e);
     }
   }

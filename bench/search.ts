@@ -4,7 +4,8 @@
  * with 1, 4, 8 and 16 trials in flight; plus the time per suggestion with 100, 500 and 1,000 trials
  * of history. Prints a table, writes bench/results/search.json.
  *
- * Flags (defaults = the full protocol): --seeds 20 --trials 50
+ * Flags (defaults = the full protocol): --seeds 20 --first-seed 0 (seeds first-seed .. first-seed + seeds - 1;
+ * another range checks a choice made on the default seeds) --trials 50
  * --objective branin,hartmann6,recipe,recipe-hard --sampler random,tpe,gp,grid --in-flight 1,4,8,16
  * --timing 100,500,1000 (or --timing none), --regret none (timings only), --out bench/results/search.json
  * --optuna (adds the sampler `optuna-tpe`: Optuna's multivariate TPE as the reference; needs
@@ -35,7 +36,7 @@ import { OPTUNA_SAMPLER, OptunaMissingError, startOptunaReference, type OptunaRe
 const CHECKPOINTS = [10, 25, 50, 100];
 
 if (process.argv.includes('--help')) {
-  console.log('npm run bench:search -- [--seeds 20] [--trials 50] [--objective branin,hartmann6,recipe,recipe-hard] [--sampler random,tpe,gp,grid] [--in-flight 1,4,8,16] [--timing 100,500,1000|none] [--regret none] [--optuna] [--out FILE]');
+  console.log('npm run bench:search -- [--seeds 20] [--first-seed 0] [--trials 50] [--objective branin,hartmann6,recipe,recipe-hard] [--sampler random,tpe,gp,grid] [--in-flight 1,4,8,16] [--timing 100,500,1000|none] [--regret none] [--optuna] [--out FILE]');
   process.exit(0);
 }
 
@@ -45,6 +46,7 @@ function flag(name: string, fallback: string): string {
 }
 
 const seeds = Number(flag('seeds', '20'));
+const firstSeed = Number(flag('first-seed', '0'));
 const trials = Number(flag('trials', '50'));
 const objectiveNames = flag('objective', 'branin,hartmann6,recipe,recipe-hard').split(',');
 const samplerNames = flag('sampler', 'random,tpe,gp,grid').split(',');
@@ -204,7 +206,7 @@ for (const objective of regretRuns ? objectives : []) {
     for (const inFlight of inFlights) {
       const started = performance.now();
       const curves: number[][] = [];
-      for (let seed = 0; seed < seeds; seed++) curves.push(await runOnce(objective, sampler, seed, inFlight));
+      for (let seed = firstSeed; seed < firstSeed + seeds; seed++) curves.push(await runOnce(objective, sampler, seed, inFlight));
       const checkpoints: Row['checkpoints'] = {};
       for (const k of CHECKPOINTS.filter((c) => c <= trials)) {
         const at = curves.map((c) => c[k - 1]!).sort((a, b) => a - b);
@@ -224,7 +226,7 @@ for (const objective of regretRuns ? objectives : []) {
 function writeResults(timingsSoFar: readonly unknown[], complete: boolean): void {
   const reference = optuna ? { optunaReference: { sampler: OPTUNA_SAMPLER, optuna: optuna.version, tpe: 'TPESampler(multivariate=True, group=True, constant_liar=True, seed=seed)', script: 'bench/optuna_ref.py' } } : {};
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ protocol: { seeds, trials, inFlight: inFlights, checkpoints: CHECKPOINTS, ...reference }, complete, regret: rows, timings: timingsSoFar }, null, 2));
+  writeFileSync(out, JSON.stringify({ protocol: { seeds, firstSeed, trials, inFlight: inFlights, checkpoints: CHECKPOINTS, ...reference }, complete, regret: rows, timings: timingsSoFar }, null, 2));
 }
 
 function formatRow(row: Row): string {

@@ -111,9 +111,16 @@ export function sampleRandomParams(space: SearchSpace, rng: Rng): Params {
   return buildParams(space, (_name, def) => sampleUniform(def, rng));
 }
 
+/** Keys of frozen points (a study's trials): a point cannot change once frozen, so its key is computed once. */
+const frozenKeys = new WeakMap<Params, string>();
+
 /** A canonical string for a point (sorted keys), used to find duplicates. */
 export function paramsKey(params: Params): string {
-  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+  const known = frozenKeys.get(params);
+  if (known !== undefined) return known;
+  const key = JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+  if (Object.isFrozen(params)) frozenKeys.set(params, key);
+  return key;
 }
 
 /** Problems with a point against a space: missing/extra/inactive params, out of range, wrong type. */

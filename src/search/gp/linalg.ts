@@ -22,7 +22,30 @@ export function choleskyExact(a: Float64Array, n: number): Float64Array | undefi
     if (!(diag > 0)) return undefined;
     const ljj = Math.sqrt(diag);
     l[rowJ + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
+    let i = j + 1;
+    for (; i + 3 < n; i += 4) {
+      // Four rows' dot products with row j at once (independent sums, each in ascending k: the same bits).
+      const r0 = i * n;
+      const r1 = r0 + n;
+      const r2 = r1 + n;
+      const r3 = r2 + n;
+      let s0 = a[r0 + j]!;
+      let s1 = a[r1 + j]!;
+      let s2 = a[r2 + j]!;
+      let s3 = a[r3 + j]!;
+      for (let k = 0; k < j; k++) {
+        const ljk = l[rowJ + k]!;
+        s0 -= l[r0 + k]! * ljk;
+        s1 -= l[r1 + k]! * ljk;
+        s2 -= l[r2 + k]! * ljk;
+        s3 -= l[r3 + k]! * ljk;
+      }
+      l[r0 + j] = s0 / ljj;
+      l[r1 + j] = s1 / ljj;
+      l[r2 + j] = s2 / ljj;
+      l[r3 + j] = s3 / ljj;
+    }
+    for (; i < n; i++) {
       const rowI = i * n;
       let sum = a[rowI + j]!;
       for (let k = 0; k < j; k++) sum -= l[rowI + k]! * l[rowJ + k]!;
@@ -58,11 +81,47 @@ export function tryCholesky(a: Float64Array, n: number): Cholesky | undefined {
   return undefined;
 }
 
-/** Solves L x = b (forward substitution), into `out` when given. */
+/**
+ * Solves L x = b (forward substitution), into `out` when given. Four rows at a time share the
+ * pass over the solved prefix (four independent sums instead of one dependent chain), then finish
+ * their small triangle in order: every x_i is still b_i minus its terms in ascending k, so the
+ * result is the same bit for bit as the row-by-row loop.
+ */
 export function solveLower(chol: Cholesky, b: ArrayLike<number>, out?: Float64Array): Float64Array {
   const { n, lower } = chol;
   const x = out ?? new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    let s0 = b[i]!;
+    let s1 = b[i + 1]!;
+    let s2 = b[i + 2]!;
+    let s3 = b[i + 3]!;
+    for (let k = 0; k < i; k++) {
+      const xk = x[k]!;
+      s0 -= lower[r0 + k]! * xk;
+      s1 -= lower[r1 + k]! * xk;
+      s2 -= lower[r2 + k]! * xk;
+      s3 -= lower[r3 + k]! * xk;
+    }
+    const x0 = s0 / lower[r0 + i]!;
+    s1 -= lower[r1 + i]! * x0;
+    const x1 = s1 / lower[r1 + i + 1]!;
+    s2 -= lower[r2 + i]! * x0;
+    s2 -= lower[r2 + i + 1]! * x1;
+    const x2 = s2 / lower[r2 + i + 2]!;
+    s3 -= lower[r3 + i]! * x0;
+    s3 -= lower[r3 + i + 1]! * x1;
+    s3 -= lower[r3 + i + 2]! * x2;
+    x[i] = x0;
+    x[i + 1] = x1;
+    x[i + 2] = x2;
+    x[i + 3] = s3 / lower[r3 + i + 3]!;
+  }
+  for (; i < n; i++) {
     let sum = b[i]!;
     const row = i * n;
     for (let k = 0; k < i; k++) sum -= lower[row + k]! * x[k]!;

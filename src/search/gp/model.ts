@@ -8,7 +8,7 @@
  */
 import { cholesky, tryCholesky, choleskyInverse, choleskySolve, logDeterminant, solveLower, solveUpper, type Cholesky } from './linalg.ts';
 import { minimize } from './lbfgs.ts';
-import { SQRT5, kernelValue, maternFactor, type GpKernel } from './kernel.ts';
+import { MAX_TABLE_CATEGORICALS, SQRT5, categoricalRow, kernelValue, maternFactor, mismatchMask, mismatchTable, type GpKernel, type MismatchTable } from './kernel.ts';
 
 export type { GpKernel } from './kernel.ts';
 
@@ -72,6 +72,10 @@ export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Fl
   const hFactor = new Float64Array(pairs);
   const mFactor = h.mix === undefined ? undefined : new Float64Array(pairs);
   const additiveScale = h.signal * (1 - mix) * share;
+  // Each pair's mismatch pattern, read against a table of every pattern's factors when that is
+  // smaller than the pairs (the same bits as summing per pair).
+  const table = dc <= MAX_TABLE_CATEGORICALS && 1 << dc <= pairs ? mismatchTable(h.categoricalRates, kept) : undefined;
+  const masks = table && new Int32Array(pairs);
   let p = 0;
   for (let i = 0; i < n; i++) {
     k[i * n + i] = h.signal + h.noise;
@@ -81,17 +85,26 @@ export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Fl
         const diff = numeric[i * dn + d]! - numeric[j * dn + d]!;
         r2 += diff * diff * invL2[d]!;
       }
-      let mismatch = 0;
-      let sum = dc;
-      for (let c = 0; c < dc; c++) {
-        if (categorical[i * dc + c] !== categorical[j * dc + c]) {
-          mismatch += h.categoricalRates[c]!;
-          sum -= 1 - kept[c]!;
+      let hamming: number;
+      let sum: number;
+      if (table) {
+        const mask = mismatchMask(categorical, i * dc, categorical, j * dc, dc);
+        masks![p] = mask;
+        hamming = table.hamming[mask]!;
+        sum = table.sum[mask]!;
+      } else {
+        let mismatch = 0;
+        sum = dc;
+        for (let c = 0; c < dc; c++) {
+          if (categorical[i * dc + c] !== categorical[j * dc + c]) {
+            mismatch += h.categoricalRates[c]!;
+            sum -= 1 - kept[c]!;
+          }
         }
+        hamming = Math.exp(-mismatch);
       }
       const r = Math.sqrt(r2);
       const e = Math.exp(-SQRT5 * r);
-      const hamming = Math.exp(-mismatch);
       const poly = 1 + SQRT5 * r + (5 / 3) * r2;
       const value = kernelValue(h.signal, mix, poly, e, hamming, sum, share);
       k[i * n + j] = value;
@@ -131,8 +144,9 @@ export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Fl
         const diff = numeric[i * dn + d]! - numeric[j * dn + d]!;
         grad[d]! += wg * diff * diff * invL2[d]!;
       }
+      const mask = masks ? masks[p]! : 0;
       for (let c = 0; c < dc; c++) {
-        if (categorical[i * dc + c] === categorical[j * dc + c]) continue;
+        if (masks ? !(mask & (1 << c)) : categorical[i * dc + c] === categorical[j * dc + c]) continue;
         const dk = mFactor ? hFactor[p]! + additiveScale * kept[c]! : hFactor[p]!;
         grad[dn + c]! -= w * dk * h.categoricalRates[c]!;
       }
@@ -201,9 +215,14 @@ export class GpPosterior {
   private readonly gStar: Float64Array;
   private readonly v: Float64Array;
   private readonly w: Float64Array;
+  /** Scratch rows of the categorical factors (kernel.ts categoricalRow). */
+  private readonly hammingRow: Float64Array;
+  private readonly sumRow: Float64Array;
   /** exp(-rate_c) and 1 / (1 + dc), for the additive part of the sum-product kernel. */
   private readonly kept: Float64Array;
   private readonly share: number;
+  /** The categorical factors by mismatch pattern; undefined where dc is too large for a table. */
+  private readonly table: MismatchTable | undefined;
 
   constructor(
     readonly data: GpData,
@@ -214,10 +233,13 @@ export class GpPosterior {
     this.invL2 = hyper.lengthscales.map((l) => 1 / (l * l));
     this.kept = hyper.categoricalRates.map((rate) => Math.exp(-rate));
     this.share = 1 / (1 + dc);
+    this.table = mismatchTable(hyper.categoricalRates, this.kept);
     this.kStar = new Float64Array(n);
     this.gStar = new Float64Array(n);
     this.v = new Float64Array(n);
     this.w = new Float64Array(n);
+    this.hammingRow = new Float64Array(n);
+    this.sumRow = new Float64Array(n);
     if (!factor) {
       // A kernel evaluator only (jointCovariance): no factor, no weights.
       this.chol = { n: 0, lower: new Float64Array(0), jitter: 0 };
@@ -236,30 +258,23 @@ export class GpPosterior {
 
   /** Fills kStar[j] = k(x, X_j) and gStar[j] (the factor of its input gradient). */
   private kernelRow(xNum: ArrayLike<number>, xCat: ArrayLike<number>): void {
-    const { n, numericDims: dn, categoricalDims: dc, numeric, categorical } = this.data;
-    const rates = this.hyper.categoricalRates;
+    const { n, numericDims: dn, categoricalDims: dc, numeric } = this.data;
     const signal = this.hyper.signal;
     const mix = this.hyper.mix ?? 1;
+    const { invL2, kStar, gStar, share, hammingRow, sumRow } = this;
+    categoricalRow(xCat, this.data.categorical, n, dc, this.table, this.hyper.categoricalRates, this.kept, hammingRow, sumRow);
     for (let j = 0; j < n; j++) {
       let r2 = 0;
       const base = j * dn;
       for (let d = 0; d < dn; d++) {
         const diff = xNum[d]! - numeric[base + d]!;
-        r2 += diff * diff * this.invL2[d]!;
-      }
-      let mismatch = 0;
-      let sum = dc;
-      for (let c = 0; c < dc; c++) {
-        if (xCat[c] !== categorical[j * dc + c]) {
-          mismatch += rates[c]!;
-          sum -= 1 - this.kept[c]!;
-        }
+        r2 += diff * diff * invL2[d]!;
       }
       const r = Math.sqrt(r2);
       const e = Math.exp(-SQRT5 * r);
-      const hamming = mismatch === 0 ? 1 : Math.exp(-mismatch);
-      this.kStar[j] = kernelValue(signal, mix, 1 + SQRT5 * r + (5 / 3) * r2, e, hamming, sum, this.share);
-      this.gStar[j] = maternFactor(signal, mix, hamming, this.share, r, e);
+      const hamming = hammingRow[j]!;
+      kStar[j] = kernelValue(signal, mix, 1 + SQRT5 * r + (5 / 3) * r2, e, hamming, sumRow[j]!, share);
+      gStar[j] = maternFactor(signal, mix, hamming, share, r, e);
     }
   }
 

@@ -89,12 +89,14 @@ function samplerFor(name: string): SamplerName | Sampler {
   const penalised = variant.includes('lp');
   const every = /every(\d+)/.exec(variant)?.[1];
   const rotate = variant.includes('rotate');
-  const ucbStep = variant.includes('ucb') || every !== undefined || rotate;
+  const floor = /floor([\d.]+)/.exec(variant)?.[1];
+  const ucbStep = variant.includes('ucb') || every !== undefined || rotate || floor !== undefined;
   const options: GpOptions = {
     parallel: qei ? 'qei' : penalised ? 'penalised' : 'believer',
     parallelExploitation: ucbStep ? 'ucb' : qei && !variant.includes('global') ? 'qei' : false,
     ...(every ? { exploitationEvery: Number(every) } : {}),
     ...(rotate ? { localAnchor: 'rotate' as const } : {}),
+    ...(floor ? { batchSdFloor: Number(floor) } : {}),
   };
   return { ...createGpSampler(options), name };
 }
@@ -176,6 +178,8 @@ async function runOnce(objective: Objective, sampler: string, seed: number, inFl
   await done();
   return regrets;
 }
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 function quantile(sorted: number[], q: number): number {
   const pos = (sorted.length - 1) * q;
@@ -358,7 +362,10 @@ function printTargets(): void {
     const ratio = mine / base;
     const lag = sequential!.lagged?.[row.inFlight];
     const lagNote = lag === undefined ? '' : `; sequential after ${at - row.inFlight + 1} trials: ${fmt(lag)} (${(lag / base).toFixed(1)}x)`;
-    console.log(`${row.objective.padEnd(11)} ${row.sampler.padEnd(14)} ${String(row.inFlight).padStart(2)} in flight / sequential: ${ratio.toFixed(1)}x ${ratio <= 2 ? 'meets' : 'misses'} <= 2x${lagNote}`);
+    // Where the finals are bimodal (Hartmann-6: the global basin or the local one 0.12 above it), a
+    // ratio of medians flips with which mode the middle seed lands in; the ratio of means does not.
+    const meanNote = at === trials ? `; ratio of means ${(mean(row.finals) / mean(sequential!.finals)).toFixed(1)}x` : '';
+    console.log(`${row.objective.padEnd(11)} ${row.sampler.padEnd(14)} ${String(row.inFlight).padStart(2)} in flight / sequential: ${ratio.toFixed(1)}x ${ratio <= 2 ? 'meets' : 'misses'} <= 2x${lagNote}${meanNote}`);
   }
   for (const row of rows.filter((r) => r.sampler === 'tpe')) {
     const legacy = rows.find((r) => r.sampler === 'tpe:legacy' && r.objective === row.objective && r.inFlight === row.inFlight);

@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSearchSpace } from '../../src/config/space.ts';
 import { createStudy, paramsKey, type Study } from '../../src/search/index.ts';
-import { createGpSampler, isExploitationStep } from '../../src/search/gp/sampler.ts';
+import { BATCH_SD_FLOOR, createGpSampler, isExploitationStep } from '../../src/search/gp/sampler.ts';
 import { GpPosterior } from '../../src/search/gp/model.ts';
-import { ucb } from '../../src/search/gp/acquisition.ts';
+import { logEi, ucb } from '../../src/search/gp/acquisition.ts';
+import { OBJECTIVE_FUNCTIONS, evaluateObjective } from '../../src/objectives/index.ts';
 import { createRng } from '../../src/core/rng.ts';
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
@@ -99,4 +100,51 @@ test('with 8 in flight, the exploitation asks refine around the incumbent while 
   assert.ok(nearWith >= nearWithout + 2, `points within 0.1 of the incumbent: ${nearWith} with the step, ${nearWithout} without`);
   // The odd-numbered asks still explore: at least two land well away from the incumbent.
   assert.ok(on.filter((t) => t.number % 2 === 1 && t.distance > 0.3).length >= 2);
+});
+
+/** Branin with `inFlight` trials outstanding (told oldest first), as bench:search runs it; the best regret after `trials`. */
+function braninRegretInFlight(sampler: ReturnType<typeof createGpSampler>, seed: number, inFlight: number, trials: number): number {
+  const branin = OBJECTIVE_FUNCTIONS.branin!;
+  const s = createStudy({ space: branin.space, sampler, seed, direction: 'minimize' });
+  const pending: Array<NonNullable<ReturnType<Study['ask']>>> = [];
+  let asked = 0;
+  let best = Infinity;
+  for (let done = 0; done < trials; done++) {
+    while (pending.length < inFlight && asked < trials) {
+      pending.push(s.ask()!);
+      asked++;
+    }
+    const t = pending.shift()!;
+    const v = evaluateObjective('branin', t.params);
+    s.tell(t.id, v);
+    best = Math.min(best, v);
+  }
+  return best - branin.optimum;
+}
+
+test('batch sd floor: the global ask with trials in flight does not spend a batch on points the model already knows (Branin seed 33, 8 in flight)', () => {
+  // Without the floor this seed's last 28 trials sit within 0.01 of one boundary point and it ends
+  // at regret 1.5; with it (the default, BATCH_SD_FLOOR) the search leaves and finds a minimum.
+  const without = braninRegretInFlight(createGpSampler({ batchSdFloor: 0 }), 33, 8, 50);
+  const withFloor = braninRegretInFlight(createGpSampler(), 33, 8, 50);
+  assert.ok(BATCH_SD_FLOOR > 0);
+  assert.ok(without > 1, `without the floor the seed gets stuck (regret ${without})`);
+  assert.ok(withFloor < 0.01, `with the floor it reaches a minimum (regret ${withFloor})`);
+});
+
+test('logEi below the variance floor is -Infinity with a zero gradient; above it, unchanged', () => {
+  const posterior = new GpPosterior(
+    { n: 2, numeric: Float64Array.from([0.2, 0.2, 0.8, 0.8]), numericDims: 2, categorical: new Int32Array(0), categoricalDims: 0, y: Float64Array.from([0, 1]) },
+    { lengthscales: Float64Array.from([0.3, 0.3]), categoricalRates: new Float64Array(0), signal: 1, noise: 1e-6 },
+  );
+  const none = new Int32Array(0);
+  const near = Float64Array.from([0.8, 0.8001]);
+  const far = Float64Array.from([0.5, 0.1]);
+  const floor = 1e-4;
+  assert.ok(posterior.predict(near, none).variance < floor && posterior.predict(far, none).variance > floor);
+  const grad = Float64Array.from([7, 7]);
+  assert.equal(logEi(posterior, near, none, 1, grad, floor), -Infinity);
+  assert.deepEqual([...grad], [0, 0]);
+  assert.equal(logEi(posterior, far, none, 1, undefined, floor), logEi(posterior, far, none, 1));
+  assert.ok(Number.isFinite(logEi(posterior, near, none, 1)), 'without a floor the near point scores');
 });

@@ -33,16 +33,24 @@ export function imputed(point: EncodedPoint): Float64Array {
   return point.numeric.map((x) => (Number.isNaN(x) ? INACTIVE_COORDINATE : x));
 }
 
-/** log EI at a point and, optionally, its gradient over the numeric coordinates. */
-export function logEi(posterior: GpPosterior, numeric: Float64Array, categorical: Int32Array, best: number, grad?: Float64Array): number {
+/**
+ * log EI at a point and, optionally, its gradient over the numeric coordinates. Where the latent
+ * variance is under `minVariance`, -Infinity (the point is not a candidate; its gradient is zero).
+ */
+export function logEi(posterior: GpPosterior, numeric: Float64Array, categorical: Int32Array, best: number, grad?: Float64Array, minVariance = 0): number {
   if (!grad) {
     const { mean, variance } = posterior.predict(numeric, categorical);
+    if (variance < minVariance) return -Infinity;
     const sd = Math.sqrt(variance);
     return Math.log(sd) + logH((mean - best) / sd);
   }
   const gm = new Float64Array(numeric.length);
   const gv = new Float64Array(numeric.length);
   const { mean, variance } = posterior.predict(numeric, categorical, gm, gv);
+  if (variance < minVariance) {
+    grad.fill(0);
+    return -Infinity;
+  }
   const sd = Math.sqrt(variance);
   const z = (mean - best) / sd;
   const slope = dLogHdz(z);
@@ -88,8 +96,9 @@ export function maximizeLogEi(
   taken: ReadonlySet<string>,
   rng: Rng,
   options: AcquisitionOptions = DEFAULT_ACQUISITION,
+  minVariance = 0,
 ): Params {
-  return maximizeAcquisition(space, encoding, (x, c, g) => logEi(posterior, x, c, best, g), anchors, taken, rng, options);
+  return maximizeAcquisition(space, encoding, (x, c, g) => logEi(posterior, x, c, best, g, minVariance), anchors, taken, rng, options);
 }
 
 export function maximizeAcquisition(

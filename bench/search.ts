@@ -316,7 +316,9 @@ function timeSuggestions(objective: Objective, sampler: SamplerName, size: numbe
     history.tell(t.id, objective.evaluate(t.params));
   }
   const restore = () => createStudy({ space: objective.space, sampler: samplerFor(sampler), seed: 'timing', direction: objective.direction, trials: history.trials() });
-  const reps = sampler.startsWith('gp') ? (size > 200 ? 3 : 10) : 20;
+  // Ten asks at least: one ask's CPU moves by 2x with when the JIT and the collector run (3 asks of
+  // recipe-hard at 1,000 trials read 30 or 60 ms from one run to the next); refits cost ~0.4 s, so 3 of them.
+  const reps = sampler.startsWith('gp') ? (fresh && size > 200 ? 3 : 10) : 20;
   const study = restore();
   for (let i = 0; i < 3; i++) restore().ask(); // warm-up (JIT)
   study.ask(); // and this study's memoised fit

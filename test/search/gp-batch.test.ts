@@ -130,6 +130,8 @@ test('batch sd floor: the global ask with trials in flight does not spend a batc
   assert.ok(BATCH_SD_FLOOR > 0);
   assert.ok(without > 1, `without the floor the seed gets stuck (regret ${without})`);
   assert.ok(withFloor < 0.01, `with the floor it reaches a minimum (regret ${withFloor})`);
+  assert.throws(() => createGpSampler({ batchSdFloor: -0.1 }), /batchSdFloor is -0.1, but must be a number >= 0/);
+  assert.throws(() => createGpSampler({ batchSdFloor: Number.NaN }), /batchSdFloor/);
 });
 
 test('logEi below the variance floor is -Infinity with a zero gradient; above it, unchanged', () => {

@@ -149,6 +149,8 @@ export function createGpSampler(options: GpOptions = {}): Sampler {
   const parallelExploitation = options.parallelExploitation ?? 'ucb';
   const every = options.exploitationEvery ?? 2;
   if (!Number.isInteger(every) || every < 1) throw new Error(`gp exploitationEvery is ${every}, but must be a whole number >= 1`);
+  const sdFloor = options.batchSdFloor ?? BATCH_SD_FLOOR;
+  if (!Number.isFinite(sdFloor) || sdFloor < 0) throw new Error(`gp batchSdFloor is ${sdFloor}, but must be a number >= 0 (a fraction of the prior sd; 0 turns the floor off)`);
   return {
     name: 'gp',
     sample(space, history, rng): Params {
@@ -193,8 +195,7 @@ export function createGpSampler(options: GpOptions = {}): Sampler {
         return maximizeAcquisition(space, encoding, penalisedLogEi(posterior, hyper, pendingImputed, best, lipschitz), anchors, taken, rng, acquisition);
       }
       if (parallel === 'believer') {
-        const floor = options.batchSdFloor ?? BATCH_SD_FLOOR;
-        return maximizeLogEi(space, encoding, believer, Math.max(best, ...meanFantasies), anchors, taken, rng, acquisition, floor * floor * hyper.signal);
+        return maximizeLogEi(space, encoding, believer, Math.max(best, ...meanFantasies), anchors, taken, rng, acquisition, sdFloor * sdFloor * hyper.signal);
       }
       const draws = drawPending(posterior, pendingPoints.map((p) => ({ numeric: imputed(p), categorical: p.categorical })), rng.fork('fantasies'));
       const qei = batchLogEi(withPending, believer, data.y, draws, best);

@@ -8,7 +8,7 @@
  */
 import { cholesky, tryCholesky, choleskyInverse, choleskySolve, logDeterminant, solveLower, solveUpper, type Cholesky } from './linalg.ts';
 import { minimize } from './lbfgs.ts';
-import { MAX_TABLE_CATEGORICALS, SQRT5, categoricalRow, kernelValue, maternFactor, mismatchMask, mismatchTable, type GpKernel, type MismatchTable } from './kernel.ts';
+import { MAX_TABLE_CATEGORICALS, SQRT5, categoricalRow, kernelValue, maternFactor, mismatchTable, type GpKernel, type MismatchTable } from './kernel.ts';
 
 export type { GpKernel } from './kernel.ts';
 
@@ -72,37 +72,23 @@ export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Fl
   const hFactor = new Float64Array(pairs);
   const mFactor = h.mix === undefined ? undefined : new Float64Array(pairs);
   const additiveScale = h.signal * (1 - mix) * share;
-  // Each pair's mismatch pattern, read against a table of every pattern's factors when that is
-  // smaller than the pairs (the same bits as summing per pair).
+  // The categorical factors of row i's pairs (kernel.ts categoricalRow), from a table of every
+  // mismatch pattern where that is smaller than the pairs (the same bits either way).
   const table = dc <= MAX_TABLE_CATEGORICALS && 1 << dc <= pairs ? mismatchTable(h.categoricalRates, kept) : undefined;
-  const masks = table && new Int32Array(pairs);
+  const hammingRow = new Float64Array(n);
+  const sumRow = new Float64Array(n);
   let p = 0;
   for (let i = 0; i < n; i++) {
     k[i * n + i] = h.signal + h.noise;
+    categoricalRow(categorical.subarray(i * dc, (i + 1) * dc), categorical.subarray((i + 1) * dc), n - i - 1, dc, table, h.categoricalRates, kept, hammingRow, sumRow);
     for (let j = i + 1; j < n; j++, p++) {
       let r2 = 0;
       for (let d = 0; d < dn; d++) {
         const diff = numeric[i * dn + d]! - numeric[j * dn + d]!;
         r2 += diff * diff * invL2[d]!;
       }
-      let hamming: number;
-      let sum: number;
-      if (table) {
-        const mask = mismatchMask(categorical, i * dc, categorical, j * dc, dc);
-        masks![p] = mask;
-        hamming = table.hamming[mask]!;
-        sum = table.sum[mask]!;
-      } else {
-        let mismatch = 0;
-        sum = dc;
-        for (let c = 0; c < dc; c++) {
-          if (categorical[i * dc + c] !== categorical[j * dc + c]) {
-            mismatch += h.categoricalRates[c]!;
-            sum -= 1 - kept[c]!;
-          }
-        }
-        hamming = Math.exp(-mismatch);
-      }
+      const hamming = hammingRow[j - i - 1]!;
+      const sum = sumRow[j - i - 1]!;
       const r = Math.sqrt(r2);
       const e = Math.exp(-SQRT5 * r);
       const poly = 1 + SQRT5 * r + (5 / 3) * r2;
@@ -144,9 +130,8 @@ export function negativeLogPosterior(data: GpData, theta: Float64Array, grad: Fl
         const diff = numeric[i * dn + d]! - numeric[j * dn + d]!;
         grad[d]! += wg * diff * diff * invL2[d]!;
       }
-      const mask = masks ? masks[p]! : 0;
       for (let c = 0; c < dc; c++) {
-        if (masks ? !(mask & (1 << c)) : categorical[i * dc + c] === categorical[j * dc + c]) continue;
+        if (categorical[i * dc + c] === categorical[j * dc + c]) continue;
         const dk = mFactor ? hFactor[p]! + additiveScale * kept[c]! : hFactor[p]!;
         grad[dn + c]! -= w * dk * h.categoricalRates[c]!;
       }

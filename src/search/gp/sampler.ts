@@ -9,9 +9,10 @@
  * trials as at 150.
  *
  * Trials in flight (`parallel`): 'believer' (default) is the kriging believer (pending points
- * observed at the model's mean; its global ask skips points the model already knows, BATCH_SD_FLOOR); 'qei' maximises the joint q-EI of the pending points and the new
- * one, by Monte Carlo over joint draws of the pending values (batch.ts); 'penalised' is local
- * penalisation (penalised.ts). `parallelExploitation`
+ * observed at the model's mean; its global ask skips points the model already knows,
+ * BATCH_SD_FLOOR); 'qei' maximises the joint q-EI of the pending points and the new one, by Monte
+ * Carlo over joint draws of the pending values (batch.ts); 'penalised' is local penalisation
+ * (penalised.ts). `parallelExploitation`
  * makes every other ask with trials in flight a local step around the incumbent (TuRBO-like): by
  * default UCB on the believer's posterior (it rescued the believer, whose fantasies flatten the
  * incumbent's basin); 'qei' maximises q-EI over perturbations of the incumbent only. q-EI with its

@@ -69,6 +69,11 @@ export const RECIPES: Record<string, Partial<TrialSpecInput>> = {
   'bsoftmax+ls+wd': { loss: 'logit-adjusted', logitTau: 1, labelSmoothing: 0.1, weightDecay: 1e-3 },
   'bbatch+flip+crt': { sampling: 'balanced-batch', augmentations: ['hflip'], classifierRetrain: { epochs: 2 } },
   'drw+bsoftmax': { loss: 'logit-adjusted', logitTau: 1, minorityWeight: 3, rebalanceFrom: 0.5 },
+  // The literature's best CIFAR-10-LT pair (input mixup + Balanced Softmax, Zhang et al. 2021), and
+  // the two best single tricks here together.
+  'bsoftmax+mixup': { loss: 'logit-adjusted', logitTau: 1, augmentations: ['mixup'] },
+  'bsoftmax+hflip+mixup': { loss: 'logit-adjusted', logitTau: 1, augmentations: ['hflip', 'mixup'] },
+  'bsoftmax+crt-2': { loss: 'logit-adjusted', logitTau: 1, classifierRetrain: { epochs: 2 } },
   // configs/trial-demo.yaml's recipe (chosen on the synthetic demo set, not on these images).
   'bbatch+wd0.05+crt3': { sampling: 'balanced-batch', weightDecay: 0.05, classifierRetrain: { epochs: 3 } },
   // SimCLR with its defaults (10 epochs, no labels) before the plain supervised recipe.

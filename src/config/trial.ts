@@ -112,6 +112,15 @@ export const TrialSpecFieldsSchema = z.strictObject({
   seed: z.number().int().min(0).default(0),
   folds: z.number().int().min(2).max(20).default(3),
   /**
+   * Repeated stratified k-fold: the k folds are drawn this many times from differently seeded
+   * shuffles of the same non-holdout images (the first draw is the plain k-fold of `seed`), every
+   * fold of every repeat is trained, and the trial's figures are over all folds x repeats. Each
+   * fold's out-of-fold threshold is tuned on the other folds of its own repeat. With few minority
+   * images one k-fold's figure moves by points with the seed alone, so a search that ranks on one
+   * draw picks lucky splits; repeats cost repeats x the training.
+   */
+  repeats: z.number().int().min(1).max(10).default(1),
+  /**
    * Sealed balanced holdout, the same number of images per class: a whole number of images per
    * class, or a fraction (< 1) of the minority count held out from each class; 0 = none.
    */
@@ -216,6 +225,17 @@ export const TrialSpecSchema = TrialSpecFieldsSchema.superRefine((spec, ctx) => 
 export type TrialSpec = z.infer<typeof TrialSpecSchema>;
 export type TrialSpecInput = z.input<typeof TrialSpecSchema>;
 
+/** How many folds a trial trains: folds x repeats (a spec stored before repeats existed has one). */
+export function foldRunCount(spec: Pick<TrialSpec, 'folds'> & { repeats?: number }): number {
+  return spec.folds * (spec.repeats ?? 1);
+}
+
+/** `3-fold`, or `3-fold x 2 repeats` for repeated k-fold. */
+export function crossValidationLabel(spec: Pick<TrialSpec, 'folds'> & { repeats?: number }): string {
+  const repeats = spec.repeats ?? 1;
+  return repeats > 1 ? `${spec.folds}-fold x ${repeats} repeats` : `${spec.folds}-fold`;
+}
+
 /** Parses a trial spec from any object (YAML, JSON, a message); errors name the field path. */
 export function parseTrialSpec(value: unknown, source = 'trial spec'): TrialSpec {
   return parseConfig(TrialSpecSchema, value, source, 'Fix the fields named above; configs/trial-demo.yaml is a complete trial spec.');
@@ -226,7 +246,7 @@ const AUGMENTATION_OPTION_PARAMS = new Set(Object.keys(AugmentationOptionsSchema
 
 /** Search-space parameters copied onto the spec field of the same name. */
 const DIRECT_PARAMS = new Set([
-  'seed', 'folds', 'holdout', 'backbone', 'resolution', 'fit', 'sampling', 'oversampleRatio', 'loss',
+  'seed', 'folds', 'repeats', 'holdout', 'backbone', 'resolution', 'fit', 'sampling', 'oversampleRatio', 'loss',
   'minorityWeight', 'focalGamma', 'logitTau', 'augmixJsdWeight', 'optimizer', 'learningRate', 'batchSize',
   'epochs', 'dropout', 'freeze', 'cacheBytes', 'backend', 'minorityClass', 'labelSmoothing', 'rebalanceFrom',
   'samplingQ', 'weightDecay', 'headMaxNorm', 'headTauNorm',

@@ -79,7 +79,10 @@ export const FoldEpochsSchema = z.object({
 export type FoldEpochs = z.infer<typeof FoldEpochsSchema>;
 
 export const FoldMetricsSchema = z.object({
+  /** The fold's index over all repeats (repeat * folds + fold within the repeat). */
   fold: z.number().int(),
+  /** With repeated k-fold (spec.repeats > 1): which draw of the folds this one belongs to (from 0); absent with one. */
+  repeat: z.number().int().min(0).optional(),
   /** The trial's metric (`TrialResult.metric`) on this fold: what the objective averages. */
   objective: figure,
   /** Plain argmax rule. */
@@ -132,7 +135,7 @@ export const OutOfFoldPredictionsSchema = z
     labels: classIndexColumn(),
     /** The minority-class probability of each image (rounded to 6 decimals). */
     scores: column('probabilities in [0, 1]', (v) => v >= 0 && v <= 1),
-    /** The fold whose validation part the image was in. */
+    /** The fold whose validation part the image was in (over all repeats: with repeated k-fold each image appears once per repeat). */
     folds: column('integers ≥ 0 (fold indices)', (v) => Number.isInteger(v) && v >= 0),
     /** With more than two classes: what the threshold rule predicts below threshold (the most probable other class). */
     otherwise: classIndexColumn().optional(),

@@ -1,7 +1,9 @@
 /**
  * Splits a dataset: first a sealed, balanced holdout (the same number of images per class), then
- * stratified k-fold over the rest. Deterministic by seed; the holdout depends only on the seed and
- * the class members, so changing the fold count never moves an image into or out of the holdout.
+ * stratified k-fold over the rest, drawn `repeats` times from differently seeded shuffles (repeated
+ * k-fold). Deterministic by seed; the holdout depends only on the seed and the class members, so
+ * changing the fold count or the repeats never moves an image into or out of the holdout, and the
+ * first repeat is the plain k-fold of the seed.
  */
 import { DatasetError, UserError } from '../core/errors.ts';
 import { createRng } from '../core/rng.ts';
@@ -13,6 +15,8 @@ export interface SplitOptions {
   holdout: number;
   /** Number of stratified folds (>= 2). */
   folds: number;
+  /** How many times the k folds are drawn (>= 1, default 1): `folds` holds folds x repeats entries, repeat by repeat. */
+  repeats?: number;
   seed: number | string;
 }
 
@@ -45,26 +49,39 @@ export function splitDataset(index: DatasetIndex, options: SplitOptions): Datase
     );
   }
 
+  const repeats = options.repeats ?? 1;
+  if (!Number.isInteger(repeats) || repeats < 1) {
+    throw new UserError(`repeats is ${repeats}, but must be a whole number >= 1`, { where: 'repeats', hint: 'use 1 (the default, plain k-fold) or 3' });
+  }
   const rng = createRng(seed);
   const holdout: ImageItem[] = [];
-  const foldValidation: ImageItem[][] = Array.from({ length: folds }, () => []);
-  let offset = 0;
+  const members = new Map<string, ImageItem[]>();
   for (const name of index.classNames) {
-    const members = rng.fork(`holdout/${name}`).shuffle(byClass.get(name)!);
-    holdout.push(...members.slice(0, perClass));
-    const rest = rng.fork(`folds/${folds}/${name}`).shuffle(members.slice(perClass));
-    // Deal each class round-robin; the starting fold rotates so that fold sizes stay within one.
-    rest.forEach((item, i) => foldValidation[(offset + i) % folds]!.push(item));
-    offset = (offset + rest.length) % folds;
+    const shuffled = rng.fork(`holdout/${name}`).shuffle(byClass.get(name)!);
+    holdout.push(...shuffled.slice(0, perClass));
+    members.set(name, shuffled.slice(perClass));
   }
-  const nonHoldout = sortByPath(foldValidation.flat());
+  const partitions = Array.from({ length: repeats }, (_, repeat) => {
+    const foldValidation: ImageItem[][] = Array.from({ length: folds }, () => []);
+    let offset = 0;
+    for (const name of index.classNames) {
+      // Repeat 0 keeps the plain k-fold's stream, so one repeat is exactly the k-fold of old.
+      const rest = rng.fork(repeat === 0 ? `folds/${folds}/${name}` : `folds/${folds}/repeat${repeat}/${name}`).shuffle(members.get(name)!);
+      // Deal each class round-robin; the starting fold rotates so that fold sizes stay within one.
+      rest.forEach((item, i) => foldValidation[(offset + i) % folds]!.push(item));
+      offset = (offset + rest.length) % folds;
+    }
+    return foldValidation;
+  });
   return {
     holdout: sortByPath(holdout),
-    nonHoldout,
-    folds: foldValidation.map((validation, k) => ({
-      train: sortByPath(foldValidation.filter((_, j) => j !== k).flat()),
-      validation: sortByPath(validation),
-    })),
+    nonHoldout: sortByPath(partitions[0]!.flat()),
+    folds: partitions.flatMap((foldValidation) =>
+      foldValidation.map((validation, k) => ({
+        train: sortByPath(foldValidation.filter((_, j) => j !== k).flat()),
+        validation: sortByPath(validation),
+      })),
+    ),
   };
 }
 

@@ -14,7 +14,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { TrialSpec } from '../config/trial.ts';
+import { crossValidationLabel, type TrialSpec } from '../config/trial.ts';
 import { finalPlanOf, type FinalPlan } from '../core/final-plan.ts';
 import type { Metric } from '../core/metric.ts';
 import type { Summary, ThresholdMetrics, TrialProgress } from '../core/result.ts';
@@ -86,9 +86,9 @@ export interface FinalOptions {
 /** The spec's own plan, or one from a cross-validation of the spec (run now, before any holdout figure exists). */
 async function planFor(spec: TrialSpec, options: FinalOptions): Promise<Pick<FinalReport, 'plan' | 'crossValidation'>> {
   if (spec.final) return { plan: { ...spec.final, source: 'spec' } };
-  options.log?.(`the spec has no 'final' plan: running its ${spec.folds}-fold cross-validation first to fix the threshold and epochs`);
+  options.log?.(`the spec has no 'final' plan: running its ${crossValidationLabel(spec)} cross-validation first to fix the threshold and epochs`);
   const result = await runTrial(spec, { ...options, log: options.log ?? (() => {}) });
-  const plan = finalPlanOf(result, `this spec's ${spec.folds}-fold cross-validation, run by retrain`);
+  const plan = finalPlanOf(result, `this spec's ${crossValidationLabel(spec)} cross-validation, run by retrain`);
   const { metric, objective, outOfFoldBalancedAccuracy, durationMs } = result;
   return { plan: { ...plan, source: 'cross-validation' }, crossValidation: { metric, objective, outOfFoldBalancedAccuracy, durationMs } };
 }

@@ -6,6 +6,9 @@
  * folds (out-of-fold predictions, as scikit-learn's cross_val_predict / TunedThresholdClassifierCV
  * would have it), so fold i never chooses the rule it is scored by. The in-fold optimum is kept as
  * `oracle`, for comparison only. The final model's threshold is tuned on all folds pooled.
+ *
+ * With repeated k-fold the runs come repeat by repeat, `foldsPerRepeat` at a time, and "the other
+ * folds" are those of the same repeat: another repeat's folds hold the scored fold's own images.
  */
 import type { Metric } from '../core/metric.ts';
 import type { FinalThreshold, FoldEpochs, FoldMetrics, OutOfFoldPredictions, ThresholdCriterion, ThresholdMetrics } from '../core/result.ts';
@@ -14,6 +17,7 @@ import { minorityIndexOf, minorityScores, recallAtPrecision, type Predictions } 
 
 /** What one trained fold hands to judging. */
 export interface FoldRun {
+  /** Over all repeats: repeat * folds + fold within the repeat. */
   readonly fold: number;
   /** The validation fold's predictions at the epoch that counted. */
   readonly predictions: Predictions;
@@ -59,23 +63,43 @@ export function outOfFoldThresholds(
   folds: readonly Predictions[],
   criterion: ThresholdCriterion,
 ): { perFold: number[]; final: FinalThreshold } {
-  if (folds.length < 2) throw new RangeError(`out-of-fold thresholds need at least 2 folds, got ${folds.length}`);
-  const perFold = folds.map((_, i) => tuneThreshold(poolPredictions(folds.filter((__, j) => j !== i)), criterion).threshold);
-  const all = poolPredictions(folds);
-  const final: FinalThreshold = { threshold: tuneThreshold(all, criterion).threshold, rule: 'out-of-fold', criterion, predictions: all.labels.length };
-  return { perFold, final };
+  return { perFold: perFoldThresholds(folds, criterion), final: finalThresholdOf(folds, criterion) };
 }
 
-/** Every fold's metrics, and the final threshold, from the folds' runs. */
-export function judgeFolds(runs: readonly FoldRun[], metric: Metric): { folds: FoldMetrics[]; finalThreshold: FinalThreshold } {
+/** Per fold of one k-fold, the threshold tuned on the other folds' pooled predictions. */
+function perFoldThresholds(folds: readonly Predictions[], criterion: ThresholdCriterion): number[] {
+  if (folds.length < 2) throw new RangeError(`out-of-fold thresholds need at least 2 folds, got ${folds.length}`);
+  return folds.map((_, i) => tuneThreshold(poolPredictions(folds.filter((__, j) => j !== i)), criterion).threshold);
+}
+
+/** The final model's threshold: tuned on every fold's predictions pooled. */
+function finalThresholdOf(folds: readonly Predictions[], criterion: ThresholdCriterion): FinalThreshold {
+  const all = poolPredictions(folds);
+  return { threshold: tuneThreshold(all, criterion).threshold, rule: 'out-of-fold', criterion, predictions: all.labels.length };
+}
+
+/**
+ * Every fold's metrics, and the final threshold, from the folds' runs: `foldsPerRepeat` runs per
+ * repeat (all of them, one plain k-fold, by default).
+ */
+export function judgeFolds(runs: readonly FoldRun[], metric: Metric, foldsPerRepeat = runs.length): { folds: FoldMetrics[]; finalThreshold: FinalThreshold } {
+  if (!(Number.isInteger(foldsPerRepeat) && foldsPerRepeat >= 2 && runs.length % foldsPerRepeat === 0)) {
+    throw new RangeError(`${runs.length} fold runs are not whole repeats of ${foldsPerRepeat} folds`);
+  }
   const criterion = thresholdCriterionFor(metric);
-  const { perFold, final } = outOfFoldThresholds(runs.map((run) => run.predictions), criterion);
+  const repeats = runs.length / foldsPerRepeat;
+  const perFold: number[] = [];
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    perFold.push(...perFoldThresholds(runs.slice(repeat * foldsPerRepeat, (repeat + 1) * foldsPerRepeat).map((run) => run.predictions), criterion));
+  }
+  const final = finalThresholdOf(runs.map((run) => run.predictions), criterion);
   const folds = runs.map((run, i): FoldMetrics => {
     const evaluation = evaluatePredictions(run.predictions);
     const outOfFold: ThresholdMetrics = thresholdMetrics(run.predictions, perFold[i]!, 'out-of-fold', criterion);
     const oracle: ThresholdMetrics = thresholdMetrics(run.predictions, tuneThreshold(run.predictions, criterion).threshold, 'oracle', criterion);
     return {
       fold: run.fold,
+      ...(repeats > 1 && { repeat: Math.floor(i / foldsPerRepeat) }),
       objective: metricValue(metric, run.predictions, evaluation),
       ...evaluation,
       outOfFold,

@@ -53,8 +53,8 @@ export async function linearEvaluation(trial: PreparedTrial, encoderPath: string
     const predictions = fitHead(fold.train, fold.validation, row, classNames, minorityClass, spec.seed + index);
     return { fold: index, predictions, epochs: { counted: 1, ran: 1, rule: 'last epoch' as const, innerValidationCount: 0 }, trainCount: fold.train.length };
   });
-  const { folds } = judgeFolds(runs, spec.metric);
-  const summary = summarizeFolds(folds, classNames);
+  const { folds } = judgeFolds(runs, spec.metric, spec.folds);
+  const summary = summarizeFolds(folds, classNames, spec.folds);
   return { objective: summary.objective, balancedAccuracy: summary.balancedAccuracy, outOfFoldBalancedAccuracy: summary.outOfFoldBalancedAccuracy };
 }
 

@@ -60,7 +60,7 @@ export async function prepareTrial(spec: TrialSpec, log: (line: string) => void 
     ...(spec.dataset.minorityClass !== undefined && { minorityClass: spec.dataset.minorityClass }),
   });
   if (index.unreadable.length > 0) log(`left out ${index.unreadable.length} unreadable image(s), e.g. ${index.unreadable[0]!.path}: ${index.unreadable[0]!.reason}`);
-  const splits = splitDataset(index, { holdout: spec.holdout, folds: spec.folds, seed: spec.seed });
+  const splits = splitDataset(index, { holdout: spec.holdout, folds: spec.folds, repeats: spec.repeats, seed: spec.seed });
   const minorityWeight = resolveMinorityWeight(spec.minorityWeight, index.counts, index.minorityClass, index.majorityClass);
   const counts = index.classNames.map((name) => `${name} ${index.counts[name]}`).join(', ');
   log(`backend ${backend.name} (${backend.reason}); dataset ${index.root}: ${counts}; minority '${index.minorityClass}', minorityWeight ${+minorityWeight.toFixed(3)}`);

@@ -1,6 +1,8 @@
 /**
  * One trial: stratified k-fold cross-validation of one TrialSpec on the non-holdout data (the sealed
- * holdout is never touched here). Per fold: a fresh model seeded from `spec.seed + fold`, trained
+ * holdout is never touched here), drawn `spec.repeats` times (repeated k-fold: the folds of every
+ * repeat run one after another, and `fold` counts over all of them, repeat * folds + fold within
+ * it; progress says `folds` = folds x repeats). Per fold: a fresh model seeded from `spec.seed + fold`, trained
  * epoch by epoch, its validation fold predicted after every epoch (reported as TrialProgress with
  * step = fold * epochs + epoch + 1, the trial's metric as `validationValue`, and as `pruningValue`
  * the mean over the folds so far, so that pruners compare like with like). Deterministic by seed on
@@ -70,19 +72,19 @@ export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Pro
   const runs: FoldRun[] = [];
   // Each finished fold's value at the epoch that counted: the running estimate pruners compare.
   const finished: number[] = [];
-  for (let fold = 0; fold < spec.folds; fold++) {
+  for (let fold = 0; fold < trial.splits.folds.length; fold++) {
     throwIfAborted(options.signal);
     const run = await runFold(trial, fold, options, finished);
     runs.push(run);
     finished.push(run.countedValue);
   }
-  const { folds, finalThreshold } = judgeFolds(runs, spec.metric);
+  const { folds, finalThreshold } = judgeFolds(runs, spec.metric, spec.folds);
   // Finite predictions make finite thresholds; this is the last guard before a result is sealed.
   checkFiniteFigure('the final threshold', finalThreshold.threshold, 'judging the folds');
   for (const fold of folds) checkFiniteFigure(`the out-of-fold threshold of fold ${fold.fold + 1}`, fold.outOfFold.threshold, 'judging the folds');
   for (const fold of folds) {
     log(
-      `fold ${fold.fold + 1}/${spec.folds} (epoch ${fold.epochs.counted}, ${fold.epochs.rule}): balanced accuracy ` +
+      `fold ${fold.fold + 1}/${folds.length} (epoch ${fold.epochs.counted}, ${fold.epochs.rule}): balanced accuracy ` +
         `${fold.argmax.balancedAccuracy.toFixed(3)} argmax, ${fold.outOfFold.balancedAccuracy.toFixed(3)} out-of-fold threshold ` +
         `${fold.outOfFold.threshold.toFixed(3)}, ${fold.oracle.balancedAccuracy.toFixed(3)} oracle (in-fold, optimistic)`,
     );
@@ -92,7 +94,7 @@ export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Pro
     minorityClass: trial.minorityClass,
     folds,
     metric: spec.metric,
-    ...summarizeFolds(folds, trial.classNames),
+    ...summarizeFolds(folds, trial.classNames, spec.folds),
     finalThreshold,
     outOfFoldPredictions: outOfFoldPredictionsOf(runs),
     ...(encoder && { pretraining: { method: 'simclr' as const, key: encoder.key, source: encoder.source, ...(encoder.losses && { losses: [...encoder.losses] }), ...(linear && { linearEvaluation: linear }) } }),
@@ -105,6 +107,7 @@ export async function runTrial(spec: TrialSpec, options: TrialOptions = {}): Pro
 async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions, finished: readonly number[]): Promise<FoldRun & { countedValue: number }> {
   const { spec } = trial;
   const { train, validation } = trial.splits.folds[fold]!;
+  const total = trial.splits.folds.length;
   const stopping = spec.earlyStopping;
   const inner = stopping ? stratifiedHoldOut(train, stopping.validationFraction, `${spec.seed}/fold${fold}/inner`) : undefined;
   const fitItems = inner?.fit ?? train;
@@ -114,9 +117,9 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
     const running = (value: number): number => (finished.reduce((a, b) => a + b, 0) + value) / (finished.length + 1);
     let sinceBest = 0;
     let ran = 0;
-    const report = options.onBatch && batchReporter(options.onBatch, { fold, folds: spec.folds });
+    const report = options.onBatch && batchReporter(options.onBatch, { fold, folds: total });
     for (let epoch = 0; epoch < spec.epochs; epoch++) {
-      const where = `fold ${fold + 1}/${spec.folds}, epoch ${epoch + 1}/${spec.epochs}`;
+      const where = `fold ${fold + 1}/${total}, epoch ${epoch + 1}/${spec.epochs}`;
       const loss = await training.epoch(epoch, options.signal, where, report && ((batch, batches) => report(epoch, spec.epochs, batch, batches)));
       const predictions = await training.predict(validation, options.signal, `${where}, validation`);
       const evaluation = evaluatePredictions(predictions);
@@ -138,7 +141,7 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
       const last = stop || epoch + 1 === spec.epochs;
       const progress = {
         fold,
-        folds: spec.folds,
+        folds: total,
         epoch,
         epochs: spec.epochs,
         step: fold * spec.epochs + epoch + 1,
@@ -162,12 +165,12 @@ async function runFold(trial: PreparedTrial, fold: number, options: TrialOptions
     if (spec.classifierRetrain || spec.headTauNorm > 0) {
       // The second stage changes the model after its last epoch (the schema refuses it with early
       // stopping), so the fold is scored on what the finished model predicts.
-      await training.finish(options.signal, `fold ${fold + 1}/${spec.folds}`, options.onBatch && batchReporter(options.onBatch, { stage: 'crt', fold, folds: spec.folds }));
-      const predictions = await training.predict(validation, options.signal, `fold ${fold + 1}/${spec.folds}, after the second stage`);
+      await training.finish(options.signal, `fold ${fold + 1}/${total}`, options.onBatch && batchReporter(options.onBatch, { stage: 'crt', fold, folds: total }));
+      const predictions = await training.predict(validation, options.signal, `fold ${fold + 1}/${total}, after the second stage`);
       counted = { ...counted!, predictions, value: metricValue(spec.metric, predictions) };
       options.log?.(`fold ${fold + 1}: after ${spec.classifierRetrain ? `cRT (${spec.classifierRetrain.epochs} epochs)` : ''}${spec.headTauNorm > 0 ? ` tau-norm ${spec.headTauNorm}` : ''}: ${counted.value.toFixed(3)}`);
     }
-    options.log?.(`fold ${fold + 1}/${spec.folds} trained; tensors ${tf.memory().numTensors}`);
+    options.log?.(`fold ${fold + 1}/${total} trained; tensors ${tf.memory().numTensors}`);
     const epochs: FoldEpochs = {
       counted: counted!.epoch + 1,
       ran,

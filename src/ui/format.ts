@@ -19,6 +19,11 @@ export function formatSummary(summary: Summary | undefined): string {
   return `${formatScore(summary.mean)}±${summary.std.toFixed(3)}`;
 }
 
+/** A fold's number, 1-based over all repeats; `4/r2` with repeated k-fold (fold 4, in the 2nd repeat). */
+export function foldLabel(fold: { readonly fold: number; readonly repeat?: number }): string {
+  return fold.repeat === undefined ? String(fold.fold + 1) : `${fold.fold + 1}/r${fold.repeat + 1}`;
+}
+
 /** `850ms`, `12.3s`, `4m05s`, `1h02m`. */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';

@@ -99,3 +99,28 @@ test('the inner validation split is stratified, disjoint, seeded and independent
   assert.deepEqual(countBy(stratifiedHoldOut(fakeItems(2, 10), 0.1, 1).validation, (i) => i.label), { defect: 1, ok: 1 });
   assert.throws(() => stratifiedHoldOut(fakeItems(1, 10), 0.2, 1), DatasetError);
 });
+
+test('repeated k-fold: the first repeat is the plain k-fold, each repeat partitions the same non-holdout, the repeats differ', () => {
+  const index = fakeIndex(31, 269);
+  const plain = splitDataset(index, { holdout: 6, folds: 3, seed: 7 });
+  const repeated = splitDataset(index, { holdout: 6, folds: 3, repeats: 3, seed: 7 });
+  assert.deepEqual(splitDataset(index, { holdout: 6, folds: 3, repeats: 1, seed: 7 }), plain, 'one repeat is the k-fold of old, bit for bit');
+  assert.equal(repeated.folds.length, 9, 'folds x repeats, repeat by repeat');
+  assert.deepEqual(repeated.folds.slice(0, 3), plain.folds);
+  assert.deepEqual(paths(repeated.holdout), paths(plain.holdout), 'repeats never move an image into or out of the holdout');
+  assert.deepEqual(paths(repeated.nonHoldout), paths(plain.nonHoldout));
+  for (let repeat = 0; repeat < 3; repeat++) {
+    const own = repeated.folds.slice(repeat * 3, repeat * 3 + 3);
+    const validations = own.flatMap((f) => paths(f.validation));
+    assert.deepEqual([...validations].sort(), paths(plain.nonHoldout).sort(), `repeat ${repeat}: each image validates exactly once`);
+    for (const fold of own) {
+      const v = countBy(fold.validation, (i) => i.label);
+      // 25 defect and 263 ok remain: 8-9 and 87-88 per fold.
+      assert.ok(v.defect! >= 8 && v.defect! <= 9 && v.ok! >= 87 && v.ok! <= 88, `repeat ${repeat} stratified: ${JSON.stringify(v)}`);
+    }
+  }
+  assert.notDeepEqual(paths(repeated.folds[3]!.validation), paths(repeated.folds[0]!.validation), 'the second repeat is another draw');
+  assert.notDeepEqual(paths(repeated.folds[6]!.validation), paths(repeated.folds[3]!.validation));
+  assert.deepEqual(splitDataset(index, { holdout: 6, folds: 3, repeats: 3, seed: 7 }), repeated, 'deterministic by seed');
+  assert.throws(() => splitDataset(index, { holdout: 6, folds: 3, repeats: 0, seed: 7 }), (e: unknown) => e instanceof UserError && /repeats is 0/.test(e.message));
+});

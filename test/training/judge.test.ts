@@ -125,3 +125,34 @@ test('with three classes the stored fallback class is the most probable non-mino
   assert.deepEqual(stored.scores, [0.2, 0.3, 0.2, 0.3]);
   assert.throws(() => OutOfFoldPredictionsSchema.parse({ ...stored, folds: [0] }), /one entry per image/);
 });
+
+test("repeated k-fold: a fold's threshold is tuned on the other folds of its own repeat, the final one on every fold, and the interval is corrected", () => {
+  // Two repeats of three folds over the same images: repeat 1 is another draw of them.
+  const first = [foldPredictions(11), foldPredictions(12), foldPredictions(13)];
+  const second = [foldPredictions(21), foldPredictions(22), foldPredictions(23)];
+  const runs = [...first, ...second].map((p, i) => run(i, p));
+  const { folds, finalThreshold } = judgeFolds(runs, { name: 'balancedAccuracy' }, 3);
+  assert.deepEqual(folds.map((f) => [f.fold, f.repeat]), [[0, 0], [1, 0], [2, 0], [3, 1], [4, 1], [5, 1]]);
+  const own = [...outOfFoldThresholds(first, 'balancedAccuracy').perFold, ...outOfFoldThresholds(second, 'balancedAccuracy').perFold];
+  assert.deepEqual(folds.map((f) => f.outOfFold.threshold), own, 'each repeat judged as its own k-fold');
+  // Pooling across repeats would tune fold 3's threshold on repeat 0, which holds fold 3's own images.
+  assert.notDeepEqual(folds.map((f) => f.outOfFold.threshold), outOfFoldThresholds([...first, ...second], 'balancedAccuracy').perFold);
+  // Changing repeat 0 moves none of repeat 1's thresholds.
+  const changed = judgeFolds([run(0, foldPredictions(99, -0.3)), ...runs.slice(1)], { name: 'balancedAccuracy' }, 3);
+  assert.deepEqual(changed.folds.slice(3).map((f) => f.outOfFold.threshold), folds.slice(3).map((f) => f.outOfFold.threshold));
+  assert.equal(finalThreshold.predictions, 240, 'the final threshold pools every fold of every repeat');
+  assert.equal(finalThreshold.threshold, tuneThreshold(poolPredictions([...first, ...second])).threshold);
+  // One k-fold keeps no repeat field, as before.
+  assert.ok(judgeFolds(runs.slice(0, 3), { name: 'balancedAccuracy' }).folds.every((f) => !('repeat' in f)));
+  assert.throws(() => judgeFolds(runs.slice(0, 5), { name: 'balancedAccuracy' }, 3), /5 fold runs are not whole repeats of 3 folds/);
+  // Nadeau & Bengio: half-width t(n-1) * std * sqrt(1/n + 1/(k-1)), wider than the naive std / sqrt(n).
+  const corrected = summarizeFolds(folds, classNames, 3).balancedAccuracy;
+  const naive = summarizeFolds(folds, classNames).balancedAccuracy;
+  assert.equal(corrected.mean, naive.mean);
+  assert.equal(corrected.std, naive.std);
+  const half = (s: { ci95: readonly number[] }) => (s.ci95[1]! - s.ci95[0]!) / 2;
+  assert.ok(corrected.ci95[0]! > 0 && corrected.ci95[1]! < 1, "not clipped here");
+  assert.ok(Math.abs(half(corrected) - 2.571 * corrected.std * Math.sqrt(1 / 6 + 1 / 2)) < 1e-12);
+  assert.ok(Math.abs(half(naive) - (2.571 * naive.std) / Math.sqrt(6)) < 1e-12);
+  assert.ok(half(corrected) > half(naive));
+});

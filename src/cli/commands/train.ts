@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { loadTrialSpecFile } from '../../config/trial-file.ts';
-import type { TrialSpec } from '../../config/trial.ts';
+import { crossValidationLabel, type TrialSpec } from '../../config/trial.ts';
 import { UserError } from '../../core/errors.ts';
 import { metricId, metricLabel } from '../../core/metric.ts';
 import type { FoldMetrics, RuleMetrics, Summary, TrialProgress, TrialResult } from '../../core/result.ts';
 import { parseBackendPreference, parseGpuMemory, releaseBackends } from '../../models/index.ts';
 import { runTrial, summarize } from '../../training/index.ts';
+import { foldLabel } from '../../ui/format.ts';
 import type { RegisterCommand } from './register.ts';
 
 export interface SpecOverrides {
@@ -48,7 +49,7 @@ export function describeSpec(spec: TrialSpec): string {
   const augmentations = spec.augmentations.length ? spec.augmentations.join('+') : 'none';
   return (
     `${spec.backbone} ${spec.resolution}px (${spec.fit}), sampling ${spec.sampling}, augmentation ${augmentations}, ` +
-    `loss ${loss} minorityWeight ${weight}, ${spec.optimizer} lr ${spec.learningRate}, batch ${spec.batchSize}, ${spec.epochs} epochs, seed ${spec.seed}`
+    `loss ${loss} minorityWeight ${weight}, ${spec.optimizer} lr ${spec.learningRate}, batch ${spec.batchSize}, ${spec.epochs} epochs, seed ${spec.seed}${spec.repeats > 1 ? `, ${crossValidationLabel(spec)}` : ''}`
   );
 }
 
@@ -88,7 +89,7 @@ function epochCell(fold: FoldMetrics): string {
 function foldRow(fold: FoldMetrics, classNames: readonly string[]): string[] {
   const m = fold.argmax.minority;
   return [
-    String(fold.fold + 1),
+    foldLabel(fold),
     epochCell(fold),
     `${fold.trainCount}/${fold.validationCount}`,
     f3(fold.objective),
@@ -118,7 +119,7 @@ export function formatTrialResult(result: TrialResult, spec: TrialSpec): string 
     'ROC AUC',
     'PR AUC',
   ];
-  const minorityF1 = summarize(folds.map((f) => f.argmax.minority.f1));
+  const minorityF1 = summarize(folds.map((f) => f.argmax.minority.f1), spec.repeats > 1 ? { validationOverTrain: 1 / (spec.folds - 1) } : {});
   const aggregate = [
     [`objective: ${metricId(result.metric)}`, formatSummary(result.objective)],
     ['balanced accuracy (argmax)', formatSummary(result.balancedAccuracy)],
@@ -137,15 +138,15 @@ export function formatTrialResult(result: TrialResult, spec: TrialSpec): string 
   ];
   return [
     `trial: ${describeSpec(spec)}`,
-    `dataset ${spec.dataset.path}; ${folds.length} folds; backend ${result.backend}; ${(result.durationMs / 1000).toFixed(1)} s`,
+    `dataset ${spec.dataset.path}; ${crossValidationLabel(spec)}${spec.repeats > 1 ? ` (${folds.length} folds)` : ''}; backend ${result.backend}; ${(result.durationMs / 1000).toFixed(1)} s`,
     '',
     table([header, ...folds.map((fold) => foldRow(fold, classNames))]),
     '',
-    'across folds: mean ± std  [95% CI]',
+    `across folds: mean ± std  [95% CI${spec.repeats > 1 ? `, corrected for the ${spec.repeats} repeats' overlap (Nadeau & Bengio)` : ''}]`,
     table(aggregate.map(([name, value]) => [`  ${name}`, value!])),
     '',
     `epoch: the epoch whose predictions were scored (${folds[0]?.epochs.rule === 'last epoch' ? 'the last: no early stopping' : "'es': chosen by early stopping on an inner split of the fold's training part"}).`,
-    `OOF: each fold's threshold is tuned (for ${result.finalThreshold.criterion}) on the pooled predictions of the other folds, never its own.`,
+    `OOF: each fold's threshold is tuned (for ${result.finalThreshold.criterion}) on the pooled predictions of the other folds${spec.repeats > 1 ? ' of its repeat' : ''}, never its own.`,
     `oracle: the threshold tuned on the scored fold itself; optimistic, shown for comparison, never ranked on.`,
     `final threshold (retrain/export): ${result.finalThreshold.threshold.toFixed(3)}, tuned on all ${result.finalThreshold.predictions} pooled out-of-fold predictions.`,
     '',

@@ -51,7 +51,7 @@ export function bestTrialCharts(number: number, result: TrialResult): { charts: 
   const confusion = confusionChart(
     'best-confusion',
     'Confusion matrix (out-of-fold)',
-    `Trial #${number}: every fold scored under its own out-of-fold threshold (tuned on the other folds), summed over ${result.folds.length} folds.`,
+    `Trial #${number}: every fold scored under its own out-of-fold threshold (tuned on the other folds), summed over ${result.folds.length} folds${result.folds.some((f) => f.repeat !== undefined) ? ' (repeated k-fold: each image once per repeat)' : ''}.`,
     result.classNames,
     outOfFoldConfusion(result),
   );

@@ -6,11 +6,12 @@
  * study whose space varies the epochs gets none, and the caption says so.
  */
 import type { StoredTrial } from '../../transport/messages.ts';
+import { foldRunCount } from '../../config/trial.ts';
 import { COLORS, type Chart } from '../render.ts';
 
-/** The epochs and folds of a trial's training spec (none for benchmark functions). */
+/** The epochs and folds (over all repeats) of a trial's training spec (none for benchmark functions). */
 function shapeOf(trial: StoredTrial): { epochs: number; folds: number } | undefined {
-  return trial.work?.kind === 'training' ? { epochs: trial.work.spec.epochs, folds: trial.work.spec.folds } : undefined;
+  return trial.work?.kind === 'training' ? { epochs: trial.work.spec.epochs, folds: foldRunCount(trial.work.spec) } : undefined;
 }
 
 /** Steps where a fold ends (k × epochs for k = 1 … folds−1; steps are 1-based), when every trial agrees on the shape. */

@@ -2,7 +2,7 @@
 /** One trial in full: params, per-fold metrics, the confusion matrix summed over folds, the error if it failed. */
 import { Box, Text } from 'ink';
 import type { TrialResult } from '../../core/result.ts';
-import { batchLabel, fit, formatDuration, formatParamValue, formatScore, formatSummary } from '../format.ts';
+import { batchLabel, fit, foldLabel, formatDuration, formatParamValue, formatScore, formatSummary } from '../format.ts';
 import { durationOf } from '../selectors.ts';
 import type { TrialView } from '../view-state.ts';
 import { STATE_COLORS, usePalette } from './theme.ts';
@@ -23,7 +23,7 @@ function FoldTable({ result, width }: { result: TrialResult; width: number }) {
   const header = ['fold', 'bal.acc', ...names.map((n) => fit(n, nameWidth, 'right')), 'oof', 'rocAUC', 'epochs'];
   const rows = result.folds.map((fold) =>
     [
-      fit(String(fold.fold + 1), 4),
+      fit(foldLabel(fold), 4),
       fit(formatScore(fold.argmax.balancedAccuracy), 7, 'right'),
       ...names.map((n) => fit(formatScore(fold.argmax.perClassRecall[n]), nameWidth, 'right')),
       fit(formatScore(fold.outOfFold.balancedAccuracy), 5, 'right'),

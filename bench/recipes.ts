@@ -11,7 +11,7 @@
  *   npm run bench:recipes -- [--seeds 1,2,3] [--tasks pullover-vs-coat,sneaker-vs-ankle-boot]
  *                            [--recipes plain,balanced-softmax,...] [--trials 20] [--quick]
  *                            [--majority 600] [--minority 60] [--epochs 6] [--out bench/results/recipes.json]
- *                            [--progress FILE] [--fresh]
+ *                            [--search-repeats 1] [--progress FILE] [--fresh]
  *
  * Incremental and resumable: every finished run (one recipe on one seed, one search trial) is
  * appended to a progress file (`<out>.progress.jsonl` unless --progress names one) before the next
@@ -21,7 +21,9 @@
  * the parameters the seeded TPE proposed, which it replays), and runs only the rest. --fresh starts
  * the progress file again.
  * --quick: one seed, 200 + 20 images, 3 epochs, 4 search trials (minutes per recipe, not figures).
- * --trials 0 skips the search; --recipes none runs only the search.
+ * --trials 0 skips the search; --recipes none runs only the search. --search-repeats R judges each
+ * search trial on R draws of the 3 folds (repeated k-fold, the trial spec's `repeats`), so the search
+ * ranks recipes rather than lucky splits; its best is re-run on the row seeds with one draw, like the rows.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -94,6 +96,9 @@ const majority = whole('majority', quick ? 200 : 600);
 const minority = whole('minority', quick ? 20 : 60);
 const epochs = whole('epochs', quick ? 3 : 6);
 const searchTrials = whole('trials', quick ? 4 : 20);
+/** How many k-fold draws judge each search trial (repeated k-fold); the searched best is re-run on the row seeds with one, like the rows. */
+const searchRepeats = whole('search-repeats', 1);
+if (searchRepeats < 1) throw new RangeError('--search-repeats must be at least 1');
 const out = flag('out') ?? 'bench/results/recipes.json';
 const progressPath = flag('progress') ?? `${out.replace(/\.json$/, '')}.progress.jsonl`;
 /** The trial spec's smallest resolution: Fashion-MNIST's 28 px stretched to 32. */
@@ -174,7 +179,7 @@ const progress = new ProgressFile(progressPath, commit, { fresh: argv.includes('
 const set = await readIdxSet(FASHION_MNIST_DIR);
 const rows: Row[] = [];
 const usedKeys = new Set<string>();
-const settings = { majority, minority, epochs, resolution: RESOLUTION, seeds, searchTrials, quick, backend: 'wasm', folds: 3 };
+const settings = { majority, minority, epochs, resolution: RESOLUTION, seeds, searchTrials, searchRepeats, quick, backend: 'wasm', folds: 3 };
 const writeJson = (complete: boolean) => {
   mkdirSync(path.dirname(out), { recursive: true });
   const json = { settings, complete, commits: progress.commits(usedKeys), progressFile: progressPath, rows, wallMinutes: (Date.now() - started) / 60000 };
@@ -186,7 +191,9 @@ const writeJson = (complete: boolean) => {
  * the folder it was written to.
  */
 const keyOf = (task: string, kind: string, spec: TrialSpec, extra: Record<string, unknown> = {}) => {
-  const { dataset, ...rest } = spec;
+  // `repeats: 1` is the k-fold every run before the field existed ran: left out, so their keys still match.
+  const { dataset, repeats, ...others } = spec;
+  const rest = repeats === 1 ? others : { ...others, repeats };
   const { path: _folder, ...datasetRest } = dataset as { path: string } & Record<string, unknown>;
   return runKey({ task, majority, minority, kind, trainer: TRAINER_REVISION, spec: { ...rest, dataset: datasetRest }, ...extra });
 };
@@ -257,11 +264,13 @@ for (const task of tasks) {
       let spec: TrialSpec | undefined;
       let specError = '';
       try {
-        spec = specFromParams(baseOf(searchSeed), asked.params);
+        spec = specFromParams({ ...baseOf(searchSeed), repeats: searchRepeats }, asked.params);
       } catch (error) {
         specError = (error as Error).message;
       }
-      const key = spec ? keyOf(task.name, 'search-trial', spec, { index: n }) : runKey({ task: task.name, majority, minority, kind: 'search-trial', trainer: TRAINER_REVISION, index: n, params: asked.params, epochs, searchSeed });
+      const key = spec
+        ? keyOf(task.name, 'search-trial', spec, { index: n })
+        : runKey({ task: task.name, majority, minority, kind: 'search-trial', trainer: TRAINER_REVISION, index: n, params: asked.params, epochs, searchSeed, ...(searchRepeats > 1 && { repeats: searchRepeats }) });
       usedKeys.add(key);
       const run = await progress.once(key, async () => {
         try {
@@ -293,7 +302,8 @@ for (const task of tasks) {
         ms.push(run.durationMs);
         if (run.reused) reused++;
       }
-      rows.push(row(task.name, `searched best (${searchTrials} TPE)`, values, ms, reused, { ...best.params, searchSeed, searchValue: best.value, searchMinutes: searchMs.reduce((a, b) => a + b, 0) / 60000 }));
+      const judged = searchRepeats > 1 ? `, ${searchRepeats} repeats` : '';
+      rows.push(row(task.name, `searched best (${searchTrials} TPE${judged})`, values, ms, reused, { ...best.params, searchSeed, searchRepeats, searchValue: best.value, searchMinutes: searchMs.reduce((a, b) => a + b, 0) / 60000 }));
       print(rows.at(-1)!);
       writeJson(false);
       console.log(`  best params: ${JSON.stringify(best.params)}`);

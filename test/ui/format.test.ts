@@ -59,3 +59,9 @@ test('cut values stay distinct: a value that would read like another keeps its h
   assert.equal(new Set(narrow.values()).size, values.length, 'every form distinct');
   for (const form of narrow.values()) assert.ok([...form].length <= 8);
 });
+
+test('a fold is numbered over all repeats, with its repeat when the trial ran repeated k-fold', async () => {
+  const { foldLabel } = await import('../../src/ui/format.ts');
+  assert.equal(foldLabel({ fold: 2 }), '3');
+  assert.equal(foldLabel({ fold: 3, repeat: 1 }), '4/r2');
+});

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ConfigError } from '../../src/core/errors.ts';
-import { parseStudyConfig, parseStoredStudyConfig } from '../../src/config/study.ts';
+import { baseSpecOf, parseStudyConfig, parseStoredStudyConfig } from '../../src/config/study.ts';
+import { specFromParams } from '../../src/config/trial.ts';
 import { DEFAULT_SAMPLER, createStudy } from '../../src/search/index.ts';
 import { directionOf, valueNameOf } from '../../src/objectives/index.ts';
 
@@ -50,4 +51,13 @@ test('the metric owns the direction: an image study refuses direction, and names
   assert.deepEqual(valueNameOf(parseStudyConfig({ ...image, metric: 'minorityF1' })), { id: 'minorityF1', label: 'min.F1' });
   // A config stored by an earlier skewer carries the direction it filled in; it still resumes.
   assert.equal(directionOf(parseStoredStudyConfig({ ...branin, direction: 'maximize' }, 'stored')), 'minimize');
+});
+
+test("a study's base sets repeated k-fold for every trial; a value out of range is refused at base.repeats", () => {
+  const config = parseStudyConfig({ ...image, base: { ...image.base, repeats: 3 } });
+  assert.equal(baseSpecOf(config).repeats, 3);
+  assert.equal(specFromParams(baseSpecOf(config), { learningRate: 0.001 }).repeats, 3, 'every trial of the study inherits it');
+  assert.equal(specFromParams(baseSpecOf(parseStudyConfig(image)), { learningRate: 0.001 }).repeats, 1, 'one k-fold by default');
+  refused({ ...image, base: { ...image.base, repeats: 11 } }, /base\.repeats/);
+  refused({ ...image, base: { ...image.base, repeats: 0 } }, /base\.repeats/);
 });

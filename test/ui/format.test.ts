@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fit, formatDuration, formatScore, formatSummary, progressBar, sparkline } from '../../src/ui/format.ts';
+import { fit, foldLabel, formatDuration, formatScore, formatSummary, progressBar, sparkline } from '../../src/ui/format.ts';
 import { fitColumns, leaderboardColumns, rowWidth } from '../../src/ui/tui/columns.ts';
 import { foldStudyEvents } from '../../src/ui/view-state.ts';
 import { scriptedStudy, T0 } from './fixtures/study-events.ts';
@@ -60,8 +60,7 @@ test('cut values stay distinct: a value that would read like another keeps its h
   for (const form of narrow.values()) assert.ok([...form].length <= 8);
 });
 
-test('a fold is numbered over all repeats, with its repeat when the trial ran repeated k-fold', async () => {
-  const { foldLabel } = await import('../../src/ui/format.ts');
+test('a fold is numbered over all repeats, with its repeat when the trial ran repeated k-fold', () => {
   assert.equal(foldLabel({ fold: 2 }), '3');
   assert.equal(foldLabel({ fold: 3, repeat: 1 }), '4/r2');
 });

@@ -11,7 +11,7 @@
  *   npm run bench:recipes -- [--seeds 1,2,3] [--tasks pullover-vs-coat,sneaker-vs-ankle-boot]
  *                            [--recipes plain,balanced-softmax,...] [--trials 20] [--quick]
  *                            [--majority 600] [--minority 60] [--epochs 6] [--out bench/results/recipes.json]
- *                            [--search-repeats 1] [--progress FILE] [--fresh]
+ *                            [--search-repeats 1] [--space configs/recipe-space-cpu.yaml] [--progress FILE] [--fresh]
  *
  * Incremental and resumable: every finished run (one recipe on one seed, one search trial) is
  * appended to a progress file (`<out>.progress.jsonl` unless --progress names one) before the next
@@ -24,6 +24,7 @@
  * --trials 0 skips the search; --recipes none runs only the search. --search-repeats R judges each
  * search trial on R draws of the 3 folds (repeated k-fold, the trial spec's `repeats`), so the search
  * ranks recipes rather than lucky splits; its best is re-run on the row seeds with one draw, like the rows.
+ * --space names the search space file (configs/recipe-space-cpu-pruned.yaml keeps the measured tricks).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -99,6 +100,11 @@ const searchTrials = whole('trials', quick ? 4 : 20);
 /** How many k-fold draws judge each search trial (repeated k-fold); the searched best is re-run on the row seeds with one, like the rows. */
 const searchRepeats = whole('search-repeats', 1);
 if (searchRepeats < 1) throw new RangeError('--search-repeats must be at least 1');
+const DEFAULT_SPACE = 'configs/recipe-space-cpu.yaml';
+const spacePath = flag('space') ?? DEFAULT_SPACE;
+if (!existsSync(spacePath)) throw new RangeError(`--space: no file '${spacePath}'; pass a search space YAML such as ${DEFAULT_SPACE}`);
+// Only a space other than the default enters the run keys, so every run recorded before --space is still reused.
+const spaceKey = spacePath === DEFAULT_SPACE ? {} : { space: path.basename(spacePath) };
 const out = flag('out') ?? 'bench/results/recipes.json';
 const progressPath = flag('progress') ?? `${out.replace(/\.json$/, '')}.progress.jsonl`;
 /** The trial spec's smallest resolution: Fashion-MNIST's 28 px stretched to 32. */
@@ -179,7 +185,7 @@ const progress = new ProgressFile(progressPath, commit, { fresh: argv.includes('
 const set = await readIdxSet(FASHION_MNIST_DIR);
 const rows: Row[] = [];
 const usedKeys = new Set<string>();
-const settings = { majority, minority, epochs, resolution: RESOLUTION, seeds, searchTrials, searchRepeats, quick, backend: 'wasm', folds: 3 };
+const settings = { majority, minority, epochs, resolution: RESOLUTION, seeds, searchTrials, searchRepeats, space: spacePath, quick, backend: 'wasm', folds: 3 };
 const writeJson = (complete: boolean) => {
   mkdirSync(path.dirname(out), { recursive: true });
   const json = { settings, complete, commits: progress.commits(usedKeys), progressFile: progressPath, rows, wallMinutes: (Date.now() - started) / 60000 };
@@ -251,7 +257,7 @@ for (const task of tasks) {
     // One TPE study per task over the CPU recipe space at this bench's size (resolution, epochs and
     // batch size come from the base), on a seed none of the rows use: its best trial is then scored
     // on every row seed, so the row's figure never comes from the folds that chose it.
-    const space = await loadConfigFile(SearchSpaceSchema, 'configs/recipe-space-cpu.yaml');
+    const space = await loadConfigFile(SearchSpaceSchema, spacePath);
     const { resolution: _r, epochs: _e, batchSize: _b, ...rest } = space as Record<string, unknown>;
     const searchSeed = Math.max(...seeds) + 1;
     const study = createStudy({ space: rest as typeof space, sampler: 'tpe', seed: searchSeed, direction: 'maximize' });
@@ -270,7 +276,7 @@ for (const task of tasks) {
       }
       const key = spec
         ? keyOf(task.name, 'search-trial', spec, { index: n })
-        : runKey({ task: task.name, majority, minority, kind: 'search-trial', trainer: TRAINER_REVISION, index: n, params: asked.params, epochs, searchSeed, ...(searchRepeats > 1 && { repeats: searchRepeats }) });
+        : runKey({ task: task.name, majority, minority, kind: 'search-trial', trainer: TRAINER_REVISION, index: n, params: asked.params, epochs, searchSeed, ...(searchRepeats > 1 && { repeats: searchRepeats }), ...spaceKey });
       usedKeys.add(key);
       const run = await progress.once(key, async () => {
         try {
@@ -302,7 +308,7 @@ for (const task of tasks) {
         ms.push(run.durationMs);
         if (run.reused) reused++;
       }
-      const judged = searchRepeats > 1 ? `, ${searchRepeats} repeats` : '';
+      const judged = (searchRepeats > 1 ? `, ${searchRepeats} repeats` : '') + (spacePath === DEFAULT_SPACE ? '' : `, ${path.basename(spacePath, '.yaml')}`);
       rows.push(row(task.name, `searched best (${searchTrials} TPE${judged})`, values, ms, reused, { ...best.params, searchSeed, searchRepeats, searchValue: best.value, searchMinutes: searchMs.reduce((a, b) => a + b, 0) / 60000 }));
       print(rows.at(-1)!);
       writeJson(false);

@@ -91,12 +91,16 @@ test('a trial with every long-tail option on trains and is judged', async () => 
   assert.ok(lines.some((line) => /after cRT \(1 epochs\) tau-norm 0.5/.test(line)), lines.join('\n'));
 });
 
-test('every point of the CPU long-tail space maps onto a valid trial spec', async () => {
-  const space = await loadConfigFile(SearchSpaceSchema, 'configs/recipe-space-cpu.yaml');
-  const rng = createRng('cpu-space');
-  for (let i = 0; i < 200; i++) {
-    const params = sampleRandomParams(space, rng);
-    const spec = specFromParams({ dataset: { path: data } }, params);
-    assert.equal(spec.backbone, 'small-cnn');
-  }
-});
+for (const file of ['configs/recipe-space-cpu.yaml', 'configs/recipe-space-cpu-pruned.yaml']) {
+  test(`every point of ${file} maps onto a valid trial spec`, async () => {
+    const space = await loadConfigFile(SearchSpaceSchema, file);
+    const rng = createRng('cpu-space');
+    for (let i = 0; i < 200; i++) {
+      const params = sampleRandomParams(space, rng);
+      const spec = specFromParams({ dataset: { path: data } }, params);
+      assert.equal(spec.backbone, 'small-cnn');
+      // Balanced Softmax corrects for the prior itself: the pruned space never adds a class weight to it.
+      if (file.endsWith('pruned.yaml') && spec.loss === 'logit-adjusted') assert.equal(spec.minorityWeight, 1, JSON.stringify(params));
+    }
+  });
+}

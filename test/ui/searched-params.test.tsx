@@ -15,7 +15,7 @@ import { TrialDetail } from '../../src/ui/tui/TrialDetail.tsx';
 
 afterEach(() => cleanup());
 
-const SPACES = ['configs/recipe-space.yaml', 'configs/recipe-space-cpu.yaml'];
+const SPACES = ['configs/recipe-space.yaml', 'configs/recipe-space-cpu.yaml', 'configs/recipe-space-cpu-pruned.yaml'];
 
 for (const file of SPACES) {
   test(`${file}: every searched parameter is a column or in the row's detail, with its value`, async () => {

@@ -77,6 +77,9 @@ export const RECIPES: Record<string, Partial<TrialSpecInput>> = {
   'bsoftmax+mixup': { loss: 'logit-adjusted', logitTau: 1, augmentations: ['mixup'] },
   'bsoftmax+hflip+mixup': { loss: 'logit-adjusted', logitTau: 1, augmentations: ['hflip', 'mixup'] },
   'bsoftmax+crt-2': { loss: 'logit-adjusted', logitTau: 1, classifierRetrain: { epochs: 2 } },
+  // Weight averaging (model EMA over about the last 100 steps), alone and on the best pair.
+  'ema-0.99': { weightEma: 0.99 },
+  'bsoftmax+crt-2+ema-0.99': { loss: 'logit-adjusted', logitTau: 1, classifierRetrain: { epochs: 2 }, weightEma: 0.99 },
   // configs/trial-demo.yaml's recipe (chosen on the synthetic demo set, not on these images).
   'bbatch+wd0.05+crt3': { sampling: 'balanced-batch', weightDecay: 0.05, classifierRetrain: { epochs: 3 } },
   // SimCLR with its defaults (10 epochs, no labels) before the plain supervised recipe.
@@ -197,9 +200,10 @@ const writeJson = (complete: boolean) => {
  * the folder it was written to.
  */
 const keyOf = (task: string, kind: string, spec: TrialSpec, extra: Record<string, unknown> = {}) => {
-  // `repeats: 1` is the k-fold every run before the field existed ran: left out, so their keys still match.
-  const { dataset, repeats, ...others } = spec;
-  const rest = repeats === 1 ? others : { ...others, repeats };
+  // Fields added with a default that computes what every run before them computed (`repeats: 1`, one
+  // k-fold; `weightEma: 0`, no averaging) are left out at that default, so recorded keys still match.
+  const { dataset, repeats, weightEma, ...others } = spec;
+  const rest = { ...others, ...(repeats !== 1 && { repeats }), ...(weightEma !== 0 && { weightEma }) };
   const { path: _folder, ...datasetRest } = dataset as { path: string } & Record<string, unknown>;
   return runKey({ task, majority, minority, kind, trainer: TRAINER_REVISION, spec: { ...rest, dataset: datasetRest }, ...extra });
 };

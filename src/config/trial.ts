@@ -163,6 +163,13 @@ export const TrialSpecFieldsSchema = z.strictObject({
   /** tau-normalisation of the trained head (Kang et al. 2020): w_c / ||w_c||^tau; 0 = off. */
   headTauNorm: z.number().min(0).max(2).default(0),
   /**
+   * Weight averaging (model EMA, Polyak averaging): after every step of the main stage a shadow of
+   * each weight that trains moves as d * shadow + (1 - d) * weight, d = min(weightEma, (1 + n) / (10 + n))
+   * at step n; validation predictions and the finished model use the shadows (cRT then retrains the
+   * averaged network's head). 0 = off; 0.99 averages over about the last 100 steps.
+   */
+  weightEma: z.number().min(0).lt(1).default(0),
+  /**
    * cRT (Kang et al. 2020): after the epochs, `epochs` more of the head alone on balanced batches,
    * the backbone frozen (inference mode); starts from the learned head. null = no second stage.
    */
@@ -249,7 +256,7 @@ const DIRECT_PARAMS = new Set([
   'seed', 'folds', 'repeats', 'holdout', 'backbone', 'resolution', 'fit', 'sampling', 'oversampleRatio', 'loss',
   'minorityWeight', 'focalGamma', 'logitTau', 'augmixJsdWeight', 'optimizer', 'learningRate', 'batchSize',
   'epochs', 'dropout', 'freeze', 'cacheBytes', 'backend', 'minorityClass', 'labelSmoothing', 'rebalanceFrom',
-  'samplingQ', 'weightDecay', 'headMaxNorm', 'headTauNorm',
+  'samplingQ', 'weightDecay', 'headMaxNorm', 'headTauNorm', 'weightEma',
 ]);
 
 /** `"hflip+vflip"` (or `,` / space separated, or `none`) -> `['hflip', 'vflip']`. */

@@ -105,6 +105,8 @@ export interface EpochSettings extends StreamSettings {
   readonly where: string;
   /** Weight decay and head max-norm after each step (none when absent). */
   readonly constraints?: StepConstraints;
+  /** Called after every optimizer step (and its constraints): the weight average's update. */
+  readonly onStep?: () => void;
   /** `head`: only the head's kernel and bias train, the body runs in inference mode (cRT); default `all`. */
   readonly stage?: 'all' | 'head';
   /** For cutpaste and Remix: the minority's label column and the images per class of this epoch. */
@@ -142,6 +144,7 @@ export async function trainEpoch(classifier: Classifier, optimizer: tf.Optimizer
         trained,
       );
       if (settings.constraints) afterStep(trained, classifier.kernel, settings.constraints);
+      settings.onStep?.();
       const value = (await lossTensor!.data())[0]!;
       lossTensor!.dispose();
       watch.check(value, settings.where, batchIndex + 1);

@@ -24,6 +24,7 @@ import {
 import { assertFitsBackend, buildModel, gpuLimits, selectBackend, type BackendInfo } from '../models/index.ts';
 import { asClassifier, createOptimizer, fitBatchNormMomentum, predictItems, trainEpoch, type Classifier, type EpochSettings } from './fit.ts';
 import { LossWatch } from './divergence.ts';
+import { changingVariables, WeightAverage } from './ema.ts';
 import { applyHeadTauNorm } from './head.ts';
 import { classWeights, logitAdjustment, resolveMinorityWeight, type LossSettings } from './losses.ts';
 import type { Predictions } from './metrics.ts';
@@ -115,7 +116,7 @@ export interface Training {
   readonly trainedCounts: Record<string, number>;
   /** Trains one epoch; returns the mean loss. */
   epoch(epoch: number, signal: AbortSignal | undefined, where: string, onBatch?: EpochSettings['onBatch']): Promise<number>;
-  /** After the epochs: the cRT stage (`classifierRetrain`) and the head's tau-normalisation, when on. */
+  /** After the epochs: the averaged weights (`weightEma`) committed, then the cRT stage (`classifierRetrain`) and the head's tau-normalisation, when on. */
   finish(signal: AbortSignal | undefined, where: string, onBatch?: StageBatchCallback): Promise<void>;
   /** Class probabilities on `items`; non-finite ones throw a DivergenceError naming `where`. */
   predict(items: readonly ImageItem[], signal?: AbortSignal, where?: string): Promise<Predictions>;
@@ -166,6 +167,8 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
   fitBatchNormMomentum(model, firstEpoch.length);
   const classifier = asClassifier(model);
   const optimizer = createOptimizer(spec.optimizer, spec.learningRate);
+  // Averaged weights (weightEma): predictions use them until finish() commits them to the model.
+  const average = spec.weightEma > 0 ? new WeightAverage(changingVariables(model), spec.weightEma) : undefined;
   const stream = { cache, resolution: spec.resolution, fit: spec.fit, classNames };
   const dataRng = createRng(spec.seed).fork(label);
   const trainCounts = classNames.map((name) => train.filter((item) => item.label === name).length);
@@ -190,9 +193,15 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
     trainedCounts,
     epoch: (epoch, signal, where, onBatch) => {
       const batches = epoch === 0 ? firstEpoch : plan(epoch);
-      return trainEpoch(classifier, optimizer, batches, { ...epochSettings(lossOf(epoch, batches), dataRng.fork(`epoch${epoch}`), where, signal), watch, ...(onBatch && { onBatch }) });
+      return trainEpoch(classifier, optimizer, batches, {
+        ...epochSettings(lossOf(epoch, batches), dataRng.fork(`epoch${epoch}`), where, signal),
+        watch,
+        ...(onBatch && { onBatch }),
+        ...(average && { onStep: () => average.update() }),
+      });
     },
     finish: async (signal, where, onBatch) => {
+      if (average && !average.committed) average.commit();
       if (spec.classifierRetrain) {
         // cRT: the head alone, plain cross-entropy on class-balanced batches, with its own optimizer.
         const headOptimizer = createOptimizer(spec.optimizer, spec.learningRate);
@@ -216,9 +225,12 @@ export async function startTraining(trial: PreparedTrial, train: readonly ImageI
       }
       applyHeadTauNorm(classifier.kernel, spec.headTauNorm);
     },
-    predict: (items, signal, where) =>
-      predictItems(model, items, { ...stream, batchSize: spec.batchSize, minorityClass, rng: dataRng.fork('predict'), ...(signal && { signal }), ...(where && { where }) }),
+    predict: (items, signal, where) => {
+      const run = () => predictItems(model, items, { ...stream, batchSize: spec.batchSize, minorityClass, rng: dataRng.fork('predict'), ...(signal && { signal }), ...(where && { where }) });
+      return average && !average.committed ? average.withAveraged(run) : run();
+    },
     dispose: () => {
+      average?.dispose();
       optimizer.dispose();
       model.dispose();
     },

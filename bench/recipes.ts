@@ -10,7 +10,7 @@
  *
  *   npm run bench:recipes -- [--seeds 1,2,3] [--tasks pullover-vs-coat,sneaker-vs-ankle-boot]
  *                            [--recipes plain,balanced-softmax,...] [--trials 20] [--quick]
- *                            [--majority 600] [--minority 60] [--epochs 6] [--out bench/results/recipes.json]
+ *                            [--majority 600] [--minority 60] [--epochs 6] [--resolution 32] [--out bench/results/recipes.json]
  *                            [--search-repeats 1] [--space configs/recipe-space-cpu.yaml] [--progress FILE] [--fresh]
  *
  * Incremental and resumable: every finished run (one recipe on one seed, one search trial) is
@@ -110,8 +110,12 @@ if (!existsSync(spacePath)) throw new RangeError(`--space: no file '${spacePath}
 const spaceKey = spacePath === DEFAULT_SPACE ? {} : { space: path.basename(spacePath) };
 const out = flag('out') ?? 'bench/results/recipes.json';
 const progressPath = flag('progress') ?? `${out.replace(/\.json$/, '')}.progress.jsonl`;
-/** The trial spec's smallest resolution: Fashion-MNIST's 28 px stretched to 32. */
-const RESOLUTION = 32;
+/**
+ * The input size: by default the trial spec's smallest, Fashion-MNIST's 28 px stretched to 32;
+ * --resolution 64 gives small-cnn's four pools a 4 x 4 final map instead of 2 x 2 (the same pixels, upsampled).
+ */
+const RESOLUTION = whole('resolution', 32);
+if (RESOLUTION < 32) throw new RangeError(`--resolution must be at least 32 (the trial spec's smallest), got ${RESOLUTION}`);
 
 for (const name of recipeNames) if (!(name in RECIPES)) throw new RangeError(`unknown recipe '${name}' in --recipes; known: ${Object.keys(RECIPES).join(', ')}`);
 const tasks: OneVsOneTask[] = taskNames.map((name) => {
@@ -247,7 +251,9 @@ for (const task of tasks) {
     const ms: number[] = [];
     let reused = 0;
     for (const seed of seeds) {
-      const spec = TrialSpecSchema.parse(baseOf(seed));
+      // The baseline stays on the 32 px pixels at every --resolution: upsampling adds no information,
+      // only features, and the CNN rows are compared against the one baseline.
+      const spec = TrialSpecSchema.parse({ ...baseOf(seed), resolution: 32 });
       const run = await figure(keyOf(task.name, 'logistic-regression', spec, { logreg: LOGREG_DEFAULTS }), () => logisticRegressionTrial(spec));
       values.push(run.value!);
       ms.push(run.durationMs);
